@@ -1,0 +1,234 @@
+"""The domain vocabulary: tables, columns, enum values and their Chinese names.
+
+This is the one alias table of the project (DATA.md). Readers map Chinese or English headers
+and values onto the English codes below; writers and reports take their labels from here.
+No I/O and no solver in this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+QUOTA_TYPES: dict[str, str] = {
+    "administrative": "行政编制",
+    "political_legal": "政法专项编制",
+    "institution": "事业编制",
+}
+TIERS: dict[str, str] = {"key": "保重点", "emergency": "保应急", "operational": "保运转"}
+TIER_ORDER: tuple[str, ...] = ("key", "emergency", "operational")
+LEVELS: dict[str, str] = {"city": "市级", "county": "县级", "township": "乡镇"}
+KINDS: dict[str, str] = {
+    "organ": "机关",
+    "civil_service_managed": "参公",
+    "institution": "事业单位",
+}
+FUNCTION_STATUS: dict[str, str] = {"active": "正常", "weakened": "弱化", "lapsed": "消失"}
+CADRE_LEVELS: dict[str, str] = {"city_managed": "市管干部", "section_or_below": "科级及以下"}
+GENDERS: dict[str, str] = {"M": "男", "F": "女"}
+HEALTH: dict[str, str] = {"healthy": "健康", "chronic": "慢性病", "serious": "重大疾病"}
+WORK_STATUS: dict[str, str] = {
+    "in_charge": "负责分管具体工作",
+    "assisting": "协助管理",
+    "idle": "仅享受待遇",
+}
+AUX_CATEGORIES: dict[str, str] = {
+    "medical": "医护",
+    "teaching_aide": "教辅",
+    "auxiliary_police": "辅警",
+    "inspector": "协管",
+    "service_window": "窗口服务",
+    "logistics": "后勤保障",
+    "other": "其他",
+}
+YES_NO: dict[str, str] = {"yes": "是", "no": "否"}
+# Extra spellings accepted for yes/no cells (Excel users type all of these).
+YES_NO_EXTRA: dict[str, str] = {
+    "y": "yes", "true": "yes", "1": "yes", "t": "yes",
+    "n": "no", "false": "no", "0": "no", "f": "no",
+}
+GENDER_EXTRA: dict[str, str] = {"male": "M", "female": "F", "m": "M", "f": "F"}
+
+# Known values of the open `surplus_reason` column (others are carried through as text).
+SURPLUS_REASONS: dict[str, str] = {
+    "reform": "改革",
+    "age": "年龄",
+    "health": "健康",
+    "seconded": "借调",
+    "sick_leave": "病休",
+    "trial_elsewhere": "考调试用",
+    "stranded_abroad": "滞留境外",
+    "absent_without_reason": "无正当理由不在岗",
+    "missing": "失踪",
+}
+
+ENUMS: dict[str, dict[str, str]] = {
+    "quota_type": QUOTA_TYPES,
+    "tier": TIERS,
+    "level": LEVELS,
+    "kind": KINDS,
+    "function_status": FUNCTION_STATUS,
+    "cadre_level": CADRE_LEVELS,
+    "gender": GENDERS,
+    "health": HEALTH,
+    "work_status": WORK_STATUS,
+    "category": AUX_CATEGORIES,
+    "yes_no": YES_NO,
+}
+
+ColumnType = Literal["id", "text", "enum", "int", "posint", "number", "yesno", "tags", "ref", "year"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table: English code, Chinese header, type and whether required."""
+
+    name: str
+    zh: str
+    type: ColumnType
+    required: bool = True
+    enum: str | None = None  # key of ENUMS for type "enum"
+    ref: str | None = None  # table whose id this column refers to, for type "ref"
+    bounds: tuple[float, float] | None = None  # inclusive range for numbers
+    aliases: tuple[str, ...] = ()  # further accepted headers
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input table: its English and Chinese names, its columns and its key."""
+
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = False
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "units", "单位", required=True, key=("unit_id",), aliases=("单位信息", "单位表"),
+            columns=(
+                Column("unit_id", "单位代码", "id", aliases=("单位编码", "单位编号")),
+                Column("name", "单位名称", "text"),
+                Column("level", "层级", "enum", enum="level"),
+                Column("region", "地区", "text"),
+                Column("kind", "单位类别", "enum", enum="kind", aliases=("单位性质",)),
+                Column("system", "系统", "text"),
+                Column("sector", "领域", "text"),
+                Column("parent_id", "主管部门代码", "ref", required=False, ref="units"),
+                Column("function_status", "职能状态", "enum", required=False,
+                       enum="function_status"),
+                Column("performance_score", "绩效得分", "number", required=False,
+                       bounds=(0, 100)),
+                Column("central_tasks", "中心任务数", "int", required=False),
+                Column("leader_posts", "领导职数", "int", required=False),
+            ),
+        ),
+        Table(
+            "quotas", "编制", required=True, key=("unit_id", "quota_type"),
+            aliases=("编制情况", "编制表"),
+            columns=(
+                Column("unit_id", "单位代码", "ref", ref="units", aliases=("单位编码", "单位编号")),
+                Column("quota_type", "编制类型", "enum", enum="quota_type"),
+                Column("approved", "核定编制数", "int", aliases=("核定编制",)),
+                Column("staff", "实有人数", "int", aliases=("实有人员",)),
+            ),
+        ),
+        Table(
+            "pool", "编制池", key=("region", "quota_type"),
+            columns=(
+                Column("region", "地区", "text"),
+                Column("quota_type", "编制类型", "enum", enum="quota_type"),
+                Column("balance", "余额", "int"),
+            ),
+        ),
+        Table(
+            "demands", "用编需求", required=True, key=("demand_id",), aliases=("需求",),
+            columns=(
+                Column("demand_id", "需求编号", "id"),
+                Column("unit_id", "单位代码", "ref", ref="units", aliases=("单位编码", "单位编号")),
+                Column("quota_type", "编制类型", "enum", enum="quota_type"),
+                Column("tier", "保障类别", "enum", enum="tier"),
+                Column("amount", "申请数", "posint"),
+                Column("reason", "事由", "text", required=False),
+                Column("start_year", "起始年度", "year", required=False),
+                Column("end_year", "结束年度", "year", required=False),
+            ),
+        ),
+        Table(
+            "people", "富余人员", key=("person_id",),
+            columns=(
+                Column("person_id", "人员编号", "id"),
+                Column("name", "姓名", "text", required=False),
+                Column("unit_id", "原单位代码", "ref", ref="units", aliases=("单位代码",)),
+                Column("quota_type", "编制类型", "enum", enum="quota_type"),
+                Column("cadre_level", "干部类别", "enum", enum="cadre_level"),
+                Column("gender", "性别", "enum", enum="gender"),
+                Column("age", "年龄", "int", bounds=(16, 80)),
+                Column("service_years", "工龄", "int", bounds=(0, 60)),
+                Column("health", "健康状况", "enum", enum="health"),
+                Column("work_status", "工作现状", "enum", enum="work_status"),
+                Column("surplus_reason", "富余原因", "text", required=False),
+                Column("skills", "专长", "tags", required=False),
+                Column("preferences", "意向", "tags", required=False),
+                Column("wants_return", "愿意返岗", "yesno", required=False),
+                Column("willing_early_retirement", "愿意提前退休", "yesno", required=False),
+            ),
+        ),
+        Table(
+            "task_groups", "一线工作组", key=("group_id",), aliases=("工作组",),
+            columns=(
+                Column("group_id", "工作组编号", "id"),
+                Column("name", "名称", "text"),
+                Column("min_size", "最少人数", "int"),
+                Column("max_size", "最多人数", "int"),
+                Column("skills", "所需专长", "tags", required=False),
+                Column("max_age", "年龄上限", "int", required=False, bounds=(16, 80)),
+            ),
+        ),
+        Table(
+            "aux_positions", "编外人员", key=("unit_id", "category"),
+            aliases=("编外辅助性岗位",),
+            columns=(
+                Column("unit_id", "单位代码", "ref", ref="units", aliases=("单位编码", "单位编号")),
+                Column("category", "岗位类别", "enum", enum="category"),
+                Column("headcount", "现有人数", "int"),
+                Column("approved", "核定员额", "int", required=False),
+                Column("outsourceable", "可购买服务", "yesno", required=False),
+            ),
+        ),
+    )
+}
+
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+# Serial-number columns that planners put in front of a table; dropped on reading.
+SERIAL_HEADERS: frozenset[str] = frozenset({"序号", "编号", "no", "no.", "#", "seq"})
+# First-cell words of rows that are totals, not units.
+TOTAL_WORDS: tuple[str, ...] = ("合计", "小计", "总计", "total", "subtotal", "sum")
+# First-cell prefixes of notes below a table.
+NOTE_PREFIXES: tuple[str, ...] = ("注", "说明", "备注", "note", "notes", "source", "资料来源")
+
+
+def label(value: str, lang: str = "zh") -> str:
+    """The display label of an enum value, table or column name in `lang` (zh or en)."""
+    if lang == "en":
+        return value
+    for mapping in ENUMS.values():
+        if value in mapping:
+            return mapping[value]
+    if value in TABLES:
+        return TABLES[value].zh
+    for table in TABLES.values():
+        for col in table.columns:
+            if col.name == value:
+                return col.zh
+    return value
