@@ -157,6 +157,117 @@ def generate(
     err.print(f"wrote {len(tables['units'])} units, {len(tables['demands'])} demands to {out_dir}")
 
 
+def resolve_scenario(target: Path, sets: list[str] | None):
+    """A scenario file, or a default scenario around a bare data path."""
+    from solver.scenario import load_scenario, scenario_for_data
+
+    if target.suffix.lower() in (".yaml", ".yml"):
+        return load_scenario(target, sets)
+    return scenario_for_data(target, sets)
+
+
+def render_run(summary: dict, out_dir: Path) -> None:
+    """What a planner wants to see after a run."""
+    s = summary["solver"]
+    table = RichTable(title="Demands met by tier", title_justify="left")
+    for col in ("tier", "demands", "requested", "met", "own vacancy", "fully met"):
+        table.add_column(col, justify="left" if col == "tier" else "right")
+    for tier, m in summary["met"].items():
+        table.add_row(tier, str(m["demands"]), str(m["requested"]), str(m["met"]),
+                      str(m["met_own"]), str(m["fully_met"]))
+    out.print(table)
+    table = RichTable(title="Reserve left (vacancy after the plan)", title_justify="left")
+    for col in ("quota type", "floor", "vacancy before", "vacancy after", "rate after"):
+        table.add_column(col, justify="left" if col == "quota type" else "right")
+    for qt, r in summary["reserve"].items():
+        table.add_row(qt, str(r["floor"]), str(r["vacancy_before"]), str(r["vacancy_after"]),
+                      _pct(r["rate_after"]))
+    out.print(table)
+    m = summary["moves"]
+    kinds = ", ".join(f"{k} {v}" for k, v in m["by_kind"].items()) or "none"
+    out.print(f"Moves: {m['count']} ({kinds}); cross-system {m['cross_system']}")
+    reasons = ", ".join(f"{k} {v}" for k, v in summary["unmet"]["by_reason"].items())
+    if reasons:
+        out.print(f"Unmet demands: {summary['unmet']['demands']} ({reasons})")
+    status = s["status"]
+    mark = "" if s["proven_optimal"] else (
+        f"  [bold red]NOT PROVEN OPTIMAL (time limit; gap {s['gap']})[/bold red]")
+    t = summary["timings"]
+    out.print(f"Solver: {s['name']} {status}{mark}; load {t.get('load', 0):.2f}s, "
+              f"build {t.get('build', 0):.2f}s, solve {t.get('solve', 0):.2f}s, "
+              f"total {t.get('total', 0):.2f}s")
+    out.print(f"Plan written to {out_dir}")
+
+
+@app.command()
+def run(
+    target: Annotated[Path, typer.Argument(help="A scenario .yaml, or a data folder / workbook")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (replaced atomically)")],
+    sets: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, e.g. policy.reserve_rate=0.05")] = None,
+    solver: Annotated[Optional[str], typer.Option(help="highs (default) or cbc")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds; the best plan found is returned, marked")] = None,
+    marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Compute marginal values (two warm re-solves)")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead of tables")] = False,
+) -> None:
+    """Compute the reallocation plan and write the plan folder."""
+    import time as _time
+
+    from solver.plan import Plan, PlanViolation, verify_tables, write_plan
+    from solver.quotas.engine import reallocate
+    from solver.validate import load
+
+    start = _time.perf_counter()
+    scenario = resolve_scenario(target, sets)
+    if solver is not None:
+        scenario.solver.name = _check_solver(solver)
+    if time_limit is not None:
+        scenario.solver.time_limit = time_limit
+    t0 = _time.perf_counter()
+    ds = load(scenario.data_path)
+    load_s = _time.perf_counter() - t0
+    print_warnings(ds.warnings)
+    quota = reallocate(ds, scenario.policy, solver=scenario.solver.name,
+                       time_limit=scenario.solver.time_limit, with_marginals=marginals)
+    plan = Plan(scenario=scenario, dataset=ds, quota=quota, timings={"load": load_s})
+    t1 = _time.perf_counter()
+    violations = verify_tables(ds, scenario.policy, plan.tables())
+    plan.timings["verify"] = _time.perf_counter() - t1
+    if violations:
+        raise PlanViolation("the plan breaks hard rules (nothing was written):\n"
+                            + "\n".join(f"  - {x}" for x in violations))
+    plan.timings["total"] = _time.perf_counter() - start
+    summary = plan.summary()
+    write_plan(plan, out_dir)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    else:
+        render_run(summary, out_dir)
+
+
+def _check_solver(name: str) -> str:
+    from solver.solve import SOLVERS
+
+    if name not in SOLVERS:
+        raise typer.BadParameter(f"{name!r}: expected one of {', '.join(SOLVERS)}",
+                                 param_hint="--solver")
+    return name
+
+
+@app.command()
+def verify(
+    plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by bianzhi run")],
+) -> None:
+    """Re-check every hard rule on a written plan; exit 3 naming each violation."""
+    from solver.plan import PlanViolation, verify_plan
+
+    violations = verify_plan(plan_dir)
+    if violations:
+        raise PlanViolation(f"{plan_dir}: {len(violations)} rule violation"
+                            f"{'s' if len(violations) > 1 else ''}:\n"
+                            + "\n".join(f"  - {x}" for x in violations))
+    out.print(f"{plan_dir}: every hard rule holds")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command; bad input gives a message and exit code 2."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -1,0 +1,454 @@
+"""A plan: its tables, its summary, writing it atomically, and verifying every hard rule.
+
+`verify_tables` is the independent check: it recomputes every rule from the input tables and
+the plan tables alone (no model objects), so a plan folder on disk can be re-checked later
+by `bianzhi verify`, and `bianzhi run` calls the same check before it reports success.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solver.domain import TIER_ORDER
+from solver.errors import BianzhiError
+from solver.quotas.engine import UNMET_REASONS, QuotaPlan
+from solver.scenario import Policy, Scenario, build_scenario
+from solver.validate import Dataset, load
+
+PLAN_COLUMNS: dict[str, list[str]] = {
+    "moves": ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
+              "source", "reason", "temporary_until", "from_region", "to_region"],
+    "units": ["unit_id", "quota_type", "approved_before", "approved_after", "staff_before",
+              "staff_after", "region", "system", "status"],
+    "pool": ["region", "quota_type", "balance_before", "balance_after", "withdrawn", "granted"],
+    "demands": ["demand_id", "unit_id", "quota_type", "tier", "amount", "met", "met_own",
+                "unmet_reason", "reason", "start_year", "end_year"],
+}
+MOVE_KINDS = {"transfer", "transfer_with_person", "withdraw", "pool_grant", "merge_release"}
+SOURCES = {"same_system", "same_sector", "other", "pool", ""}
+
+
+class PlanViolation(BianzhiError):
+    """A plan that breaks a hard rule."""
+
+    exit_code = 3
+
+
+def tool_version() -> str:
+    try:
+        return version("bianzhi")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass
+class Plan:
+    """Everything a run produced: tables for the plan folder and the summary."""
+
+    scenario: Scenario
+    dataset: Dataset
+    quota: QuotaPlan
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        q = self.quota
+        return {
+            "moves": q.moves[PLAN_COLUMNS["moves"]],
+            "units": q.units[PLAN_COLUMNS["units"]],
+            "pool": q.pool[PLAN_COLUMNS["pool"]],
+            "demands": q.demands.reindex(columns=PLAN_COLUMNS["demands"]),
+        }
+
+    def summary(self) -> dict:
+        return build_summary(self)
+
+
+def _met_summary(d: pd.DataFrame) -> dict:
+    out = {}
+    for tier in TIER_ORDER:
+        rows = d[d["tier"] == tier]
+        out[tier] = {
+            "demands": int(len(rows)),
+            "requested": int(rows["amount"].sum()),
+            "met": int(rows["met"].sum()),
+            "met_own": int(rows["met_own"].sum()),
+            "fully_met": int((rows["met"] >= rows["amount"]).sum()),
+        }
+    return out
+
+
+def build_summary(plan: Plan) -> dict:
+    """summary.json: scenario, inputs, solver, totals, reserve, met per tier, marginal values."""
+    q = plan.quota
+    units, pool, blocks, d, moves = q.units, q.pool, q.blocks, q.demands, q.moves
+    totals = {}
+    reserve = {}
+    for qt in sorted(units["quota_type"].unique()):
+        u = units[units["quota_type"] == qt]
+        p = pool[pool["quota_type"] == qt]
+        b = blocks[blocks["quota_type"] == qt]
+        totals[qt] = {
+            "approved_before": int(u["approved_before"].sum()),
+            "approved_after": int(u["approved_after"].sum()),
+            "staff_before": int(u["staff_before"].sum()),
+            "staff_after": int(u["staff_after"].sum()),
+            "pool_before": int(p["balance_before"].sum()),
+            "pool_after": int(p["balance_after"].sum()),
+        }
+        base = int(b["base"].sum())
+        after = int(b["vacancy_after"].sum())
+        reserve[qt] = {
+            "floor": int(b["floor"].sum()),
+            "vacancy_before": int(b["vacancy_before"].sum()),
+            "vacancy_after": after,
+            "rate_after": round(after / base, 4) if base else 0.0,
+            "by_region": {
+                str(r["region"]): {"floor": int(r["floor"]), "vacancy_after": int(r["vacancy_after"]),
+                                   "rate": float(r["rate"])}
+                for _, r in b.iterrows()
+            },
+        }
+    transfers = moves[moves["kind"] != "withdraw"]
+    unit_system = plan.dataset.units.set_index("unit_id")["system"]
+    from_sys = transfers["from_unit"].map(unit_system)
+    to_sys = transfers["to_unit"].map(unit_system)
+    cross_system = transfers[(transfers["kind"] == "transfer") & (from_sys != to_sys)]
+    unmet = d[d["met"] < d["amount"]]
+    return {
+        "tool": {"name": "bianzhi", "version": tool_version()},
+        "scenario": plan.scenario.resolved(),
+        "inputs": {"path": str(plan.dataset.path), "checksum": plan.dataset.checksum,
+                   "warnings": len(plan.dataset.warnings)},
+        "solver": {
+            "name": q.solver, "status": q.status.value,
+            "proven_optimal": q.status.value == "optimal",
+            "gap": q.gap, "objective": round(q.objective, 6),
+            "ladder_cost": round(q.ladder_cost, 6), "mip_fallback": q.mip_fallback,
+            "method": "one LP on a min-cost-flow network; tiers lexicographic by rewards "
+                      "proven large enough (see solver/quotas/network.py: tier_rewards)",
+        },
+        "size": q.size,
+        "totals": totals,
+        "reserve": reserve,
+        "met": _met_summary(d),
+        "unmet": {
+            "demands": int(len(unmet)),
+            "amount": int((unmet["amount"] - unmet["met"]).sum()),
+            "by_reason": {str(k): int(v) for k, v in
+                          unmet.groupby("unmet_reason")["amount"].size().items()},
+        },
+        "moves": {
+            "count": int(len(moves)),
+            "quotas_moved": int(transfers["amount"].sum()),
+            "by_kind": {str(k): int(v) for k, v in moves.groupby("kind")["amount"].sum().items()},
+            "by_source": {str(k): int(v) for k, v in
+                          transfers.groupby("source")["amount"].sum().items()},
+            "cross_system": int(len(cross_system)),
+            "cross_system_quotas": int(cross_system["amount"].sum()),
+            "temporary": int((moves["temporary_until"] != "").sum()),
+        },
+        "marginal_values": {
+            "method": "re-solve: the model solved again with one point less of reserve rate, "
+                      "and with one more pool quota, per region and quota type",
+            "by_region": q.marginal_values,
+        },
+        "timings": {k: round(v, 4) for k, v in {**plan.timings, **q.timings}.items()},
+    }
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None
+               ) -> Path:
+    """Write the plan folder atomically: a temporary folder renamed at the end."""
+    out_dir = Path(out_dir)
+    parent = out_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+    tmp.mkdir()
+    try:
+        for name, frame in plan.tables().items():
+            frame.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+        summary = plan.summary()
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
+            encoding="utf-8")
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def replace_dir(tmp: Path, target: Path) -> None:
+    """Put a finished folder in place of `target` (which may exist) by renames only."""
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
+
+
+# ---------------------------------------------------------------- verification
+
+
+def _int(frame: pd.DataFrame, col: str) -> pd.Series:
+    return pd.to_numeric(frame[col], errors="coerce").fillna(0).astype(np.int64)
+
+
+def _text(frame: pd.DataFrame, col: str) -> pd.Series:
+    return frame[col].fillna("").astype(str).replace("nan", "")
+
+
+def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
+                  releases: dict[tuple[str, str], int] | None = None) -> list[str]:
+    """Every hard rule, recomputed from inputs and plan tables; one line per violation."""
+    v: list[str] = []
+    releases = releases or {}
+    units_in = ds.units.set_index("unit_id")
+    q = ds.quotas.set_index(["unit_id", "quota_type"])
+    plan_units = tables["units"].copy()
+    moves = tables["moves"].copy()
+    demands = tables["demands"].copy()
+    pool = tables["pool"].copy()
+    for col in ("amount",):
+        moves[col] = _int(moves, col)
+    for col in ("from_unit", "to_unit", "kind", "source", "demand_id", "tier", "quota_type",
+                "temporary_until"):
+        moves[col] = _text(moves, col)
+    for col in ("approved_before", "approved_after", "staff_before", "staff_after"):
+        plan_units[col] = _int(plan_units, col)
+    for col in ("amount", "met", "met_own"):
+        demands[col] = _int(demands, col)
+    demands["unmet_reason"] = _text(demands, "unmet_reason")
+    for col in ("balance_before", "balance_after"):
+        pool[col] = _int(pool, col)
+
+    pu = plan_units.set_index(["unit_id", "quota_type"])
+    missing = q.index.difference(pu.index)
+    if len(missing):
+        v.append(f"units.csv lacks {len(missing)} unit/quota rows of the input, e.g. "
+                 f"{list(missing[:3])}")
+        return v
+    pu = pu.loc[q.index]
+    A, S = q["approved"].astype(np.int64), q["staff"].astype(np.int64)
+    if not (pu["approved_before"].to_numpy() == A.to_numpy()).all() or not (
+            pu["staff_before"].to_numpy() == S.to_numpy()).all():
+        v.append("units.csv: approved_before/staff_before differ from the input quotas")
+    vacancy = (A - S).clip(lower=0)
+    region = pd.Series(units_in["region"].reindex(q.index.get_level_values(0)).to_numpy(),
+                       index=q.index)
+    lapsed = pd.Series(
+        (units_in["function_status"].reindex(q.index.get_level_values(0)) == "lapsed").to_numpy(),
+        index=q.index)
+    status = pd.Series(np.where(S > A, "over", np.where(S == A, "full", "vacant")), index=q.index)
+
+    # moves: vocabulary, types held, regions
+    bad_kind = set(moves["kind"]) - MOVE_KINDS
+    if bad_kind:
+        v.append(f"moves.csv: unknown move kinds {sorted(bad_kind)}")
+    bad_src = set(moves["source"]) - SOURCES
+    if bad_src:
+        v.append(f"moves.csv: unknown sources {sorted(bad_src)}")
+    if (moves["amount"] <= 0).any():
+        v.append("moves.csv: a move with a non-positive amount")
+    for end in ("from_unit", "to_unit"):
+        named = moves[moves[end] != ""]
+        keys = pd.MultiIndex.from_arrays([named[end], named["quota_type"]])
+        not_held = named[~keys.isin(q.index)]
+        for _, m in not_held.head(10).iterrows():
+            v.append(f"moves.csv: {m['kind']} of {m['quota_type']} {end.split('_')[0]} "
+                     f"{m[end]}, which holds no such quota type (types never mix)")
+    both = moves[(moves["from_unit"] != "") & (moves["to_unit"] != "")]
+    if not policy.allow_cross_region and len(both):
+        r_from = both["from_unit"].map(units_in["region"])
+        r_to = both["to_unit"].map(units_in["region"])
+        for _, m in both[r_from != r_to].head(10).iterrows():
+            v.append(f"moves.csv: {m['from_unit']} → {m['to_unit']} crosses regions "
+                     "(policy.allow_cross_region is false)")
+    grants = moves[moves["kind"] == "pool_grant"]
+    if not policy.allow_cross_region and len(grants):
+        from_region = _text(grants, "from_region") if "from_region" in grants else None
+        if from_region is not None:
+            to_region = grants["to_unit"].map(units_in["region"])
+            if (from_region != to_region).any():
+                v.append("moves.csv: a pool grant crosses regions")
+
+    def per_row(frame: pd.DataFrame, end: str) -> pd.Series:
+        if frame.empty:
+            return pd.Series(0, index=q.index, dtype=np.int64)
+        s = frame.groupby([end, "quota_type"])["amount"].sum()
+        return s.reindex(q.index).fillna(0).astype(np.int64)
+
+    leaving = moves[moves["from_unit"] != ""]
+    arriving = moves[moves["to_unit"] != ""]
+    out_amt = per_row(leaving, "from_unit")
+    in_amt = per_row(arriving, "to_unit")
+    # only vacant quotas leave (transfer_with_person carries its person: issue 4)
+    plain_out = per_row(leaving[leaving["kind"] != "transfer_with_person"], "from_unit")
+    for key in plain_out.index[plain_out > vacancy]:
+        v.append(f"{key[0]} ({key[1]}) gives {plain_out[key]} quotas but has only "
+                 f"{vacancy[key]} vacant (only vacant quotas leave a unit)")
+    delta = pu["approved_after"] - pu["approved_before"]
+    for key in delta.index[delta != in_amt - out_amt][:10]:
+        v.append(f"units.csv: approved of {key[0]} ({key[1]}) changes by {delta[key]} but its "
+                 f"moves add up to {in_amt[key] - out_amt[key]}")
+    # over-quota and lapsed units receive nothing; lapsed vacancies all withdrawn
+    for key in in_amt.index[(in_amt > 0) & ((status == "over") | lapsed)][:10]:
+        why = "over quota" if status[key] == "over" else "lapsed"
+        v.append(f"{key[0]} ({key[1]}) is {why} but receives {in_amt[key]} quotas")
+    withdrawn = per_row(moves[moves["kind"] == "withdraw"], "from_unit")
+    for key in lapsed.index[lapsed & (withdrawn != vacancy)][:10]:
+        v.append(f"{key[0]} ({key[1]}) lapsed with {vacancy[key]} vacant quotas but "
+                 f"{withdrawn[key]} were withdrawn to the pool")
+    # demands
+    d = demands.set_index("demand_id")
+    if (d["met"] > d["amount"]).any():
+        v.append("demands.csv: a demand met beyond its amount")
+    if (d["met_own"] > d["met"]).any():
+        v.append("demands.csv: met_own above met")
+    by_demand = moves[moves["demand_id"] != ""].groupby("demand_id")["amount"].sum()
+    moved = by_demand.reindex(d.index).fillna(0).astype(np.int64)
+    for did in d.index[(d["met"] - d["met_own"]) != moved][:10]:
+        v.append(f"demand {did}: met {d.loc[did, 'met']} (own {d.loc[did, 'met_own']}) but moves "
+                 f"bring {moved[did]}")
+    hires = demands.groupby(["unit_id", "quota_type"])["met"].sum().reindex(q.index).fillna(0)
+    arrive_people = per_row(moves[moves["kind"] == "transfer_with_person"], "to_unit")
+    leave_people = per_row(moves[moves["kind"] == "transfer_with_person"], "from_unit")
+    staff_delta = pu["staff_after"] - pu["staff_before"]
+    expected_staff = hires.astype(np.int64) + arrive_people - leave_people
+    for key in staff_delta.index[staff_delta != expected_staff][:10]:
+        v.append(f"units.csv: staff of {key[0]} ({key[1]}) changes by {staff_delta[key]}, "
+                 f"expected {expected_staff[key]} (hires for met demands)")
+    own_used = demands.groupby(["unit_id", "quota_type"])["met_own"].sum().reindex(
+        q.index).fillna(0)
+    for key in own_used.index[(own_used + plain_out) > vacancy][:10]:
+        v.append(f"{key[0]} ({key[1]}) uses {int(own_used[key])} own and gives "
+                 f"{plain_out[key]} but has {vacancy[key]} vacant")
+    dkeys = pd.MultiIndex.from_arrays([demands["unit_id"], demands["quota_type"]])
+    d_status = status.reindex(dkeys).to_numpy()
+    d_lapsed = lapsed.reindex(dkeys).to_numpy()
+    bad = demands[((d_status == "over") | d_lapsed) & (demands["met"] > 0)]
+    for _, row in bad.head(10).iterrows():
+        v.append(f"demand {row['demand_id']}: met {row['met']} at an over-quota or lapsed unit")
+    gated = demands[(d_status == "full") & demands["tier"].isin(policy.full_units_release_first)]
+    if len(gated):
+        g = gated.groupby(["unit_id", "quota_type"])["met"].sum()
+        for key, amount in g.items():
+            if amount > releases.get(key, 0):
+                v.append(f"full unit {key[0]} ({key[1]}) receives {amount} for "
+                         f"{'/'.join(policy.full_units_release_first)} demands but releases "
+                         f"{releases.get(key, 0)} first (满编单位先出后进)")
+    if policy.key_demands_hard:
+        short = demands[(demands["tier"] == "key") & (demands["met"] < demands["amount"])]
+        for _, row in short.head(10).iterrows():
+            v.append(f"key demand {row['demand_id']} is hard but met {row['met']} of "
+                     f"{row['amount']}")
+    short = demands[demands["met"] < demands["amount"]]
+    bad_reason = short[~short["unmet_reason"].isin(UNMET_REASONS)]
+    if len(bad_reason):
+        v.append(f"demands.csv: {len(bad_reason)} short demands without a known unmet_reason")
+    if (demands.loc[demands["met"] >= demands["amount"], "unmet_reason"] != "").any():
+        v.append("demands.csv: a fully met demand carries an unmet_reason")
+    # totals never rise; pool; reserve floor
+    pl = pool.set_index(["region", "quota_type"])
+    pool_in = {}
+    if ds.pool is not None:
+        pool_in = ds.pool.groupby(["region", "quota_type"])["balance"].sum().to_dict()
+    withdrawn_r = moves[moves["kind"] == "withdraw"].assign(
+        region=lambda m: m["from_unit"].map(units_in["region"])).groupby(
+        ["region", "quota_type"])["amount"].sum()
+    granted_r = grants.assign(region=_text(grants, "from_region") if "from_region" in grants
+                              else grants["to_unit"].map(units_in["region"])).groupby(
+        ["region", "quota_type"])["amount"].sum()
+    frame = pd.DataFrame({
+        "region": region.to_numpy(), "quota_type": q.index.get_level_values(1).to_numpy(),
+        "A": A.to_numpy(), "S": S.to_numpy(),
+        "A_after": pu["approved_after"].to_numpy(), "S_after": pu["staff_after"].to_numpy(),
+    })
+    by_block = frame.groupby(["region", "quota_type"])
+    group_level = ["quota_type"] if policy.allow_cross_region else ["region", "quota_type"]
+    totals = frame.groupby(group_level)[["A", "A_after"]].sum()
+    pool_frame = pl.reset_index()
+    pool_tot = pool_frame.groupby(group_level)[["balance_before", "balance_after"]].sum()
+    totals = totals.join(pool_tot, how="left").fillna(0)
+    for key, row in totals.iterrows():
+        before = row["A"] + row["balance_before"]
+        after = row["A_after"] + row["balance_after"]
+        if after > before:
+            v.append(f"{key}: total quota rises from {int(before)} to {int(after)} "
+                     "(totals never rise: 只减不增)")
+        if after != before:
+            v.append(f"{key}: quota not conserved ({int(before)} before, {int(after)} after)")
+    for (r, t), row in pl.iterrows():
+        expected = pool_in.get((r, t), 0) + int(withdrawn_r.get((r, t), 0)) - int(
+            granted_r.get((r, t), 0))
+        if int(row["balance_before"]) != pool_in.get((r, t), 0):
+            v.append(f"pool.csv: {r} {t} balance_before {row['balance_before']} differs from "
+                     f"the input {pool_in.get((r, t), 0)}")
+        if int(row["balance_after"]) != expected:
+            v.append(f"pool.csv: {r} {t} balance_after {row['balance_after']}, expected "
+                     f"{expected} from withdrawals and grants")
+        if row["balance_after"] < 0:
+            v.append(f"pool.csv: {r} {t} pool goes negative")
+    for (r, t), g in by_block:
+        base = int(g["A"].sum()) + pool_in.get((r, t), 0)
+        floor = math.ceil(policy.rate_for(t) * base - 1e-9)
+        vac_before = int((g["A"] - g["S"]).clip(lower=0).sum()) + pool_in.get((r, t), 0)
+        pool_after = int(pl["balance_after"].get((r, t), 0)) if (r, t) in pl.index else 0
+        vac_after = int((g["A_after"] - g["S_after"]).clip(lower=0).sum()) + pool_after
+        if vac_after < min(floor, vac_before):
+            v.append(f"region {r}, {t}: vacancy after the plan {vac_after} is below the reserve "
+                     f"floor {floor} (reserve_rate {policy.rate_for(t):g} of {base})")
+    # temporary emergency quotas
+    d_end = demands.set_index("demand_id")["end_year"] if "end_year" in demands else None
+    if d_end is not None:
+        em = moves[(moves["tier"] == "emergency") & (moves["demand_id"] != "")]
+        for _, m in em.iterrows():
+            end = d_end.get(m["demand_id"])
+            if pd.notna(end) and str(end) not in ("", "nan") and \
+                    str(int(float(end))) != m["temporary_until"]:
+                v.append(f"move for emergency demand {m['demand_id']} lacks temporary_until "
+                         f"{int(float(end))}")
+    return v
+
+
+def verify_plan(plan_dir: str | Path) -> list[str]:
+    """Re-check a written plan folder against its inputs (found through summary.json)."""
+    plan_dir = Path(plan_dir)
+    summary_path = plan_dir / "summary.json"
+    if not summary_path.exists():
+        raise BianzhiError(f"{plan_dir}: no summary.json; is this a plan folder written by "
+                           "bianzhi run?")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    scenario = build_scenario(summary["scenario"], Path("."), str(summary_path))
+    data_path = Path(summary["inputs"]["path"])
+    ds = load(data_path)
+    violations = []
+    if ds.checksum != summary["inputs"]["checksum"]:
+        violations.append(f"the inputs at {data_path} changed since the plan was made "
+                          "(checksum differs); re-run the plan")
+    tables = {}
+    for name in ("moves", "units", "pool", "demands"):
+        path = plan_dir / f"{name}.csv"
+        if not path.exists():
+            raise BianzhiError(f"{plan_dir}: {name}.csv is missing")
+        tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    releases = {tuple(k.split("|")): v for k, v in summary.get("releases", {}).items()}
+    violations += verify_tables(ds, scenario.policy, tables, releases)
+    return violations
