@@ -11,6 +11,7 @@ import contextlib
 import enum
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -206,7 +207,7 @@ def to_pulp(lp: LinearProgram, name: str = "bianzhi"):
     names = lp.col_names or [f"x{i}" for i in range(lp.num_cols)]
     integer = lp.integer if lp.integer is not None else np.zeros(lp.num_cols, dtype=bool)
     variables = [
-        pulp.LpVariable(
+        prob.add_variable(
             names[i],
             lowBound=None if np.isneginf(lp.col_lower[i]) else float(lp.col_lower[i]),
             upBound=None if np.isposinf(lp.col_upper[i]) else float(lp.col_upper[i]),
@@ -242,7 +243,11 @@ def _solve_cbc(lp: LinearProgram, time_limit: float | None) -> Solution:
     start = time.perf_counter()
     prob, variables = to_pulp(lp)
     build = time.perf_counter() - start
-    cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+    with warnings.catch_warnings():
+        # PuLP 3.3 deprecates its bundled CBC for 4.0 (which needs Python ≥ 3.12); on 3.11
+        # the bundled binary is the CBC that is always there.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
     start = time.perf_counter()
     try:
         prob.solve(cmd)
@@ -271,7 +276,7 @@ def _solve_cbc(lp: LinearProgram, time_limit: float | None) -> Solution:
             row_names = lp.row_names or [f"r{i}" for i in range(lp.num_rows)]
             for r in range(lp.num_rows):
                 for suffix in ("", "_lo", "_hi"):
-                    con = prob.constraints.get(row_names[r] + suffix)
+                    con = prob.get_constraint_by_name(row_names[r] + suffix)
                     if con is not None and con.pi is not None:
                         duals[r] += con.pi
             sol.row_duals = duals

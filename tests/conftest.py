@@ -1,0 +1,67 @@
+"""Shared test helpers: build real input files from small tables."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+UNIT_DEFAULTS = {
+    "level": "city", "region": "r1", "kind": "institution", "system": "health",
+    "sector": "social", "function_status": "active", "performance_score": 80,
+    "central_tasks": 0,
+}
+
+
+def write_table(folder: Path, name: str, rows: list[dict]) -> None:
+    """Write rows as <folder>/<name>.csv with the union of their keys as header."""
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+
+
+def make_inputs(folder: Path, units: list[dict], quotas: list[tuple], demands: list[tuple],
+                pool: list[tuple] | None = None) -> Path:
+    """A CSV input folder from compact rows.
+
+    units: dicts with at least unit_id (defaults fill the rest);
+    quotas: (unit_id, quota_type, approved, staff);
+    demands: (demand_id, unit_id, quota_type, tier, amount[, end_year]);
+    pool: (region, quota_type, balance).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    write_table(folder, "units", [
+        {"unit_id": u["unit_id"], "name": u.get("name", u["unit_id"]),
+         **{k: u.get(k, v) for k, v in UNIT_DEFAULTS.items()}} for u in units])
+    write_table(folder, "quotas", [
+        {"unit_id": q[0], "quota_type": q[1], "approved": q[2], "staff": q[3]} for q in quotas])
+    write_table(folder, "demands", [
+        {"demand_id": d[0], "unit_id": d[1], "quota_type": d[2], "tier": d[3], "amount": d[4],
+         "end_year": d[5] if len(d) > 5 else None} for d in demands])
+    if pool:
+        write_table(folder, "pool", [
+            {"region": p[0], "quota_type": p[1], "balance": p[2]} for p in pool])
+    return folder
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    """make_inputs bound to a fresh folder."""
+    counter = {"n": 0}
+
+    def make(*args, **kwargs) -> Path:
+        counter["n"] += 1
+        return make_inputs(tmp_path / f"data{counter['n']}", *args, **kwargs)
+
+    return make
