@@ -124,3 +124,21 @@ def test_random_plans_keep_every_rule_and_match_the_greedy_reference(case):
         # every short demand says why
         short = d[d["met"] < d["amount"]]
         assert (short["unmet_reason"] != "").all()
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(instances())
+def test_tree_and_all_pairs_formulations_have_the_same_optimum(case):
+    from solver.quotas.allpairs import build_all_pairs
+    from solver.quotas.network import build, prepare
+    from solver.solve import solve
+
+    units, quotas, demands, pool, policy = case
+    with tempfile.TemporaryDirectory() as tmp:
+        ds = load(make_inputs(Path(tmp) / "data", units, quotas, demands, pool))
+        inst = prepare(ds, Policy(**policy))
+        tree = solve(build(inst).lp)
+        pairs = solve(build_all_pairs(inst).lp)
+        assert tree.status.value == pairs.status.value == "optimal"
+        assert abs(tree.objective - pairs.objective) < 1e-6
