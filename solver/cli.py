@@ -142,14 +142,7 @@ def generate(
     from solver.generate import generate as make
     from solver.io.write import write_csv_folder, write_workbook
 
-    scale_value: str | int = scale
-    if scale not in ("city", "province"):
-        try:
-            scale_value = int(scale)
-        except ValueError:
-            raise typer.BadParameter(
-                f"{scale!r}: expected city, province or a whole number of units",
-                param_hint="--scale") from None
+    scale_value: str | int = scale if scale in ("city", "province") else _int_scale(scale)
     tables = make(profile=profile, scale=scale_value, seed=seed)
     write_csv_folder(tables, out_dir)
     if xlsx is not None:
@@ -266,6 +259,68 @@ def verify(
                             f"{'s' if len(violations) > 1 else ''}:\n"
                             + "\n".join(f"  - {x}" for x in violations))
     out.print(f"{plan_dir}: every hard rule holds")
+
+
+@app.command()
+def bench(
+    target: Annotated[Optional[Path], typer.Argument(help="A scenario .yaml or a data folder / workbook")] = None,
+    scale: Annotated[Optional[str], typer.Option(help="Instead of TARGET: generated data of about N units (or city, province)")] = None,
+    solvers: Annotated[str, typer.Option(help="Comma-separated solvers to time")] = "highs,cbc",
+    repeat: Annotated[int, typer.Option(help="Runs per phase (median and spread)")] = 3,
+    formulation: Annotated[str, typer.Option(help="tree (the model) or all-pairs (the naive baseline)")] = "tree",
+    sets: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Time data loading, model building and solving per solver; check they agree."""
+    from solver.bench import generated_data, run_bench
+    from solver.scenario import scenario_for_data
+
+    names = [s.strip() for s in solvers.split(",") if s.strip()]
+    for name in names:
+        _check_solver(name)
+    if formulation not in ("tree", "all-pairs"):
+        raise typer.BadParameter("expected tree or all-pairs", param_hint="--formulation")
+    if repeat < 1:
+        raise typer.BadParameter("at least 1", param_hint="--repeat")
+    if (target is None) == (scale is None):
+        raise typer.BadParameter("give either TARGET or --scale N", param_hint="TARGET")
+    if scale is not None:
+        value: str | int = scale if scale in ("city", "province") else _int_scale(scale)
+        data = generated_data(value)
+        scenario = scenario_for_data(data, sets)
+    else:
+        scenario = resolve_scenario(target, sets)
+        data = scenario.data_path
+    result = run_bench(data, scenario.policy, names, repeat, formulation)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    size = result["size"]
+    out.print(f"{size['units']} units, {size['quota_rows']} quota rows, {size['demands']} "
+              f"demands → {size['arcs']} arcs, {size['nodes']} nodes ({formulation})")
+    table = RichTable(title=f"Seconds over {repeat} runs", title_justify="left")
+    for col in ("phase", "median", "min", "max"):
+        table.add_column(col, justify="left" if col == "phase" else "right")
+    rows = [("load (read + validate)", result["load"]), ("build model", result["build"])]
+    rows += [(f"solve {name}", s) for name, s in result["solve"].items()]
+    for label, s in rows:
+        table.add_row(label, f"{s['median']:.3f}", f"{s['min']:.3f}", f"{s['max']:.3f}")
+    out.print(table)
+    totals = "; ".join(f"{k}: {v}" for k, v in result["tier_totals"].items())
+    verdict = "agree" if result["solvers_agree"] else "[bold red]DISAGREE[/bold red]"
+    out.print(f"Tier totals {verdict} — {totals}", markup=True)
+    out.print(f"Peak memory {result['peak_memory_mb']} MB")
+
+
+def _int_scale(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: expected city, province or a number of units",
+                                 param_hint="--scale") from None
+    if value < 10:
+        raise typer.BadParameter("at least 10 units", param_hint="--scale")
+    return value
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from solver.quotas import network as nw
-from solver.quotas.network import Instance, Network, incidence_lp
+from solver.quotas.network import ArcList, Instance, Network
 
 
 def build_all_pairs(inst: Instance) -> Network:
@@ -23,17 +23,8 @@ def build_all_pairs(inst: Instance) -> Network:
     OUT0, IN0, GATE0 = 0, n_rows, 2 * n_rows
     POOL0 = 3 * n_rows
     BUD0 = POOL0 + n_blocks
-    parts: list[tuple] = []
-
-    def add(family, tail, head, lower, upper, cost, ref):
-        k = len(tail)
-        parts.append((np.full(k, family, dtype=np.int8), np.asarray(tail, np.int64),
-                       np.asarray(head, np.int64),
-                       np.broadcast_to(np.asarray(lower, float), (k,)).copy(),
-                       np.broadcast_to(np.asarray(upper, float), (k,)).copy(),
-                       np.broadcast_to(np.asarray(cost, float), (k,)).copy(),
-                       np.asarray(ref, np.int64)))
-
+    arcs = ArcList()
+    add = arcs.add
     b = np.arange(n_blocks)
     add(nw.BUDGET, np.full(n_blocks, nw.SRC), BUD0 + b, 0, blocks["budget"].to_numpy(float), 0, b)
     add(nw.POOL_SUPPLY, BUD0 + b, POOL0 + b, 0, blocks["pool_supply"].to_numpy(float), 0, b)
@@ -83,7 +74,4 @@ def build_all_pairs(inst: Instance) -> Network:
         policy.key_demands_hard else np.zeros(len(demands))
     add(nw.DEMAND, np.where(gated, GATE0 + d_rows, IN0 + d_rows), np.full(len(demands), nw.SINK),
         lower, cap, -demands["reward"].to_numpy(), np.arange(len(demands)))
-    cols = [np.concatenate([p[i] for p in parts]) for i in range(7)]
-    net = Network(cols[1], cols[2], cols[3], cols[4], cols[5], cols[0], cols[6], BUD0 + n_blocks)
-    net.lp = incidence_lp(net)
-    return net
+    return arcs.network(BUD0 + n_blocks)

@@ -78,6 +78,41 @@ class Network:
     def arcs(self, family: int) -> np.ndarray:
         return self.index.get(family, np.zeros(0, dtype=np.int64))
 
+    @classmethod
+    def from_parts(cls, parts: list[tuple], node_count: int) -> Network:
+        """Concatenate arc families (family, tail, head, lower, upper, cost, ref), index them
+        by family and build the LP."""
+        family, tail, head, lower, upper, cost, ref = (
+            np.concatenate([p[i] for p in parts]) for i in range(7))
+        net = cls(tail, head, lower, upper, cost, family, ref, node_count)
+        order = np.argsort(family, kind="stable")
+        bounds = np.searchsorted(family[order], np.arange(len(FAMILY_NAMES) + 1))
+        net.index = {f: order[bounds[f]:bounds[f + 1]] for f in range(len(FAMILY_NAMES))}
+        net.lp = incidence_lp(net)
+        return net
+
+
+class ArcList:
+    """Arc families collected as arrays, then turned into a `Network`."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple] = []
+
+    def add(self, family: int, tail, head, lower, upper, cost, ref) -> None:
+        """One family of arcs; scalar bounds and costs broadcast over the tails."""
+        tail = np.asarray(tail, dtype=np.int64)
+        k = len(tail)
+        self.parts.append((
+            np.full(k, family, dtype=np.int8), tail, np.asarray(head, dtype=np.int64),
+            np.broadcast_to(np.asarray(lower, dtype=float), (k,)).copy(),
+            np.broadcast_to(np.asarray(upper, dtype=float), (k,)).copy(),
+            np.broadcast_to(np.asarray(cost, dtype=float), (k,)).copy(),
+            np.asarray(ref, dtype=np.int64),
+        ))
+
+    def network(self, node_count: int) -> Network:
+        return Network.from_parts(self.parts, node_count)
+
 
 def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | None = None
             ) -> Instance:
@@ -217,19 +252,8 @@ def build(inst: Instance) -> Network:
     sec_block = np.zeros(n_sec, dtype=np.int64)
     sec_block[sec_codes] = rows["block_index"].to_numpy()
 
-    parts: list[tuple] = []
-
-    def add(family, tail, head, lower, upper, cost, ref):
-        tail = np.asarray(tail, dtype=np.int64)
-        k = len(tail)
-        parts.append((
-            np.full(k, family, dtype=np.int8), tail, np.asarray(head, dtype=np.int64),
-            np.broadcast_to(np.asarray(lower, dtype=float), (k,)).copy(),
-            np.broadcast_to(np.asarray(upper, dtype=float), (k,)).copy(),
-            np.broadcast_to(np.asarray(cost, dtype=float), (k,)).copy(),
-            np.asarray(ref, dtype=np.int64),
-        ))
-
+    arcs = ArcList()
+    add = arcs.add
     b = np.arange(n_blocks)
     add(BUDGET, np.full(n_blocks, SRC), BUD0 + b, 0, blocks["budget"].to_numpy(float), 0, b)
     pool_supply = blocks["pool_supply"].to_numpy(float)
@@ -282,19 +306,7 @@ def build(inst: Instance) -> Network:
         add(X_UP, ROOT0 + b, x, 0, np.inf, 0, b)
         add(X_DOWN, x, ROOT0 + b, 0, np.inf, c.cross_region - c.other, b)
 
-    family = np.concatenate([p[0] for p in parts])
-    tail = np.concatenate([p[1] for p in parts])
-    head = np.concatenate([p[2] for p in parts])
-    lower_all = np.concatenate([p[3] for p in parts])
-    upper_all = np.concatenate([p[4] for p in parts])
-    cost = np.concatenate([p[5] for p in parts])
-    ref = np.concatenate([p[6] for p in parts])
-    net = Network(tail, head, lower_all, upper_all, cost, family, ref, n_nodes)
-    order = np.argsort(family, kind="stable")
-    bounds = np.searchsorted(family[order], np.arange(len(FAMILY_NAMES) + 1))
-    net.index = {f: order[bounds[f]:bounds[f + 1]] for f in range(len(FAMILY_NAMES))}
-    net.lp = incidence_lp(net)
-    return net
+    return arcs.network(n_nodes)
 
 
 def incidence_lp(net: Network) -> LinearProgram:

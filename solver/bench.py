@@ -1,0 +1,98 @@
+"""`bianzhi bench`: time loading, model building and solving per solver on the user's data.
+
+Each phase is repeated R times; medians and spread (min–max) are reported, the solvers'
+tier totals are compared (they must agree), and peak memory of the process is given.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from solver.domain import TIER_ORDER
+from solver.scenario import Policy
+from solver.solve import solve, to_pulp
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 4), "min": round(min(values), 4),
+            "max": round(max(values), 4), "runs": len(values)}
+
+
+def _tier_totals(inst, net, x) -> dict[str, int]:
+    from solver.quotas import network as nw
+
+    arcs = net.arcs(nw.DEMAND)
+    met = np.zeros(len(inst.demands))
+    met[net.ref[arcs]] = np.round(x[arcs])
+    tiers = inst.demands["tier"].to_numpy()
+    return {t: int(met[tiers == t].sum()) for t in TIER_ORDER}
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_bench(data_path: Path, policy: Policy, solvers: list[str], repeat: int = 3,
+              formulation: str = "tree", pulp_build: bool = False) -> dict:
+    """Time each phase `repeat` times on the data at `data_path`."""
+    from solver.quotas.allpairs import build_all_pairs
+    from solver.quotas.network import build, prepare
+    from solver.validate import load
+
+    builder = build if formulation == "tree" else build_all_pairs
+    load_t, build_t = [], []
+    solve_t: dict[str, list[float]] = {s: [] for s in solvers}
+    pulp_t: list[float] = []
+    totals: dict[str, dict[str, int]] = {}
+    statuses: dict[str, str] = {}
+    size = {}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        ds = load(data_path)
+        load_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        inst = prepare(ds, policy)
+        net = builder(inst)
+        build_t.append(time.perf_counter() - t0)
+        size = {"units": int(len(ds.units)), "quota_rows": int(len(inst.rows)),
+                "demands": int(len(inst.demands)), "arcs": net.lp.num_cols,
+                "nodes": net.lp.num_rows}
+        if pulp_build:
+            t0 = time.perf_counter()
+            to_pulp(net.lp)
+            pulp_t.append(time.perf_counter() - t0)
+        for name in solvers:
+            t0 = time.perf_counter()
+            sol = solve(net.lp, name)
+            solve_t[name].append(time.perf_counter() - t0)
+            statuses[name] = sol.status.value
+            if sol.status.has_solution:
+                totals[name] = _tier_totals(inst, net, sol.x)
+    agree = len({tuple(sorted(t.items())) for t in totals.values()}) <= 1
+    result = {
+        "data": str(data_path), "formulation": formulation, "size": size,
+        "load": _stats(load_t), "build": _stats(build_t),
+        "solve": {name: _stats(t) for name, t in solve_t.items()},
+        "status": statuses, "tier_totals": totals, "solvers_agree": agree,
+        "peak_memory_mb": round(peak_memory_mb(), 1),
+    }
+    if pulp_t:
+        result["pulp_build"] = _stats(pulp_t)
+    return result
+
+
+def generated_data(scale: int | str, seed: int = 2021) -> Path:
+    """A generated data set written to a temporary folder (kept for the process)."""
+    from solver.generate import generate
+    from solver.io.write import write_csv_folder
+
+    folder = Path(tempfile.mkdtemp(prefix=f"bianzhi-bench-{scale}-")) / "data"
+    write_csv_folder(generate("bazhong-2021", scale, seed), folder)
+    return folder
