@@ -1,0 +1,235 @@
+"""Writers for input-format tables: a folder of CSV files and one xlsx workbook.
+
+Both take any dict of DataFrames (input tables, or plan tables later). Tables and columns known
+to `domain.TABLES` get their Chinese names in a Chinese workbook and their enum values
+translated; anything else is written as given. Output is deterministic: the same tables give the
+same bytes, so bundled scenarios and golden plans can be compared with `cmp`. Every write is
+atomic: files are written next to the target first and moved into place with `os.replace`
+only once all of them are complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import math
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solver.domain import ENUMS, TABLES, Table
+
+# Fixed workbook timestamps: the creation date says nothing useful and breaks byte equality.
+WORKBOOK_DATETIME = datetime.datetime(2021, 1, 1, 0, 0, 0)
+_ZIP_DATETIME = (2021, 1, 1, 0, 0, 0)
+# Excel refuses these in sheet names, and names longer than 31 characters.
+_SHEET_FORBIDDEN = frozenset("[]:*?/\\")
+LANGS: tuple[str, ...] = ("zh", "en")
+
+
+def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> None:
+    """Write one `<table>.csv` per table into `folder` (UTF-8, English names and codes).
+
+    Integers are written without `.0`, missing values as empty cells, lines end with `\\n`.
+    All files are written into a temporary folder beside `folder` first; only when every table
+    is written are they moved into `folder` (each with `os.replace`). Other files already in
+    `folder` are left alone.
+    """
+    folder = Path(folder)
+    _check_names(tables)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        for name, frame in tables.items():
+            (staging / f"{name}.csv").write_bytes(_csv_text(frame).encode("utf-8"))
+        if not folder.exists():
+            os.chmod(staging, 0o755)  # mkdtemp makes it private
+            os.replace(staging, folder)
+            return
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} exists and is not a folder")
+        for name in tables:
+            os.replace(staging / f"{name}.csv", folder / f"{name}.csv")
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str = "zh") -> None:
+    """Write one sheet per table into the xlsx workbook `path`, byte-identical for equal input.
+
+    With lang="zh" known tables get their Chinese sheet name, known columns their Chinese header
+    and enum values (and yes/no cells) their Chinese label; unknown tables, columns and values
+    are carried through unchanged. With lang="en" the workbook holds the CSV names and codes.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGS)}")
+    path = Path(path)
+    _check_names(tables)
+    sheets = [(_sheet_name(name, lang), _localised(name, frame, lang)) for name, frame in
+              tables.items()]
+    _check_sheet_names([sheet for sheet, _ in sheets])
+    data = _workbook_bytes(sheets)
+    _atomic_write_bytes(path, data)
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    """The CSV text of one table with deterministic cell formatting."""
+    out = pd.DataFrame({col: _column_text(frame[col]) for col in frame.columns},
+                       columns=list(frame.columns))
+    return out.to_csv(index=False, lineterminator="\n", na_rep="")
+
+
+def _column_text(series: pd.Series) -> list[str]:
+    """Cells of one column as text: integral numbers without `.0`, missing as ''."""
+    return [_cell_text(value) for value in series.tolist()]
+
+
+def _cell_text(value: object) -> str:
+    value = _cell_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _cell_value(value: object) -> object:
+    """A plain Python cell value: None for missing, int for integral numbers."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        if math.isfinite(number) and number.is_integer():
+            return int(number)
+        return number
+    return value
+
+
+# --- xlsx ----------------------------------------------------------------------------------
+
+def _sheet_name(name: str, lang: str) -> str:
+    table = TABLES.get(name)
+    return table.zh if (lang == "zh" and table is not None) else name
+
+
+def _localised(name: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The table with Chinese headers and enum labels (lang="zh"), or unchanged (lang="en")."""
+    table: Table | None = TABLES.get(name)
+    if lang == "en" or table is None:
+        return frame
+    known = {col.name: col for col in table.columns}
+    columns: dict[str, pd.Series] = {}
+    headers: list[str] = []
+    for col_name in frame.columns:
+        series = frame[col_name]
+        col = known.get(col_name)
+        if col is None:
+            headers.append(col_name)
+            columns[col_name] = series
+            continue
+        mapping = _enum_labels(col.type, col.enum)
+        if mapping is not None:
+            series = series.map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
+        headers.append(col.zh)
+        columns[col_name] = series
+    out = pd.DataFrame(columns, columns=list(frame.columns))
+    out.columns = headers
+    return out
+
+
+def _enum_labels(col_type: str, enum: str | None) -> dict[str, str] | None:
+    if col_type == "yesno":
+        return ENUMS["yes_no"]
+    if col_type == "enum" and enum is not None:
+        return ENUMS[enum]
+    return None
+
+
+def _workbook_bytes(sheets: list[tuple[str, pd.DataFrame]]) -> bytes:
+    """The xlsx bytes of the sheets, with fixed document properties and zip timestamps."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook = Workbook(write_only=True)
+    workbook.properties.created = WORKBOOK_DATETIME
+    workbook.properties.modified = WORKBOOK_DATETIME
+    workbook.properties.creator = "bianzhi"
+    for sheet_name, frame in sheets:
+        sheet = workbook.create_sheet(title=sheet_name)
+        sheet.append([str(header) for header in frame.columns])
+        columns = [[_cell_value(v) for v in frame[c].tolist()] for c in frame.columns]
+        for row in zip(*columns, strict=True):
+            sheet.append(list(row))
+    raw = io.BytesIO()
+    # ExcelWriter directly: openpyxl's save_workbook stamps `modified` with the current time.
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
+    return _rezip_fixed_time(raw.getvalue())
+
+
+def _rezip_fixed_time(data: bytes) -> bytes:
+    """The same zip archive with every entry stamped with one constant date and mode."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=_ZIP_DATETIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(entry.filename))
+    return out.getvalue()
+
+
+# --- shared --------------------------------------------------------------------------------
+
+def _check_names(tables: Mapping[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
+        if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+            raise ValueError(f"bad table name {name!r}")
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"table {name!r} is a {type(frame).__name__}, not a DataFrame")
+        if frame.columns.duplicated().any():
+            dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+            raise ValueError(f"table {name!r} has duplicate columns: {', '.join(dupes)}")
+
+
+def _check_sheet_names(names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if len(name) > 31 or any(ch in _SHEET_FORBIDDEN for ch in name):
+            raise ValueError(f"{name!r} cannot be an Excel sheet name (at most 31 characters, "
+                             f"none of {''.join(sorted(_SHEET_FORBIDDEN))})")
+        if name.lower() in seen:
+            raise ValueError(f"two tables would share the sheet name {name!r}")
+        seen.add(name.lower())
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then move it onto `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(data)
+        os.chmod(tmp_name, 0o644)  # mkstemp makes it private
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
