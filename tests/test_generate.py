@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -440,3 +441,21 @@ def test_other_seed_keeps_the_seed_figures():
     assert len(approved) == 292 and (approved <= 7).sum() == 149 and (approved <= 5).sum() == 107
     assert len(other["people"]) == 187
     assert other["demands"].unit_id.isin(city_inst.unit_id).sum() <= 236
+
+
+def test_bundled_scenario_data_is_what_the_generator_makes(tmp_path, city):
+    """scenarios/bazhong-2021 (CSV) and .xlsx are this generator's output: regenerate on change.
+
+    python -c "from pathlib import Path; from solver.generate import generate;
+    from solver.io.write import write_csv_folder, write_workbook; t = generate();
+    write_csv_folder(t, Path('scenarios/bazhong-2021'));
+    write_workbook(t, Path('scenarios/bazhong-2021.xlsx'))"
+    """
+    bundled = Path(__file__).resolve().parents[1] / "scenarios"
+    write_csv_folder(city, tmp_path / "bazhong-2021")
+    write_workbook(city, tmp_path / "bazhong-2021.xlsx")
+    for name in city:
+        fresh = (tmp_path / "bazhong-2021" / f"{name}.csv").read_bytes()
+        assert (bundled / "bazhong-2021" / f"{name}.csv").read_bytes() == fresh, name
+    assert (bundled / "bazhong-2021.xlsx").read_bytes() == (
+        tmp_path / "bazhong-2021.xlsx").read_bytes()
