@@ -143,7 +143,10 @@ def generate(
     from solver.io.write import write_csv_folder, write_workbook
 
     scale_value: str | int = scale if scale in ("city", "province") else _int_scale(scale)
-    tables = make(profile=profile, scale=scale_value, seed=seed)
+    try:
+        tables = make(profile=profile, scale=scale_value, seed=seed)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     write_csv_folder(tables, out_dir)
     if xlsx is not None:
         write_workbook(tables, xlsx, lang="zh")
@@ -178,7 +181,8 @@ def render_run(summary: dict, out_dir: Path) -> None:
     out.print(table)
     m = summary["moves"]
     kinds = ", ".join(f"{k} {v}" for k, v in m["by_kind"].items()) or "none"
-    out.print(f"Moves: {m['count']} ({kinds}); cross-system {m['cross_system']}")
+    out.print(f"Moves: {m['count']} rows; quotas by kind: {kinds}; cross-system moves "
+              f"{m['cross_system']}")
     reasons = ", ".join(f"{k} {v}" for k, v in summary["unmet"]["by_reason"].items())
     if reasons:
         out.print(f"Unmet demands: {summary['unmet']['demands']} ({reasons})")
