@@ -829,7 +829,8 @@ def _calibrated_classes(rng: np.random.Generator, systems: np.ndarray,
 
     Seed 三(三): of 292 city institutions 149 have ≤7 quotas and 107 ≤5; the agriculture bureau
     has 9 with ≤5, human resources and civil affairs 5 each. The remaining small ones are spread
-    over the other systems, at most 6 of them ≤5 in any one.
+    over the other systems, at most 4 of them ≤5 in any one, so that the seed's three
+    named departments lead the list.
     """
     fig = _BAZHONG_FIGURES
     size_class = np.full(len(systems), 2, dtype=np.int64)
@@ -846,7 +847,7 @@ def _calibrated_classes(rng: np.random.Generator, systems: np.ndarray,
     n67 = fig.small_le7 - fig.small_le5 - sum(fig.small_6_7_by_system.values())
     order = rng.permutation(open_slots)
     rank = pd.Series(systems[order]).groupby(systems[order]).cumcount().to_numpy()
-    le5 = order[rank < 6][:n5]
+    le5 = order[rank < 4][:n5]
     if len(le5) != n5:
         raise AssertionError("not enough institutions to place the small ones")
     size_class[le5] = 0

@@ -159,6 +159,7 @@ def people_stock(ds: Dataset) -> dict:
     if people is None:
         return {"present": False, "count": 0}
     out: dict = {"present": True, "count": int(len(people))}
+    kinds = people["unit_id"].map(ds.units.set_index("unit_id")["kind"])
     for level, group in [("all", people), *people.groupby("cadre_level")]:
         out.setdefault("by_cadre_level", {})[level] = {
             "count": int(len(group)),
@@ -168,9 +169,9 @@ def people_stock(ds: Dataset) -> dict:
             "work_status": _counts(group["work_status"]),
             "surplus_reason": _counts(group["surplus_reason"]),
             "quota_type": _counts(group["quota_type"]),
+            "in_civil_service_managed_units": int(
+                (kinds[group.index] == "civil_service_managed").sum()),
         }
-    kinds = people["unit_id"].map(ds.units.set_index("unit_id")["kind"])
-    out["in_civil_service_managed_units"] = int((kinds == "civil_service_managed").sum())
     follow = people[people["surplus_reason"].isin(FOLLOW_UP_REASONS)]
     out["follow_up_notice"] = sorted(follow["person_id"].tolist())
     return out

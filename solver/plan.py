@@ -113,7 +113,9 @@ def build_summary(plan: Plan) -> dict:
             "vacancy_after": after,
             "rate_after": round(after / base, 4) if base else 0.0,
             "by_region": {
-                str(r["region"]): {"floor": int(r["floor"]), "vacancy_after": int(r["vacancy_after"]),
+                str(r["region"]): {"floor": int(r["floor"]),
+                                   "vacancy_before": int(r["vacancy_before"]),
+                                   "vacancy_after": int(r["vacancy_after"]),
                                    "rate": float(r["rate"])}
                 for _, r in b.iterrows()
             },

@@ -446,10 +446,11 @@ def test_other_seed_keeps_the_seed_figures():
 def test_bundled_scenario_data_is_what_the_generator_makes(tmp_path, city):
     """scenarios/bazhong-2021 (CSV) and .xlsx are this generator's output: regenerate on change.
 
-    python -c "from pathlib import Path; from solver.generate import generate;
+    bianzhi generate --out scenarios/bazhong-2021 --xlsx scenarios/bazhong-2021.xlsx
+    (same as: python -c "from pathlib import Path; from solver.generate import generate;
     from solver.io.write import write_csv_folder, write_workbook; t = generate();
     write_csv_folder(t, Path('scenarios/bazhong-2021'));
-    write_workbook(t, Path('scenarios/bazhong-2021.xlsx'))"
+    write_workbook(t, Path('scenarios/bazhong-2021.xlsx'))")
     """
     bundled = Path(__file__).resolve().parents[1] / "scenarios"
     write_csv_folder(city, tmp_path / "bazhong-2021")

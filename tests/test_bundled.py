@@ -1,0 +1,146 @@
+"""The bundled Bazhong scenario end to end: the CLI, the golden plan, CSV vs workbook."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = REPO / "scenarios" / "bazhong-2021.yaml"
+GOLDEN = REPO / "tests" / "golden"
+
+
+def bianzhi(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "solver.cli", *args], capture_output=True,
+                          text=True, check=check)
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory):
+    base = tmp_path_factory.mktemp("plans")
+    out = {}
+    for solver in ("highs", "cbc"):
+        bianzhi("run", str(SCENARIO), "--out", str(base / solver), "--solver", solver)
+        out[solver] = base / solver
+    return out
+
+
+def test_run_writes_a_complete_plan_that_verifies(plans):
+    plan = plans["highs"]
+    for name in ("moves.csv", "units.csv", "pool.csv", "demands.csv", "summary.json"):
+        assert (plan / name).exists()
+    result = bianzhi("verify", str(plan))
+    assert "every hard rule holds" in result.stdout
+    summary = json.loads((plan / "summary.json").read_text())
+    assert summary["solver"]["status"] == "optimal"
+    assert summary["scenario"]["policy"]["reserve_rate"] == 0.03
+    assert len(summary["inputs"]["checksum"]) == 64
+    for qt, reserve in summary["reserve"].items():
+        for region, r in reserve["by_region"].items():
+            assert r["vacancy_after"] >= min(r["floor"], r["vacancy_before"]), (qt, region)
+    for qt, total in summary["totals"].items():
+        assert total["approved_after"] + total["pool_after"] == \
+            total["approved_before"] + total["pool_before"]
+
+
+@pytest.mark.parametrize("name", ["demands", "moves"])
+def test_golden_plan_and_solvers_agree_exactly(plans, name):
+    """The plan is unique (tie-breaks by id): HiGHS and CBC write the same files."""
+    golden = (GOLDEN / f"bazhong-2021-{name}.csv").read_text(encoding="utf-8")
+    assert (plans["highs"] / f"{name}.csv").read_text(encoding="utf-8") == golden
+    assert (plans["cbc"] / f"{name}.csv").read_text(encoding="utf-8") == golden
+
+
+def test_verify_names_a_tampered_move(plans, tmp_path):
+    import shutil
+
+    plan = tmp_path / "plan"
+    shutil.copytree(plans["highs"], plan)
+    lines = (plan / "moves.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    idx = next(i for i, line in enumerate(lines[1:], 1) if line.startswith("transfer,"))
+    cells = lines[idx].split(",")
+    cells[header.index("amount")] = str(int(cells[header.index("amount")]) + 50)
+    lines[idx] = ",".join(cells)
+    (plan / "moves.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = bianzhi("verify", str(plan), check=False)
+    assert result.returncode == 3
+    assert "only vacant quotas leave a unit" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_failed_run_leaves_an_existing_plan_untouched(plans, tmp_path):
+    import shutil
+
+    plan = tmp_path / "plan"
+    shutil.copytree(plans["highs"], plan)
+    before = {p.name: p.read_bytes() for p in plan.iterdir()}
+    # hard key demands that cannot be met: the run fails and must not write anything
+    result = bianzhi("run", str(SCENARIO), "--out", str(plan), "--set",
+                     "policy.key_demands_hard=true", "--set", "policy.reserve_rate=0.2",
+                     check=False)
+    assert result.returncode == 3
+    assert "hard key demands cannot all be met" in result.stderr
+    assert "reserve floor" in result.stderr
+    assert {p.name: p.read_bytes() for p in plan.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".plan")]
+
+
+def test_set_overrides_change_the_plan(tmp_path):
+    result = bianzhi("run", str(SCENARIO), "--out", str(tmp_path / "p"), "--json",
+                     "--set", "policy.reserve_rate=0.06", "--no-marginals")
+    summary = json.loads(result.stdout)
+    assert summary["scenario"]["policy"]["reserve_rate"] == 0.06
+    base = json.loads((GOLDEN.parent / "golden" / "bazhong-2021-summary-met.json").read_text())
+    assert summary["met"]["operational"]["met"] < base["operational"]["met"]
+
+
+def test_bad_override_is_a_clear_error(tmp_path):
+    result = bianzhi("run", str(SCENARIO), "--out", str(tmp_path / "p"),
+                     "--set", "policy.reserve_rat=0.06", check=False)
+    assert result.returncode == 2
+    assert "policy.reserve_rat" in result.stderr and "unknown key" in result.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_inventory_is_identical_on_csv_folder_and_workbook():
+    csv = json.loads(bianzhi("inventory", str(REPO / "scenarios/bazhong-2021"), "--json").stdout)
+    xlsx = json.loads(bianzhi("inventory", str(REPO / "scenarios/bazhong-2021.xlsx"),
+                              "--json").stdout)
+    csv.pop("path"), xlsx.pop("path")
+    assert csv == xlsx
+
+
+def test_inventory_reproduces_the_seed_figures_at_city_level():
+    inv = json.loads(bianzhi("inventory", str(SCENARIO), "--json", "--region", "bazhong",
+                             "--level", "city").stdout)
+    assert inv["units"]["institutions"] == 292
+    assert inv["units"]["small_le7"] == 149
+    assert inv["units"]["small_le5"] == 107
+    assert inv["aux"]["departments"] == 64
+    assert 3980 <= inv["aux"]["headcount"] < 4000
+    shares = inv["aux"]["share_by_system"]
+    for system, share in {"health": 29.9, "public_security": 12.63, "urban_management": 10.75,
+                          "education": 7.5, "natural_resources": 7.35, "housing": 3.9,
+                          "transport": 1.73}.items():
+        assert abs(shares[system] - share) <= 0.1
+    people = inv["people"]
+    assert people["count"] == 187
+    cm = people["by_cadre_level"]["city_managed"]
+    assert cm["age_band"] == {"40-49": 6, "50-54": 14, "55-57": 57, "58-60": 38}
+    assert cm["gender"] == {"F": 19, "M": 96}
+    assert cm["health"] == {"chronic": 2, "healthy": 110, "serious": 3}
+    sb = people["by_cadre_level"]["section_or_below"]
+    assert sb["quota_type"] == {"administrative": 8, "institution": 37, "political_legal": 27}
+    assert sb["in_civil_service_managed_units"] == 2
+    assert sb["surplus_reason"] == {"absent_without_reason": 2, "missing": 1, "seconded": 44,
+                                    "sick_leave": 22, "stranded_abroad": 1,
+                                    "trial_elsewhere": 2}
+    assert cm["work_status"] == {"assisting": 46, "idle": 16, "in_charge": 53}
+    assert len(people["follow_up_notice"]) == 3
+    clusters = {c["name"]: c["small_le5"] for c in inv["units"]["small_clusters"]}
+    assert sorted(clusters.values(), reverse=True)[:3] == [9, 5, 5]
