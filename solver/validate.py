@@ -139,7 +139,8 @@ def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series
                      f"{_expected(enum)}")
         return parsed.where(~empty, None)
     # numbers
-    cleaned = text.str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    # NFKC: full-width digits, minus and comma typed with a Chinese IME (１，２００) are numbers
+    cleaned = text.str.normalize("NFKC").str.replace(",", "", regex=False)
     number = pd.to_numeric(cleaned.where(~empty, None), errors="coerce").astype(float)
     values = number.to_numpy()
     not_number = np.isnan(values) & ~empty
@@ -171,12 +172,15 @@ def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series
         lo, hi = col.bounds
         outside = ok & ((values < lo) | (values > hi))
         out.add_rows(outside, frame, col.name,
-                     lambda v, i: f"{_quote(v)} is outside {lo:g}–{hi:g}")
+                     lambda v, i: f"{_quote(v)} is outside {lo:g}–{hi:g}; write a value "
+                     f"from {lo:g} to {hi:g}")
     if col.type == "number":
         return number
     ints = np.where(ok, np.round(np.nan_to_num(values)), 0).astype(np.int64)
-    if col.required:
+    if col.required and ok.all():
         return pd.Series(ints, index=frame.index)
+    # A bad cell stays missing (not 0), so that no cross-table rule reports a follow-on
+    # problem about a value the user never wrote; the run stops on the first report anyway.
     return pd.Series(pd.array(ints, dtype="Int64"), index=frame.index).where(ok, pd.NA)
 
 
@@ -189,7 +193,10 @@ def check_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame | None, list[
         out.add(f"missing column {col.name} ({col.zh}); add a column headed "
                 f"'{col.zh}' or '{col.name}'", row=raw.header_row)
     if len(frame) == 0:
-        out.add(f"has no data rows; the {table.name} table ({table.zh}) needs at least one")
+        out.add(f"has no data rows; the {table.name} table ({table.zh}) needs at least one"
+                if table.required else
+                f"has no data rows; add at least one, or remove the "
+                f"{'sheet' if raw.sheet else 'file'} (the {table.name} table is optional)")
     if missing or len(frame) == 0:
         return None, out.problems
     typed = pd.DataFrame(index=frame.index)
@@ -245,21 +252,28 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
     parent = units["parent_id"]
     bad = parent.notna().to_numpy() & ~parent.isin(unit_ids).to_numpy()
     out.add_rows(bad, units, "parent_id",
-                 lambda v, i: f"parent department {_quote(v)} is not in the units table")
+                 lambda v, i: f"parent department {_quote(v)} is not in the units table; add "
+                 "it there, correct the code or leave the cell empty")
     problems += out.problems
 
-    held = pd.MultiIndex.from_frame(ds["quotas"][["unit_id", "quota_type"]].dropna())
+    quotas = ds["quotas"]
+    held = pd.MultiIndex.from_frame(quotas[["unit_id", "quota_type"]].dropna())
+    # a unit with a quota row whose type could not be read may well hold the type asked for
+    unsure = quotas.loc[quotas["quota_type"].isna(), "unit_id"].dropna()
     for name in ("demands", "people"):
         frame = ds.get(name)
         if frame is None:
             continue
         out = _Collector(sources[name])
-        known = frame["unit_id"].isin(unit_ids).to_numpy() & frame["quota_type"].notna().to_numpy()
+        known = (frame["unit_id"].isin(unit_ids).to_numpy()
+                 & ~frame["unit_id"].isin(unsure).to_numpy()
+                 & frame["quota_type"].notna().to_numpy())
         pairs = pd.MultiIndex.from_frame(frame[["unit_id", "quota_type"]].astype(object))
         not_held = known & ~pairs.isin(held)
         what = "asks for" if name == "demands" else "holds"
         out.add_rows(not_held, frame, "quota_type",
-                     lambda v, i: f"{what} {v} quota but unit {_quote(frame['unit_id'].iat[i])} "
+                     lambda v, i: f"{what} {v} ({ENUMS['quota_type'][v]}) quota but unit "
+                     f"{_quote(frame['unit_id'].iat[i])} "
                      f"has no {v} row in the quotas table; a unit receives only quota types "
                      "it holds")
         problems += out.problems
@@ -288,9 +302,10 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
         problems += out.problems
     if groups is not None:
         out = _Collector(sources["task_groups"])
-        bad = (groups["min_size"] > groups["max_size"]).to_numpy()
+        bad = (groups["min_size"] > groups["max_size"]).fillna(False).to_numpy(dtype=bool)
         out.add_rows(bad, groups, "min_size",
-                     lambda v, i: f"min_size {v} is above max_size {groups['max_size'].iat[i]}")
+                     lambda v, i: f"min_size {v} is above max_size {groups['max_size'].iat[i]}; "
+                     "the smallest group size cannot exceed the largest")
         problems += out.problems
     pool = ds.get("pool")
     if pool is not None:
@@ -308,7 +323,7 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
         bad = (both & (demands["end_year"].fillna(0) < demands["start_year"].fillna(0))).to_numpy()
         out.add_rows(bad, demands, "end_year",
                      lambda v, i: f"end year {v} is before the start year "
-                     f"{demands['start_year'].iat[i]}")
+                     f"{demands['start_year'].iat[i]}; correct one of the two years")
     problems += out.problems
     return problems
 
@@ -364,7 +379,7 @@ def validate(raw: RawInputs) -> Dataset:
             typed[name] = frame
     if all(t in typed for t in ("units", "quotas", "demands")):
         problems += check_references(typed, raw.tables)
-        errors = [p for p in problems if p.severity == "error"]
+    errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(errors, header=f"{len(errors)} problem{'s' if len(errors) > 1 else ''} "
                          f"in {raw.path}")

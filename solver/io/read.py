@@ -61,6 +61,22 @@ def normalise(text: object) -> str:
     return s
 
 
+_UNIT_SUFFIX_RE = re.compile(r"^(.+?)\([^()]*\)$")
+
+
+def header_name(text: object, aliases: dict[str, str]) -> str | None:
+    """The canonical column a header stands for, if any.
+
+    A unit in brackets after the name (核定编制数（名）, 实有人数(人)) is ignored, so that a
+    header the user sees as the right one is not reported as a missing column.
+    """
+    key = normalise(text)
+    if key in aliases:
+        return aliases[key]
+    bare = _UNIT_SUFFIX_RE.match(key)
+    return aliases.get(bare.group(1)) if bare else None
+
+
 def _header_aliases(table: Table) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for col in table.columns:
@@ -117,16 +133,13 @@ def decode_csv(data: bytes, file: str) -> str:
 
 
 def csv_grid(text: str) -> tuple[list[list[str]], list[int]]:
-    """Rows of cells and each row's line number (quoted cells may span lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    line = 1
-    for record in reader:
-        rows.append(record)
-        lines.append(line)
-        line = reader.line_num + 1
-    return rows, lines
+    """Rows of cells and each row's number as Excel shows the file.
+
+    A quoted cell spanning lines is one row in Excel (where planners open their CSV files), so
+    rows are counted as records, not as lines of text; a blank line is a row of its own.
+    """
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    return rows, list(range(1, len(rows) + 1))
 
 
 def _cell_text(value: object) -> str:
@@ -141,8 +154,60 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+_MERGE_RE = re.compile(
+    rb'<(?:\w+:)?mergeCell\s+ref="\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)"'
+)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ch - 64
+    return index - 1
+
+
+def _merged_down(ws) -> list[tuple[int, int, int]]:
+    """Cells merged down one column, as (column index, first row, last row) (Excel numbers).
+
+    Read-only worksheets do not parse merged ranges, so they are found in the sheet's XML.
+    """
+    try:
+        with ws._get_source() as src:
+            xml = src.read()
+    except (AttributeError, OSError, KeyError):
+        return []
+    spans = []
+    for first_col, first_row, last_col, last_row in _MERGE_RE.findall(xml):
+        if first_col == last_col and int(last_row) > int(first_row):
+            spans.append((_column_index(first_col), int(first_row), int(last_row)))
+    return spans
+
+
+def _fill_merged_down(rows: list[list[str]], spans: list[tuple[int, int, int]]) -> None:
+    """Give every cell of a one-column merged range the range's value.
+
+    A unit code merged over the unit's two quota rows belongs to both rows. Ranges wider than
+    one column (titles, notes, group headers) keep their value in the first cell only, so that
+    a merged note is still one note and a merged title one title.
+    """
+    for j, first, last in spans:
+        if first > len(rows) or j >= len(rows[first - 1]):
+            continue
+        value = rows[first - 1][j]
+        for i in range(first, min(last, len(rows))):
+            if len(rows[i]) <= j:
+                rows[i] += [""] * (j + 1 - len(rows[i]))
+            if not rows[i][j].strip():
+                rows[i][j] = value
+
+
 def xlsx_grids(path: Path) -> dict[str, tuple[list[list[str]], list[int]]]:
-    """Each sheet of a workbook as rows of text cells with their Excel row numbers."""
+    """Each sheet of a workbook as rows of text cells with their Excel row numbers.
+
+    Rows are read from A1 whatever the sheet's stored dimension says: Excel stores the used
+    range (e.g. B3:E9 when the first rows are empty), and other writers store wrong ones
+    (A1:A1), which would shift row numbers or cut columns off.
+    """
     import openpyxl
 
     try:
@@ -155,13 +220,12 @@ def xlsx_grids(path: Path) -> dict[str, tuple[list[list[str]], list[int]]]:
     grids: dict[str, tuple[list[list[str]], list[int]]] = {}
     try:
         for ws in wb.worksheets:
-            rows: list[list[str]] = []
-            numbers: list[int] = []
-            start = ws.min_row or 1
-            for offset, values in enumerate(ws.iter_rows(values_only=True)):
-                rows.append([_cell_text(v) for v in values])
-                numbers.append(start + offset)
-            grids[ws.title] = (rows, numbers)
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
+            rows = [[_cell_text(v) for v in values]
+                    for values in ws.iter_rows(min_row=1, values_only=True)]
+            _fill_merged_down(rows, _merged_down(ws))
+            grids[ws.title] = (rows, list(range(1, len(rows) + 1)))
     finally:
         wb.close()
     return grids
@@ -178,29 +242,31 @@ def find_header(rows: list[list[str]], table: Table) -> tuple[int, dict[int, str
     """Index of the header row, its column positions → canonical names, and rows it spans.
 
     The header is the row (among the first rows) matching the most known column names.
-    A two-row header (a merged group cell above sub-headers) is combined.
+    A two-row header (group cells such as 编制情况 above sub-headers) is combined, whichever of
+    the two rows holds more of the names.
     """
     aliases = HEADER_ALIASES[table.name]
+
+    def names(cells: list[str]) -> dict[int, str]:
+        found = {j: header_name(c, aliases) for j, c in enumerate(cells)}
+        return {j: name for j, name in found.items() if name is not None}
+
     best, best_score = -1, 0
     for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
-        score = sum(1 for c in cells if normalise(c) in aliases)
+        score = len(names(cells))
         if score > best_score:
             best, best_score = i, score
     if best < 0:
         return -1, {}, 0
-    mapping = {j: aliases[normalise(c)] for j, c in enumerate(rows[best]) if normalise(c) in aliases}
-    span = 1
-    if best + 1 < len(rows):
-        below = rows[best + 1]
-        extra = {
-            j: aliases[normalise(c)]
-            for j, c in enumerate(below)
-            if normalise(c) in aliases and j not in mapping
-        }
+    mapping = names(rows[best])
+    for other, top in ((best - 1, best - 1), (best + 1, best)):
+        if not 0 <= other < len(rows):
+            continue
+        extra = {j: name for j, name in names(rows[other]).items() if j not in mapping}
         if extra and not set(extra.values()) & set(mapping.values()):
             mapping.update(extra)
-            span = 2
-    return best, mapping, span
+            return top, mapping, 2
+    return best, mapping, 1
 
 
 def _row_kind(cells: list[str], serial_cols: set[int]) -> str:
@@ -240,6 +306,14 @@ def grid_to_table(
 ) -> tuple[RawTable | None, list[Problem]]:
     """Locate the header, drop what is not data, and return the table's text frame."""
     problems: list[Problem] = []
+    if all(_is_blank(cells) for cells in rows):
+        what = "sheet" if sheet else "file"
+        fix = (f"the {table.name} table ({table.zh}) is required: add its header row and data"
+               if table.required else
+               f"fill in the {table.name} table ({table.zh}) or remove the {what} "
+               "(the table is optional)")
+        problems.append(Problem(f"is empty; {fix}", file=file, sheet=sheet))
+        return None, problems
     header_idx, mapping, span = find_header(rows, table)
     if header_idx < 0:
         names = ", ".join(f"{c.name} ({c.zh})" for c in table.columns if c.required)
@@ -253,8 +327,8 @@ def grid_to_table(
     if span == 2:
         below = rows[header_idx + 1]
         header_cells += [""] * (len(below) - len(header_cells))
-        for j, name in mapping.items():
-            if normalise(header_cells[j]) not in HEADER_ALIASES[table.name]:
+        for j in mapping:
+            if header_name(header_cells[j], HEADER_ALIASES[table.name]) is None:
                 header_cells[j] = below[j]
     header_row = numbers[header_idx]
     headers: dict[str, str] = {}
@@ -336,10 +410,12 @@ def read_inputs(path: str | Path) -> RawInputs:
         )])
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
-        if not files and sorted(path.glob("*.xlsx")):
-            books = sorted(path.glob("*.xlsx"))
-            if len(books) == 1:
-                return read_inputs(books[0])
+        books = sorted(path.glob("*.xlsx"))
+        if not files and len(books) == 1:
+            return read_inputs(books[0])
+        unrecognised = [f.name for f in files if match_table(f.stem) is None]
+        hint = (f"; the folder holds {len(books)} workbooks ({', '.join(b.name for b in books)}):"
+                " give one of them as the path" if not files and books else "")
         for file in files:
             name = match_table(file.stem)
             if name is None:
@@ -366,7 +442,10 @@ def read_inputs(path: str | Path) -> RawInputs:
         kind = "file"
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         checksum.append((path.name, path.read_bytes()))
-        for sheet, (rows, numbers) in xlsx_grids(path).items():
+        grids = xlsx_grids(path)
+        unrecognised = [sheet for sheet in grids if match_table(sheet) is None]
+        hint = ""
+        for sheet, (rows, numbers) in grids.items():
             name = match_table(sheet)
             if name is None:
                 continue
@@ -388,12 +467,15 @@ def read_inputs(path: str | Path) -> RawInputs:
         )])
     for table in TABLES.values():
         if table.required and table.name not in tables and not any(
-            p.severity == "error" and match_table(Path(p.file).stem) == table.name
+            p.severity == "error"
+            and table.name in (match_table(Path(p.file).stem), match_table(p.sheet))
             for p in problems
         ):
             what = f"{table.name}.csv or {table.zh}.csv" if kind == "file" else (
                 f"a sheet named {table.name} or {table.zh}")
+            found = (f"; {kind}s not recognised as a table: {', '.join(unrecognised)}"
+                     if unrecognised else "")
             problems.append(Problem(
-                f"has no {table.name} table ({table.zh}); add {what}", file=where,
+                f"has no {table.name} table ({table.zh}); add {what}{found}{hint}", file=where,
             ))
     return RawInputs(path=path, tables=tables, problems=problems, checksum_parts=checksum)
