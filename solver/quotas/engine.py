@@ -213,7 +213,7 @@ def decompose(inst: Instance, net: Network, x: np.ndarray) -> list[tuple]:
     """
     rows = inst.rows
     n = len(rows)
-    up = _per_row(net, nw.UP, x, n).round().astype(np.int64)
+    up = nw.pooled_donor_flows(inst, net, x).round().astype(np.int64)
     down = _per_row(net, nw.DOWN, x, n).round().astype(np.int64)
     grant = _per_row(net, nw.GRANT, x, len(inst.blocks)).round().astype(np.int64)
     pieces: list[tuple] = []

@@ -41,10 +41,10 @@ from solver.validate import Dataset
 
 # arc families
 BUDGET, SUPPLY, POOL_SUPPLY, OWN, UP, SYS_UP, SEC_UP, ROOT_DOWN, SEC_DOWN, DOWN, GRANT, \
-    DEMAND, GATE, X_UP, X_DOWN = range(15)
+    DEMAND, GATE, X_UP, X_DOWN, SYS_SUPPLY = range(16)
 FAMILY_NAMES = (
     "budget", "supply", "pool_supply", "own", "up", "system_up", "sector_up", "root_down",
-    "sector_down", "down", "grant", "demand", "gate", "cross_up", "cross_down",
+    "sector_down", "down", "grant", "demand", "gate", "cross_up", "cross_down", "system_supply",
 )
 SRC, SINK = -1, -2
 
@@ -114,75 +114,101 @@ class ArcList:
         return Network.from_parts(self.parts, node_count)
 
 
+def group_codes(*columns) -> np.ndarray:
+    """Dense integer codes of the distinct value combinations, in sorted order."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        c, uniques = pd.factorize(np.asarray(col), sort=True)
+        code = code * max(len(uniques), 1) + c
+    return np.unique(code, return_inverse=True)[1].astype(np.int64)
+
+
 def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | None = None
             ) -> Instance:
     """Quota rows, blocks and demands in array form, with every rule's status worked out."""
     units = ds.units.set_index("unit_id")
-    rows = ds.quotas[["unit_id", "quota_type", "approved", "staff"]].copy()
+    rows = ds.quotas[["unit_id", "quota_type", "approved", "staff"]]
     rows = rows.sort_values(["quota_type", "unit_id"], kind="stable").reset_index(drop=True)
+    at = units.index.get_indexer(rows["unit_id"])
     for col in ("region", "system", "sector", "kind", "function_status", "level"):
-        rows[col] = rows["unit_id"].map(units[col]).to_numpy()
+        rows[col] = units[col].to_numpy()[at]
     approved = rows["approved"].to_numpy(np.int64)
     staff = rows["staff"].to_numpy(np.int64)
-    rows["vacancy"] = np.maximum(approved - staff, 0)
+    vacancy = np.maximum(approved - staff, 0)
+    lapsed = rows["function_status"].to_numpy() == "lapsed"
+    rows["vacancy"] = vacancy
     rows["status"] = np.where(staff > approved, "over", np.where(staff == approved, "full",
                                                                    "vacant"))
-    rows["lapsed"] = (rows["function_status"] == "lapsed").to_numpy()
-    rows["withdraw"] = np.where(rows["lapsed"], rows["vacancy"], 0)
-    rows["donor_cap"] = np.where(rows["lapsed"], 0, rows["vacancy"])
-    rows["block"] = rows["region"].astype(str) + "|" + rows["quota_type"].astype(str)
+    rows["lapsed"] = lapsed
+    rows["withdraw"] = np.where(lapsed, vacancy, 0)
+    rows["donor_cap"] = np.where(lapsed, 0, vacancy)
+    region, qtype = rows["region"].to_numpy(), rows["quota_type"].to_numpy()
+    block_index = group_codes(region, qtype)
+    rows["block_index"] = block_index
+    rows["sys_code"] = group_codes(block_index, rows["system"].to_numpy())
+    rows["sec_code"] = group_codes(block_index, rows["sector"].to_numpy())
     rel = np.zeros(len(rows), dtype=np.int64)
     if releases:
         key = list(zip(rows["unit_id"], rows["quota_type"]))
         rel = np.array([releases.get(k, 0) for k in key], dtype=np.int64)
 
-    blocks = rows.groupby("block", sort=True).agg(
-        region=("region", "first"), quota_type=("quota_type", "first"),
-        approved=("approved", "sum"), unit_vacancy=("vacancy", "sum"),
-        withdraw=("withdraw", "sum"), units=("unit_id", "size"),
-    )
-    pool = pd.Series(0, index=blocks.index, dtype=np.int64)
+    n_blocks = int(block_index.max()) + 1 if len(rows) else 0
+    first = np.unique(block_index, return_index=True)[1]
+    blocks = pd.DataFrame({
+        "region": region[first], "quota_type": qtype[first],
+        "approved": np.bincount(block_index, weights=approved, minlength=n_blocks),
+        "unit_vacancy": np.bincount(block_index, weights=vacancy, minlength=n_blocks),
+        "withdraw": np.bincount(block_index, weights=rows["withdraw"].to_numpy(),
+                                minlength=n_blocks),
+        "units": np.bincount(block_index, minlength=n_blocks),
+    }).astype({"approved": np.int64, "unit_vacancy": np.int64, "withdraw": np.int64})
+    blocks.index = pd.Index(blocks["region"] + "|" + blocks["quota_type"], name="block")
+    pool = np.zeros(n_blocks, dtype=np.int64)
     if ds.pool is not None and len(ds.pool):
-        p = ds.pool.assign(block=ds.pool["region"].astype(str) + "|" + ds.pool["quota_type"])
-        pool = p.groupby("block")["balance"].sum().reindex(blocks.index).fillna(0).astype(
-            np.int64)
-    blocks["pool_before"] = pool.to_numpy(np.int64)
+        balance = ds.pool.groupby(["region", "quota_type"])["balance"].sum()
+        keys = pd.MultiIndex.from_arrays([blocks["region"], blocks["quota_type"]])
+        pool = balance.reindex(keys).fillna(0).to_numpy(np.int64)
+    blocks["pool_before"] = pool
     blocks["rate"] = [policy.rate_for(t) for t in blocks["quota_type"]]
     blocks["base"] = blocks["approved"] + blocks["pool_before"]
     blocks["floor"] = [math.ceil(r * b - 1e-9) for r, b in zip(blocks["rate"], blocks["base"])]
     blocks["vacancy_before"] = blocks["unit_vacancy"] + blocks["pool_before"]
     blocks["budget"] = np.maximum(blocks["vacancy_before"] - blocks["floor"], 0)
     blocks["pool_supply"] = blocks["pool_before"] + blocks["withdraw"]
-    blocks["block_index"] = np.arange(len(blocks))
-    rows["block_index"] = rows["block"].map(blocks["block_index"]).to_numpy(np.int64)
+    blocks["block_index"] = np.arange(n_blocks)
 
-    demands = ds.demands.drop(columns=["_row"], errors="ignore").copy()
+    demands = ds.demands.drop(columns=["_row"], errors="ignore")
     demands = demands.sort_values("demand_id", kind="stable").reset_index(drop=True)
-    row_of = pd.Series(np.arange(len(rows)), index=pd.MultiIndex.from_frame(
-        rows[["unit_id", "quota_type"]]))
-    demands["row"] = row_of.reindex(pd.MultiIndex.from_frame(
-        demands[["unit_id", "quota_type"]])).to_numpy()
-    if demands["row"].isna().any():  # validation guarantees this; keep the model honest
-        bad = demands.loc[demands["row"].isna(), "demand_id"].tolist()
+    row_key = pd.Index(rows["unit_id"].astype(str) + "\x1f" + rows["quota_type"].astype(str))
+    r = row_key.get_indexer(demands["unit_id"].astype(str) + "\x1f"
+                            + demands["quota_type"].astype(str))
+    if (r < 0).any():  # validation guarantees this; keep the model honest
+        bad = demands.loc[r < 0, "demand_id"].tolist()
         raise ValueError(f"demands without a quota row: {bad[:5]}")
-    demands["row"] = demands["row"].astype(np.int64)
-    r = demands["row"].to_numpy()
+    demands["row"] = r
     status = rows["status"].to_numpy()[r]
-    lapsed = rows["lapsed"].to_numpy()[r]
+    eligible = (status != "over") & ~lapsed[r]
     demands["status"] = status
-    demands["eligible"] = (status != "over") & ~lapsed
+    demands["eligible"] = eligible
     demands["gated"] = (status == "full") & demands["tier"].isin(
-        policy.full_units_release_first).to_numpy() & demands["eligible"]
-    demands["block_index"] = rows["block_index"].to_numpy()[r]
+        policy.full_units_release_first).to_numpy() & eligible
+    demands["block_index"] = block_index[r]
     demands["priority"] = incentive_priority(demands, units)
     demands["reward"] = tier_rewards(demands, policy)
+    has_demand = np.zeros(len(rows), dtype=bool)
+    has_demand[r[eligible]] = True
+    rows["has_demand"] = has_demand
+    # Donors without demands of their own are pooled per system in the model (one arc, not
+    # one per unit) and attributed back in unit-id order (`pooled_donor_flows`).
+    rows["pooled"] = (rows["donor_cap"].to_numpy() > 0) & ~has_demand
     return Instance(rows=rows, blocks=blocks, demands=demands, policy=policy, releases=rel)
 
 
 def incentive_priority(demands: pd.DataFrame, units: pd.DataFrame) -> np.ndarray:
     """Appraisal priority in [0, 1]: half performance score, half central tasks (激励导向)."""
-    score = demands["unit_id"].map(units["performance_score"]).astype(float).fillna(0.0)
-    tasks = demands["unit_id"].map(units["central_tasks"]).astype(float).fillna(0.0)
+    at = units.index.get_indexer(demands["unit_id"])
+    score = pd.Series(units["performance_score"].to_numpy()[at]).astype(float).fillna(0.0)
+    tasks = pd.Series(units["central_tasks"].to_numpy()[at]).astype(float).fillna(0.0)
     top = max(float(tasks.max()) if len(tasks) else 0.0, 1.0)
     return (0.5 * score.to_numpy() / 100.0 + 0.5 * tasks.to_numpy() / top).clip(0, 1)
 
@@ -232,11 +258,10 @@ def build(inst: Instance) -> Network:
     n_rows = len(rows)
     n_blocks = len(blocks)
     OUT0, IN0, GATE0 = 0, n_rows, 2 * n_rows
-    sys_key = rows["block"] + "|" + rows["system"].astype(str)
-    sec_key = rows["block"] + "|" + rows["sector"].astype(str)
-    sys_codes, sys_uniques = pd.factorize(sys_key, sort=True)
-    sec_codes, sec_uniques = pd.factorize(sec_key, sort=True)
-    n_sys, n_sec = len(sys_uniques), len(sec_uniques)
+    sys_codes = rows["sys_code"].to_numpy()
+    sec_codes = rows["sec_code"].to_numpy()
+    n_sys = int(sys_codes.max()) + 1 if n_rows else 0
+    n_sec = int(sec_codes.max()) + 1 if n_rows else 0
     SYS0 = 3 * n_rows
     SEC0 = SYS0 + n_sys
     ROOT0 = SEC0 + n_sec
@@ -262,28 +287,39 @@ def build(inst: Instance) -> Network:
     add(GRANT, POOL0 + has_pool, ROOT0 + has_pool, 0, np.inf, c.pool - c.other, has_pool)
 
     donor_cap = rows["donor_cap"].to_numpy(float)
-    donors = np.flatnonzero(donor_cap > 0)
-    # donor tie-break: earlier unit ids give first; far below the demand tie-break steps
     block_of = rows["block_index"].to_numpy()
-    d_rank = pd.Series(block_of[donors]).groupby(block_of[donors]).cumcount().to_numpy()
-    d_count = np.bincount(block_of[donors], minlength=n_blocks)[block_of[donors]]
-    dem_count = np.bincount(demands["block_index"].to_numpy(), minlength=n_blocks)[
-        block_of[donors]]
-    tiebreak = (gap / 4) * (d_rank + 1) / ((d_count + 1) * (dem_count + 1))
-    add(SUPPLY, BUD0 + block_of[donors], OUT0 + donors, 0, donor_cap[donors], tiebreak, donors)
-
-    has_demand = np.zeros(n_rows, dtype=bool)
-    eligible_rows = demands.loc[demands["eligible"], "row"].to_numpy()
-    has_demand[eligible_rows] = True
-    own = donors[has_demand[donors]]
+    has_demand = rows["has_demand"].to_numpy()
+    own = np.flatnonzero((donor_cap > 0) & has_demand)
+    pooled = np.flatnonzero(rows["pooled"].to_numpy())
+    # Blocks where no demand can be met need no donor or tree arcs (unless regions exchange).
+    active = np.zeros(n_blocks, dtype=bool)
+    active[demands.loc[demands["eligible"], "block_index"].to_numpy()] = True
+    if policy.allow_cross_region:
+        active[:] = True
+    pooled = pooled[active[block_of[pooled]]]
+    groups, first = np.unique(sys_codes[pooled], return_index=True)
+    group_cap = np.bincount(sys_codes[pooled], weights=donor_cap[pooled], minlength=n_sys)
+    # donor tie-break: earlier unit ids give first (a pooled system ranks by its first unit);
+    # far below the demand tie-break steps, so it never decides who is served
+    item_block = np.concatenate([block_of[own], block_of[pooled[first]]])
+    item_key = np.concatenate([own, pooled[first]])
+    order = np.lexsort((item_key, item_block))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = pd.Series(item_block[order]).groupby(item_block[order]).cumcount().to_numpy()
+    count = np.bincount(item_block, minlength=n_blocks)[item_block]
+    dem_count = np.bincount(demands["block_index"].to_numpy(), minlength=n_blocks)[item_block]
+    tiebreak = (gap / 4) * (rank + 1) / ((count + 1) * (dem_count + 1))
+    add(SUPPLY, BUD0 + block_of[own], OUT0 + own, 0, donor_cap[own], tiebreak[:len(own)], own)
     add(OWN, OUT0 + own, IN0 + own, 0, donor_cap[own], 0, own)
-    add(UP, OUT0 + donors, SYS0 + sys_codes[donors], 0, donor_cap[donors], 0, donors)
-    s = np.arange(n_sys)
-    add(SYS_UP, SYS0 + s, SEC0 + sys_sector, 0, np.inf, 0, s)
-    add(SEC_DOWN, SEC0 + sys_sector, SYS0 + s, 0, np.inf, c.same_sector - c.same_system, s)
-    e = np.arange(n_sec)
-    add(SEC_UP, SEC0 + e, ROOT0 + sec_block, 0, np.inf, 0, e)
-    add(ROOT_DOWN, ROOT0 + sec_block, SEC0 + e, 0, np.inf, c.other - c.same_sector, e)
+    add(UP, OUT0 + own, SYS0 + sys_codes[own], 0, donor_cap[own], 0, own)
+    add(SYS_SUPPLY, BUD0 + block_of[pooled[first]], SYS0 + groups, 0, group_cap[groups],
+        tiebreak[len(own):], groups)
+    s = np.flatnonzero(active[sec_block[sys_sector]])
+    add(SYS_UP, SYS0 + s, SEC0 + sys_sector[s], 0, np.inf, 0, s)
+    add(SEC_DOWN, SEC0 + sys_sector[s], SYS0 + s, 0, np.inf, c.same_sector - c.same_system, s)
+    e = np.flatnonzero(active[sec_block])
+    add(SEC_UP, SEC0 + e, ROOT0 + sec_block[e], 0, np.inf, 0, e)
+    add(ROOT_DOWN, ROOT0 + sec_block[e], SEC0 + e, 0, np.inf, c.other - c.same_sector, e)
     recipients = np.flatnonzero(has_demand)
     add(DOWN, SYS0 + sys_codes[recipients], IN0 + recipients, 0, np.inf, c.same_system,
         recipients)
@@ -329,3 +365,26 @@ def incidence_lp(net: Network) -> LinearProgram:
 
 def tier_order_key(tier: str) -> int:
     return TIER_ORDER.index(tier)
+
+
+def pooled_donor_flows(inst: Instance, net: Network, x: np.ndarray) -> np.ndarray:
+    """Quotas each unit gives upward: its own arc, or its share of its system's pooled arc
+    (filled in unit-id order: earlier units give first)."""
+    rows = inst.rows
+    up = np.zeros(len(rows))
+    arcs = net.arcs(UP)
+    np.add.at(up, net.ref[arcs], x[arcs])
+    arcs = net.arcs(SYS_SUPPLY)
+    if len(arcs) == 0:
+        return up
+    n_sys = int(rows["sys_code"].max()) + 1
+    flow = np.zeros(n_sys)
+    flow[net.ref[arcs]] = x[arcs]
+    pooled = np.flatnonzero(rows["pooled"].to_numpy())
+    codes = rows["sys_code"].to_numpy()[pooled]
+    caps = rows["donor_cap"].to_numpy(float)[pooled]
+    order = np.argsort(codes, kind="stable")  # rows are in unit-id order inside a block
+    cum = pd.Series(caps[order]).groupby(codes[order]).cumsum().to_numpy()
+    given = np.clip(flow[codes[order]] - (cum - caps[order]), 0, caps[order])
+    up[pooled[order]] = given
+    return up
