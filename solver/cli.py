@@ -183,6 +183,12 @@ def render_run(summary: dict, out_dir: Path) -> None:
     kinds = ", ".join(f"{k} {v}" for k, v in m["by_kind"].items()) or "none"
     out.print(f"Moves: {m['count']} rows; quotas by kind: {kinds}; cross-system moves "
               f"{m['cross_system']}")
+    c = summary.get("cadres", {})
+    if c.get("present"):
+        options = ", ".join(f"{k} {v}" for k, v in c["by_option"].items())
+        groups = ", ".join(f"{k} {v}" for k, v in c["by_group"].items())
+        out.print(f"Surplus people: {c['people']} — {options}; groups: {groups}; formal "
+                  f"notices {c['follow_up_notice']}")
     reasons = ", ".join(f"{k} {v}" for k, v in summary["unmet"]["by_reason"].items())
     if reasons:
         out.print(f"Unmet demands: {summary['unmet']['demands']} ({reasons})")
@@ -209,8 +215,8 @@ def run(
     """Compute the reallocation plan and write the plan folder."""
     import time as _time
 
-    from solver.plan import Plan, PlanViolation, verify_tables, write_plan
-    from solver.quotas.engine import reallocate
+    from solver.plan import PlanViolation, verify_plan_tables, write_plan
+    from solver.runner import plan_year, run_scenario
     from solver.validate import load
 
     start = _time.perf_counter()
@@ -223,11 +229,12 @@ def run(
     ds = load(scenario.data_path)
     load_s = _time.perf_counter() - t0
     print_warnings(ds.warnings)
-    quota = reallocate(ds, scenario.policy, solver=scenario.solver.name,
-                       time_limit=scenario.solver.time_limit, with_marginals=marginals)
-    plan = Plan(scenario=scenario, dataset=ds, quota=quota, timings={"load": load_s})
+    plan = run_scenario(scenario, ds, with_marginals=marginals)
+    plan.timings["load"] = load_s
     t1 = _time.perf_counter()
-    violations = verify_tables(ds, scenario.policy, plan.tables())
+    year = plan_year(scenario, ds) if ds.people is not None else None
+    violations = verify_plan_tables(ds, scenario.policy, plan.tables(), year,
+                                    ds.year or year)
     plan.timings["verify"] = _time.perf_counter() - t1
     if violations:
         raise PlanViolation("the plan breaks hard rules (nothing was written):\n"

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from solver.cadres.checks import check_assignments
+from solver.cadres.model import CadrePlan
 from solver.domain import TIER_ORDER
 from solver.errors import BianzhiError
 from solver.quotas.engine import UNMET_REASONS, QuotaPlan
@@ -32,7 +34,9 @@ PLAN_COLUMNS: dict[str, list[str]] = {
               "staff_after", "region", "system", "status"],
     "pool": ["region", "quota_type", "balance_before", "balance_after", "withdrawn", "granted"],
     "demands": ["demand_id", "unit_id", "quota_type", "tier", "amount", "met", "met_own",
-                "unmet_reason", "reason", "start_year", "end_year"],
+                "met_transfer", "unmet_reason", "reason", "start_year", "end_year"],
+    "assignments": ["person_id", "option", "group_id", "score", "reason", "unit_id",
+                    "quota_type", "to_unit", "demand_id", "follow_up"],
 }
 MOVE_KINDS = {"transfer", "transfer_with_person", "withdraw", "pool_grant", "merge_release"}
 SOURCES = {"same_system", "same_sector", "other", "pool", ""}
@@ -58,16 +62,20 @@ class Plan:
     scenario: Scenario
     dataset: Dataset
     quota: QuotaPlan
+    cadres: CadrePlan | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         q = self.quota
-        return {
+        out = {
             "moves": q.moves[PLAN_COLUMNS["moves"]],
             "units": q.units[PLAN_COLUMNS["units"]],
             "pool": q.pool[PLAN_COLUMNS["pool"]],
             "demands": q.demands.reindex(columns=PLAN_COLUMNS["demands"]),
         }
+        if self.cadres is not None:
+            out["assignments"] = self.cadres.assignments[PLAN_COLUMNS["assignments"]]
+        return out
 
     def summary(self) -> dict:
         return build_summary(self)
@@ -164,8 +172,20 @@ def build_summary(plan: Plan) -> dict:
                       "and with one more pool quota, per region and quota type",
             "by_region": q.marginal_values,
         },
+        "cadres": _cadre_summary(plan),
         "timings": {k: round(v, 4) for k, v in {**plan.timings, **q.timings}.items()},
     }
+
+
+def _cadre_summary(plan: Plan) -> dict:
+    if plan.cadres is None:
+        return {"present": False, "note": "no people table: the cadre part was skipped"
+                if plan.dataset.people is None else "cadres.enabled is false"}
+    from solver.runner import plan_year
+
+    year = plan_year(plan.scenario, plan.dataset)
+    return {"present": True, "plan_year": year, "data_year": plan.dataset.year or year,
+            **plan.cadres.summary()}
 
 
 # ---------------------------------------------------------------- writing
@@ -252,7 +272,14 @@ def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
     if not (pu["approved_before"].to_numpy() == A.to_numpy()).all() or not (
             pu["staff_before"].to_numpy() == S.to_numpy()).all():
         v.append("units.csv: approved_before/staff_before differ from the input quotas")
-    vacancy = (A - S).clip(lower=0)
+    # early retirements (issue 4) free posts before the reallocation
+    assignments = tables.get("assignments")
+    retire = pd.Series(0, index=q.index, dtype=np.int64)
+    if assignments is not None and len(assignments):
+        r = assignments[_text(assignments, "option") == "early_retirement"]
+        retire = r.groupby(["unit_id", "quota_type"]).size().reindex(q.index).fillna(0).astype(
+            np.int64)
+    vacancy = (A - S + retire).clip(lower=0)
     region = pd.Series(units_in["region"].reindex(q.index.get_level_values(0)).to_numpy(),
                        index=q.index)
     lapsed = pd.Series(
@@ -329,14 +356,23 @@ def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
     for did in d.index[(d["met"] - d["met_own"]) != moved][:10]:
         v.append(f"demand {did}: met {d.loc[did, 'met']} (own {d.loc[did, 'met_own']}) but moves "
                  f"bring {moved[did]}")
-    hires = demands.groupby(["unit_id", "quota_type"])["met"].sum().reindex(q.index).fillna(0)
+    with_person = moves[moves["kind"] == "transfer_with_person"]
+    by_person = with_person.groupby("demand_id")["amount"].sum()
+    demands["hired"] = demands["met"] - demands["demand_id"].map(by_person).fillna(0).astype(
+        np.int64)
+    hires = demands.groupby(["unit_id", "quota_type"])["hired"].sum().reindex(q.index).fillna(0)
     arrive_people = per_row(moves[moves["kind"] == "transfer_with_person"], "to_unit")
     leave_people = per_row(moves[moves["kind"] == "transfer_with_person"], "from_unit")
     staff_delta = pu["staff_after"] - pu["staff_before"]
-    expected_staff = hires.astype(np.int64) + arrive_people - leave_people
+    expected_staff = hires.astype(np.int64) + arrive_people - leave_people - retire
     for key in staff_delta.index[staff_delta != expected_staff][:10]:
         v.append(f"units.csv: staff of {key[0]} ({key[1]}) changes by {staff_delta[key]}, "
-                 f"expected {expected_staff[key]} (hires for met demands)")
+                 f"expected {expected_staff[key]} (hires for met demands, people moving or "
+                 "retiring)")
+    released = retire + leave_people
+    for key, count in releases.items():
+        if key in released.index:
+            released[key] += count
     own_used = demands.groupby(["unit_id", "quota_type"])["met_own"].sum().reindex(
         q.index).fillna(0)
     for key in own_used.index[(own_used + plain_out) > vacancy][:10]:
@@ -350,12 +386,12 @@ def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
         v.append(f"demand {row['demand_id']}: met {row['met']} at an over-quota or lapsed unit")
     gated = demands[(d_status == "full") & demands["tier"].isin(policy.full_units_release_first)]
     if len(gated):
-        g = gated.groupby(["unit_id", "quota_type"])["met"].sum()
+        g = gated.groupby(["unit_id", "quota_type"])["hired"].sum()
         for key, amount in g.items():
-            if amount > releases.get(key, 0):
+            if amount > released.get(key, 0):
                 v.append(f"full unit {key[0]} ({key[1]}) receives {amount} for "
                          f"{'/'.join(policy.full_units_release_first)} demands but releases "
-                         f"{releases.get(key, 0)} first (满编单位先出后进)")
+                         f"{released.get(key, 0)} first (满编单位先出后进)")
     if policy.key_demands_hard:
         short = demands[(demands["tier"] == "key") & (demands["met"] < demands["amount"])]
         for _, row in short.head(10).iterrows():
@@ -380,7 +416,7 @@ def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
         ["region", "quota_type"])["amount"].sum()
     frame = pd.DataFrame({
         "region": region.to_numpy(), "quota_type": q.index.get_level_values(1).to_numpy(),
-        "A": A.to_numpy(), "S": S.to_numpy(),
+        "A": A.to_numpy(), "S": S.to_numpy(), "V": vacancy.to_numpy(),
         "A_after": pu["approved_after"].to_numpy(), "S_after": pu["staff_after"].to_numpy(),
     })
     by_block = frame.groupby(["region", "quota_type"])
@@ -411,7 +447,7 @@ def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
     for (r, t), g in by_block:
         base = int(g["A"].sum()) + pool_in.get((r, t), 0)
         floor = math.ceil(policy.rate_for(t) * base - 1e-9)
-        vac_before = int((g["A"] - g["S"]).clip(lower=0).sum()) + pool_in.get((r, t), 0)
+        vac_before = int(g["V"].sum()) + pool_in.get((r, t), 0)
         pool_after = int(pl["balance_after"].get((r, t), 0)) if (r, t) in pl.index else 0
         vac_after = int((g["A_after"] - g["S_after"]).clip(lower=0).sum()) + pool_after
         if vac_after < min(floor, vac_before):
@@ -451,6 +487,23 @@ def verify_plan(plan_dir: str | Path) -> list[str]:
         if not path.exists():
             raise BianzhiError(f"{plan_dir}: {name}.csv is missing")
         tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
-    releases = {tuple(k.split("|")): v for k, v in summary.get("releases", {}).items()}
-    violations += verify_tables(ds, scenario.policy, tables, releases)
+    if (plan_dir / "assignments.csv").exists():
+        tables["assignments"] = pd.read_csv(plan_dir / "assignments.csv", dtype=str,
+                                            keep_default_na=False)
+    cadres = summary.get("cadres", {})
+    violations += verify_plan_tables(ds, scenario.policy, tables,
+                                     cadres.get("plan_year"), cadres.get("data_year"))
+    return violations
+
+
+def verify_plan_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
+                       plan_year: int | None, data_year: int | None) -> list[str]:
+    """Quota rules and, where people are given, the cadre rules."""
+    violations = verify_tables(ds, policy, tables)
+    if ds.people is not None or "assignments" in tables:
+        if "assignments" not in tables:
+            return violations + ["the inputs have people but the plan has no assignments.csv"]
+        year = plan_year or ds.year
+        violations += check_assignments(ds, tables["assignments"], int(year),
+                                        int(data_year or year), tables["moves"].fillna(""))
     return violations

@@ -96,6 +96,28 @@ class Policy(Strict):
         return float(self.reserve_rate)
 
 
+class CadreWeightsModel(Strict):
+    """Suitability weights (solver/cadres/model.py states the formula)."""
+
+    skills: float = Field(3.0, ge=0)
+    preference: float = Field(2.0, ge=0)
+    experience: float = Field(1.0, ge=0)
+    health: float = Field(1.0, ge=0)
+    return_base: float = Field(4.0, ge=0)
+    retirement_base: float = Field(4.0, ge=0)
+    transfer_base: float = Field(1.0, ge=0)
+    stay_penalty: float = Field(2.0, ge=0)
+
+
+class Cadres(Strict):
+    """Surplus cadres (issue 4): run when the data has people."""
+
+    enabled: bool = True
+    weights: CadreWeightsModel = Field(default_factory=CadreWeightsModel)
+    transfers: bool = True  # allow transfer with the quota (带编调剂)
+    transfer_min_fit: float = Field(0.8, ge=0, le=1)
+
+
 class SolverOptions(Strict):
     name: Literal["highs", "cbc"] = "highs"
     time_limit: float | None = None
@@ -109,6 +131,7 @@ class Scenario(Strict):
     year: int | None = None
     description: str = ""
     policy: Policy = Field(default_factory=Policy)
+    cadres: Cadres = Field(default_factory=Cadres)
     solver: SolverOptions = Field(default_factory=SolverOptions)
 
     # where the file was, to resolve `data` (not a YAML key)

@@ -47,7 +47,7 @@ def test_run_writes_a_complete_plan_that_verifies(plans):
             total["approved_before"] + total["pool_before"]
 
 
-@pytest.mark.parametrize("name", ["demands", "moves"])
+@pytest.mark.parametrize("name", ["demands", "moves", "assignments"])
 def test_golden_plan_and_solvers_agree_exactly(plans, name):
     """The plan is unique (tie-breaks by id): HiGHS and CBC write the same files."""
     golden = (GOLDEN / f"bazhong-2021-{name}.csv").read_text(encoding="utf-8")

@@ -68,7 +68,7 @@ def build_all_pairs(inst: Instance) -> Network:
     add(nw.GATE, IN0 + gated_rows, GATE0 + gated_rows, 0, inst.releases[gated_rows], 0,
         gated_rows)
     d_rows = demands["row"].to_numpy()
-    amount = demands["amount"].to_numpy(float)
+    amount = demands["open_amount"].to_numpy(float)
     cap = np.where(demands["eligible"].to_numpy(), amount, 0.0)
     lower = np.where(demands["tier"].to_numpy() == "key", amount, 0.0) if \
         policy.key_demands_hard else np.zeros(len(demands))

@@ -93,7 +93,7 @@ def check_hard_keys(inst: Instance) -> list[str]:
     gated = keys[keys["gated"]]
     for r, group in gated.groupby("row"):
         release = int(inst.releases[int(r)])
-        need = int(group["amount"].sum())
+        need = int(group["open_amount"].sum())
         if need > release:
             row = rows.iloc[int(r)]
             problems.append(
@@ -101,7 +101,7 @@ def check_hard_keys(inst: Instance) -> list[str]:
                 f"{need} but it releases {release}; key is listed in "
                 "policy.full_units_release_first (满编单位先出后进)")
     eligible = keys[keys["eligible"]]
-    need = eligible.groupby("block_index")["amount"].sum()
+    need = eligible.groupby("block_index")["open_amount"].sum()
     if not inst.policy.allow_cross_region:
         for b, amount in need.items():
             blk = inst.blocks.iloc[int(b)]
@@ -109,11 +109,11 @@ def check_hard_keys(inst: Instance) -> list[str]:
                 problems.append(
                     f"region {blk['region']}, {blk['quota_type']}: key demands need {amount} "
                     f"quotas but only {blk['budget']} can be used: vacancies {blk['unit_vacancy']} "
-                    f"+ pool {blk['pool_before']} = {blk['vacancy_before']}, and the reserve "
+                    f"+ pool {blk['pool_before']} = {blk['vacancy_available']}, and the reserve "
                     f"floor keeps {blk['floor']} (reserve_rate {blk['rate']:g} of "
                     f"{blk['base']} approved + pool)")
     else:
-        by_type = eligible.assign(qt=eligible["quota_type"]).groupby("qt")["amount"].sum()
+        by_type = eligible.groupby("quota_type")["open_amount"].sum()
         budget = inst.blocks.groupby("quota_type")["budget"].sum()
         for qt, amount in by_type.items():
             if amount > budget.get(qt, 0):
@@ -270,13 +270,16 @@ def _reason_text(tier: str, demand_id: str, source: str, donor: str, region_note
     return f"{tier} demand {demand_id}: {rung}{region_note}"
 
 
-def extract(inst: Instance, net: Network, x: np.ndarray) -> dict[str, pd.DataFrame]:
+def extract(inst: Instance, net: Network, x: np.ndarray,
+            people: nw.PeopleMoves | None = None) -> dict[str, pd.DataFrame]:
     """Plan tables from flows: demands (met, own), moves, units, pool."""
     rows, demands, blocks = inst.rows, inst.demands, inst.blocks
     n = len(rows)
     d_arcs = net.arcs(nw.DEMAND)
     met = np.zeros(len(demands), dtype=np.int64)
     met[net.ref[d_arcs]] = np.round(x[d_arcs]).astype(np.int64)
+    hired = met.copy()
+    met = met + demands["transferred"].to_numpy(np.int64)
     own = _per_row(net, nw.OWN, x, n).round().astype(np.int64)
     pieces = decompose(inst, net, x)
     incoming: dict[int, list[list]] = {}
@@ -295,7 +298,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray) -> dict[str, pd.DataFra
         own_left = int(own[r])
         queue = [list(p) for p in incoming.get(int(r), [])]
         for idx, dem in group.iterrows():
-            need = int(dem["met"])
+            need = int(dem["met"]) - int(dem["transferred"])
             take = min(own_left, need)
             met_own[idx] = take
             own_left -= take
@@ -330,6 +333,19 @@ def extract(inst: Instance, net: Network, x: np.ndarray) -> dict[str, pd.DataFra
                 if queue[0][1] == 0:
                     queue.pop(0)
     d["met_own"] = met_own
+    d["met_transfer"] = d["transferred"]
+    if people is not None and len(people.transfers):
+        unit_region = dict(zip(rows["unit_id"], rows["region"]))
+        for t in people.transfers.itertuples():
+            move_rows.append({
+                "kind": "transfer_with_person", "quota_type": t.quota_type,
+                "from_unit": t.from_unit, "to_unit": t.to_unit, "amount": 1,
+                "demand_id": t.demand_id, "tier": t.tier, "source": t.source,
+                "reason": f"{t.tier} demand {t.demand_id}: surplus person {t.person_id} moves "
+                          f"from {t.from_unit} with the quota (带编调剂)",
+                "temporary_until": "", "from_region": unit_region.get(t.from_unit, ""),
+                "to_region": unit_region.get(t.to_unit, ""),
+            })
     withdraw = rows[rows["withdraw"] > 0]
     withdraw_moves = [{
         "kind": "withdraw", "quota_type": w["quota_type"], "from_unit": w["unit_id"],
@@ -352,13 +368,13 @@ def extract(inst: Instance, net: Network, x: np.ndarray) -> dict[str, pd.DataFra
         idx = key.reindex(pd.MultiIndex.from_frame(in_moves[["to_unit", "quota_type"]]))
         np.add.at(approved_after, idx.to_numpy(), in_moves["amount"].to_numpy(np.int64))
     hires = np.zeros(n, dtype=np.int64)
-    np.add.at(hires, d["row"].to_numpy(), d["met"].to_numpy(np.int64))
+    np.add.at(hires, d["row"].to_numpy(), hired)
     units = pd.DataFrame({
         "unit_id": rows["unit_id"], "quota_type": rows["quota_type"],
         "region": rows["region"], "system": rows["system"],
         "approved_before": rows["approved"].to_numpy(np.int64), "approved_after": approved_after,
         "staff_before": rows["staff"].to_numpy(np.int64),
-        "staff_after": rows["staff"].to_numpy(np.int64) + hires,
+        "staff_after": rows["staff_now"].to_numpy(np.int64) + hires,
         "status": rows["status"],
     })
     granted = np.zeros(len(blocks), dtype=np.int64)
@@ -414,7 +430,7 @@ def unmet_reasons(inst: Instance, net: Network, x: np.ndarray, d: pd.DataFrame) 
             reasons[i] = "lapsed_unit"
         elif dem.gated and gate[int(dem.row)] >= inst.releases[int(dem.row)] - 0.5:
             reasons[i] = "full_unit_release_first"
-        elif blk["vacancy_before"] == 0 and not inst.policy.allow_cross_region:
+        elif blk["vacancy_available"] == 0 and not inst.policy.allow_cross_region:
             reasons[i] = "no_compatible_source"
         elif saturated[b]:
             rank = TIER_ORDER.index(dem.tier)
@@ -444,7 +460,7 @@ def marginal_values(inst: Instance, net: Network, x: np.ndarray, solver: str,
     pool_arcs = net.arcs(nw.POOL_SUPPLY)
     budget_block = net.ref[budget_arcs]
     pool_block = net.ref[pool_arcs]
-    vb = blocks["vacancy_before"].to_numpy()
+    vb = blocks["vacancy_available"].to_numpy()
     rate = blocks["rate"].to_numpy()
     base_q = blocks["base"].to_numpy()
     floor_less = np.array([math.ceil(max(r - 0.01, 0) * q - 1e-9) for r, q in zip(rate, base_q)])
@@ -480,11 +496,15 @@ def marginal_values(inst: Instance, net: Network, x: np.ndarray, solver: str,
 
 def reallocate(ds: Dataset, policy: Policy, solver: str = "highs",
                time_limit: float | None = None, releases: dict | None = None,
-               with_marginals: bool = True) -> QuotaPlan:
-    """The optimal reallocation plan for the dataset under the policy."""
+               with_marginals: bool = True, people: nw.PeopleMoves | None = None) -> QuotaPlan:
+    """The optimal reallocation plan for the dataset under the policy.
+
+    `people` carries the surplus cadres' early retirements and transfers with the quota,
+    decided first (solver.cadres); their releases flow into this reallocation.
+    """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    inst = prepare(ds, policy, releases)
+    inst = prepare(ds, policy, releases, people)
     blocking = check_hard_keys(inst)
     if blocking:
         raise PlanInfeasible(
@@ -505,7 +525,7 @@ def reallocate(ds: Dataset, policy: Policy, solver: str = "highs",
                           f"(status {sol.status.value}); raise --time-limit or try --solver")
     x = np.round(sol.x)
     t2 = time.perf_counter()
-    tables = extract(inst, net, x)
+    tables = extract(inst, net, x, people)
     d = tables["demands"]
     d["unmet_reason"] = unmet_reasons(inst, net, x, d)
     timings["extract"] = time.perf_counter() - t2
@@ -513,9 +533,9 @@ def reallocate(ds: Dataset, policy: Policy, solver: str = "highs",
     marginals = marginal_values(inst, net, x, solver, session) if with_marginals else []
     timings["marginal_values"] = time.perf_counter() - t3
     blocks = inst.blocks.copy()
-    used = d.groupby("block_index")["met"].sum().reindex(range(len(blocks))).fillna(0)
-    blocks["used"] = used.to_numpy(np.int64)
-    blocks["vacancy_after"] = blocks["vacancy_before"] - blocks["used"]
+    hired = (d["met"] - d["transferred"]).groupby(d["block_index"]).sum()
+    blocks["used"] = hired.reindex(range(len(blocks))).fillna(0).to_numpy(np.int64)
+    blocks["vacancy_after"] = blocks["vacancy_available"] - blocks["used"]
     ladder = _ladder_cost(net, x, policy)
     return QuotaPlan(
         demands=d, moves=tables["moves"], units=tables["units"], pool=tables["pool"],

@@ -50,6 +50,27 @@ SRC, SINK = -1, -2
 
 
 @dataclass
+class PeopleMoves:
+    """What surplus people do to the quota rows before the reallocation (issue 4).
+
+    Early retirements lower a home unit's staff; a transfer with the quota (带编调剂) lowers
+    the home unit's approved and staff by one and raises the recipient's, meeting one quota of
+    its demand. Both are the home unit's releases (满编单位先出后进).
+    """
+
+    retirements: dict[tuple[str, str], int] = field(default_factory=dict)
+    transfers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["person_id", "from_unit", "to_unit", "quota_type", "demand_id", "tier",
+                 "source"]))
+
+    def releases(self) -> dict[tuple[str, str], int]:
+        out = dict(self.retirements)
+        for key in zip(self.transfers["from_unit"], self.transfers["quota_type"]):
+            out[key] = out.get(key, 0) + 1
+        return out
+
+
+@dataclass
 class Instance:
     """Inputs of the model in array form, one row per unit and quota type ("quota row")."""
 
@@ -123,8 +144,8 @@ def group_codes(*columns) -> np.ndarray:
     return np.unique(code, return_inverse=True)[1].astype(np.int64)
 
 
-def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | None = None
-            ) -> Instance:
+def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | None = None,
+            people: PeopleMoves | None = None) -> Instance:
     """Quota rows, blocks and demands in array form, with every rule's status worked out."""
     units = ds.units.set_index("unit_id")
     rows = ds.quotas[["unit_id", "quota_type", "approved", "staff"]]
@@ -134,7 +155,31 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
         rows[col] = units[col].to_numpy()[at]
     approved = rows["approved"].to_numpy(np.int64)
     staff = rows["staff"].to_numpy(np.int64)
-    vacancy = np.maximum(approved - staff, 0)
+    row_key = pd.Index(rows["unit_id"].astype(str) + "\x1f" + rows["quota_type"].astype(str))
+    # people leaving or arriving with their quota change the figures the plan starts from;
+    # a unit's status (over quota, full) is still judged on the input figures
+    d_approved = np.zeros(len(rows), dtype=np.int64)
+    d_staff = np.zeros(len(rows), dtype=np.int64)
+    rel = np.zeros(len(rows), dtype=np.int64)
+    all_releases = dict(releases or {})
+    if people is not None:
+        for key, count in people.retirements.items():
+            d_staff[row_key.get_loc(f"{key[0]}\x1f{key[1]}")] -= count
+        t = people.transfers
+        for end, sign in (("from_unit", -1), ("to_unit", 1)):
+            at = row_key.get_indexer(t[end].astype(str) + "\x1f" + t["quota_type"].astype(str))
+            np.add.at(d_approved, at, sign)
+            np.add.at(d_staff, at, sign)
+        for key, count in people.releases().items():
+            all_releases[key] = all_releases.get(key, 0) + count
+    for key, count in all_releases.items():
+        at = row_key.get_indexer([f"{key[0]}\x1f{key[1]}"])[0]
+        if at >= 0:
+            rel[at] += count
+    rows["approved_now"] = approved + d_approved
+    rows["staff_now"] = staff + d_staff
+    vacancy = np.maximum(rows["approved_now"].to_numpy() - rows["staff_now"].to_numpy(), 0)
+    input_vacancy = np.maximum(approved - staff, 0)
     lapsed = rows["function_status"].to_numpy() == "lapsed"
     rows["vacancy"] = vacancy
     rows["status"] = np.where(staff > approved, "over", np.where(staff == approved, "full",
@@ -147,10 +192,6 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     rows["block_index"] = block_index
     rows["sys_code"] = group_codes(block_index, rows["system"].to_numpy())
     rows["sec_code"] = group_codes(block_index, rows["sector"].to_numpy())
-    rel = np.zeros(len(rows), dtype=np.int64)
-    if releases:
-        key = list(zip(rows["unit_id"], rows["quota_type"]))
-        rel = np.array([releases.get(k, 0) for k in key], dtype=np.int64)
 
     n_blocks = int(block_index.max()) + 1 if len(rows) else 0
     first = np.unique(block_index, return_index=True)[1]
@@ -158,10 +199,12 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
         "region": region[first], "quota_type": qtype[first],
         "approved": np.bincount(block_index, weights=approved, minlength=n_blocks),
         "unit_vacancy": np.bincount(block_index, weights=vacancy, minlength=n_blocks),
+        "input_vacancy": np.bincount(block_index, weights=input_vacancy, minlength=n_blocks),
         "withdraw": np.bincount(block_index, weights=rows["withdraw"].to_numpy(),
                                 minlength=n_blocks),
         "units": np.bincount(block_index, minlength=n_blocks),
-    }).astype({"approved": np.int64, "unit_vacancy": np.int64, "withdraw": np.int64})
+    }).astype({"approved": np.int64, "unit_vacancy": np.int64, "input_vacancy": np.int64,
+               "withdraw": np.int64})
     blocks.index = pd.Index(blocks["region"] + "|" + blocks["quota_type"], name="block")
     pool = np.zeros(n_blocks, dtype=np.int64)
     if ds.pool is not None and len(ds.pool):
@@ -172,20 +215,27 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     blocks["rate"] = [policy.rate_for(t) for t in blocks["quota_type"]]
     blocks["base"] = blocks["approved"] + blocks["pool_before"]
     blocks["floor"] = [math.ceil(r * b - 1e-9) for r, b in zip(blocks["rate"], blocks["base"])]
-    blocks["vacancy_before"] = blocks["unit_vacancy"] + blocks["pool_before"]
-    blocks["budget"] = np.maximum(blocks["vacancy_before"] - blocks["floor"], 0)
+    blocks["vacancy_before"] = blocks["input_vacancy"] + blocks["pool_before"]
+    # what the plan may use: vacancies after people's releases, down to the reserve floor
+    blocks["vacancy_available"] = blocks["unit_vacancy"] + blocks["pool_before"]
+    blocks["budget"] = np.maximum(blocks["vacancy_available"] - blocks["floor"], 0)
     blocks["pool_supply"] = blocks["pool_before"] + blocks["withdraw"]
     blocks["block_index"] = np.arange(n_blocks)
 
     demands = ds.demands.drop(columns=["_row"], errors="ignore")
     demands = demands.sort_values("demand_id", kind="stable").reset_index(drop=True)
-    row_key = pd.Index(rows["unit_id"].astype(str) + "\x1f" + rows["quota_type"].astype(str))
     r = row_key.get_indexer(demands["unit_id"].astype(str) + "\x1f"
                             + demands["quota_type"].astype(str))
     if (r < 0).any():  # validation guarantees this; keep the model honest
         bad = demands.loc[r < 0, "demand_id"].tolist()
         raise ValueError(f"demands without a quota row: {bad[:5]}")
     demands["row"] = r
+    transferred = pd.Series(0, index=demands["demand_id"], dtype=np.int64)
+    if people is not None and len(people.transfers):
+        counts = people.transfers.groupby("demand_id").size()
+        transferred = counts.reindex(demands["demand_id"]).fillna(0).astype(np.int64)
+    demands["transferred"] = transferred.to_numpy()
+    demands["open_amount"] = demands["amount"].to_numpy(np.int64) - demands["transferred"]
     status = rows["status"].to_numpy()[r]
     eligible = (status != "over") & ~lapsed[r]
     demands["status"] = status
@@ -328,7 +378,7 @@ def build(inst: Instance) -> Network:
     gated_rows = np.unique(demands.loc[gated, "row"].to_numpy())
     add(GATE, IN0 + gated_rows, GATE0 + gated_rows, 0, inst.releases[gated_rows], 0, gated_rows)
     d_rows = demands["row"].to_numpy()
-    amount = demands["amount"].to_numpy(float)
+    amount = demands["open_amount"].to_numpy(float)
     cap = np.where(demands["eligible"].to_numpy(), amount, 0.0)
     lower = np.zeros(len(demands))
     if policy.key_demands_hard:

@@ -1,0 +1,93 @@
+"""Independent checks of a written cadre assignment (used by `verify`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from solver.cadres import rules
+from solver.cadres.model import OPTIONS
+from solver.validate import Dataset
+
+
+def check_assignments(ds: Dataset, assignments: pd.DataFrame, plan_year: int, data_year: int,
+                      moves: pd.DataFrame) -> list[str]:
+    """Every person exactly once, and no option given against the rules of issue 4."""
+    v: list[str] = []
+    if ds.people is None:
+        return v if assignments is None or assignments.empty else [
+            "assignments.csv present but the inputs have no people"]
+    if assignments is None:
+        return ["the inputs have people but the plan has no assignments.csv"]
+    a = assignments.fillna("").astype(str)
+    people = rules.ages_in_plan_year(ds.people, data_year, plan_year).set_index("person_id")
+    counts = a["person_id"].value_counts()
+    for pid in sorted(set(people.index) - set(counts.index))[:10]:
+        v.append(f"person {pid} has no option in assignments.csv")
+    for pid in sorted(counts.index[counts > 1])[:10]:
+        v.append(f"person {pid} appears {counts[pid]} times in assignments.csv")
+    for pid in sorted(set(counts.index) - set(people.index))[:10]:
+        v.append(f"assignments.csv names {pid}, who is not in the people table")
+    bad = a[~a["option"].isin(OPTIONS)]
+    for _, row in bad.head(10).iterrows():
+        v.append(f"person {row['person_id']}: unknown option {row['option']!r}")
+    a = a[a["person_id"].isin(people.index)].drop_duplicates("person_id")
+    p = people.loc[a["person_id"]]
+    option = a["option"].to_numpy()
+    follow = rules.needs_follow_up(p["surplus_reason"])
+    to_stat = rules.years_to_statutory(p["gender"].to_numpy(), p["age_plan"].to_numpy(),
+                                       plan_year)
+    eligible = rules.early_retirement_eligible(p["service_plan"].to_numpy(), to_stat)
+    willing = (p["willing_early_retirement"].fillna("no") == "yes").to_numpy()
+    serious = (p["health"] == "serious").to_numpy()
+    ids = a["person_id"].to_numpy()
+    for i in np.flatnonzero((option == "early_retirement") & ~(eligible & (willing | serious))):
+        v.append(f"person {ids[i]} retires early without being eligible (30 years of service, "
+                 "or under 5 years to the statutory age with 20) and willing or seriously ill")
+    for i in np.flatnonzero((option == "group") & serious):
+        v.append(f"person {ids[i]} is seriously ill but sent to a task group")
+    for i in np.flatnonzero(follow & (option != "stay")):
+        v.append(f"person {ids[i]} is absent or missing (formal notice) but assigned "
+                 f"{option[i]}")
+    wants = (p["wants_return"].fillna("no") == "yes").to_numpy()
+    for i in np.flatnonzero((option == "return") & ~wants):
+        v.append(f"person {ids[i]} returns to the home unit without asking to")
+    groups = ds.task_groups.set_index("group_id")
+    in_group = a[a["option"] == "group"]
+    for gid, size in in_group.groupby("group_id").size().items():
+        if gid not in groups.index:
+            v.append(f"assignments.csv: unknown task group {gid}")
+            continue
+        g = groups.loc[gid]
+        if not g["min_size"] <= size <= g["max_size"]:
+            v.append(f"task group {gid} has {size} people, outside {g['min_size']}–"
+                     f"{g['max_size']}")
+    for gid, g in groups.iterrows():
+        if gid not in set(in_group["group_id"]) and g["min_size"] > 0:
+            v.append(f"task group {gid} is empty but needs at least {g['min_size']}")
+    ages = p["age_plan"].to_numpy()
+    max_age = in_group["group_id"].map(groups["max_age"]).astype("Float64").fillna(np.inf)
+    old = ages[(option == "group")] > max_age.to_numpy(float)
+    for pid in in_group["person_id"].to_numpy()[old][:10]:
+        v.append(f"person {pid} is above the max_age of the task group")
+    # transfers: same region and type, matched by a transfer_with_person move
+    t = a[a["option"] == "transfer"]
+    region = ds.units.set_index("unit_id")["region"]
+    for _, row in t.iterrows():
+        if region.get(row["unit_id"]) != region.get(row["to_unit"]):
+            v.append(f"person {row['person_id']} transfers across regions")
+    twp = moves[moves["kind"] == "transfer_with_person"] if len(moves) else moves
+    if len(twp) != len(t):
+        v.append(f"{len(t)} transfers in assignments.csv but {len(twp)} transfer_with_person "
+                 "moves")
+    # returns: no more than the home unit's posts (vacancy + releases)
+    q = ds.quotas.set_index(["unit_id", "quota_type"])
+    key = ["unit_id", "quota_type"]
+    returns = a[a["option"] == "return"].groupby(key).size()
+    released = a[a["option"].isin(["early_retirement", "transfer"])].groupby(key).size()
+    for k, count in returns.items():
+        vac = max(int(q.loc[k, "approved"]) - int(q.loc[k, "staff"]), 0) if k in q.index else 0
+        if count > vac + int(released.get(k, 0)):
+            v.append(f"{count} people return to {k[0]} ({k[1]}), which has {vac} vacant and "
+                     f"{int(released.get(k, 0))} released posts")
+    return v

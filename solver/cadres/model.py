@@ -1,0 +1,390 @@
+"""Surplus cadres: exactly one option per person, chosen by an exact assignment model.
+
+Options (DOMAIN.md "Surplus cadres"; seed 五(三)):
+- `group`: a frontline task group — not for the seriously ill, not above the group's max_age;
+  each group between min_size and max_size;
+- `return`: a post at the home unit — only for people who want it, and only as many as the
+  unit has posts: its vacancy of that quota type plus what the plan releases there;
+- `early_retirement`: only if eligible (`rules.early_retirement_eligible`) and willing or
+  seriously ill;
+- `transfer`: move with the quota (带编调剂) to a unit of the same region and quota type with a
+  demand it may receive, where the person suits the post (fit ≥ `transfer_min_fit`);
+- `stay`: always allowed, penalised — it is what the clean-up wants to end.
+People absent without reason or missing get `stay` with a formal-notice flag (告知书).
+
+Suitability (weights `cadres.weights` in the scenario, all ≥ 0):
+    group     = skills·|skills ∩ wanted| / |wanted| + preference·(1 / rank of the group in
+                the person's preferences, 0 if absent) + experience·exp + health·hp
+    return    = return_base + experience·exp
+    early_ret = retirement_base + health·(1 − hp)
+    transfer  = transfer_base + skills·post_fit + experience·exp + health·hp
+    stay      = −stay_penalty
+with exp = 1 / 0.6 / 0.2 for in charge / assisting / idle, hp = 1 / 0.5 / 0 for healthy /
+chronic / serious, post_fit = 1 same system as the home unit, 0.8 a skill names the post's
+system, 0.6 same sector, else 0. Scores count in hundredths; exact ties break by person id
+(earlier ids first), then by the order options are listed.
+
+The model is a transportation problem (people → options with capacities) plus one side row
+per home unit for returns; it is solved as an LP through the solve layer, its integrality
+checked, and re-solved as a MIP only if a vertex came out fractional.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from solver.cadres import rules
+from solver.errors import BianzhiError
+from solver.solve import LinearProgram, Status, solve
+from solver.validate import Dataset, split_tags
+
+OPTIONS = ("group", "return", "early_retirement", "transfer", "stay")
+EXPERIENCE = {"in_charge": 1.0, "assisting": 0.6, "idle": 0.2}
+HEALTH = {"healthy": 1.0, "chronic": 0.5, "serious": 0.0}
+TRANSFER_CANDIDATES = 20  # best demands kept per person: keeps the model sparse
+INTEGRALITY_TOL = 1e-6
+
+
+class CadreInfeasible(BianzhiError):
+    """The group sizes (or other rules) cannot all hold; says which."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class CadreWeights:
+    skills: float = 3.0
+    preference: float = 2.0
+    experience: float = 1.0
+    health: float = 1.0
+    return_base: float = 4.0
+    retirement_base: float = 4.0
+    transfer_base: float = 1.0
+    stay_penalty: float = 2.0
+
+
+@dataclass
+class CadrePlan:
+    """One option per person, the transfers with quota, and what home units release."""
+
+    assignments: pd.DataFrame
+    transfers: pd.DataFrame  # person_id, from_unit, to_unit, quota_type, demand_id, tier, source
+    releases: dict[tuple[str, str], int]  # early retirements + transfers out, per unit and type
+    retirements: dict[tuple[str, str], int]
+    status: Status
+    method: str
+    seconds: float
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def summary(self) -> dict:
+        a = self.assignments
+        by_group = a[a["option"] == "group"].groupby("group_id").size()
+        return {
+            "people": int(len(a)),
+            "by_option": {o: int((a["option"] == o).sum()) for o in OPTIONS},
+            "by_group": {str(g): int(by_group.get(g, 0)) for g in self.groups.get("group_id", [])},
+            "follow_up_notice": int((a["follow_up"] == "yes").sum()),
+            "releases": int(sum(self.releases.values())),
+            "status": self.status.value,
+            "method": self.method,
+            "seconds": round(self.seconds, 4),
+        }
+
+
+def _relation(home_system, home_sector, skills, post_system, post_sector) -> float:
+    if home_system == post_system:
+        return 1.0
+    if post_system in skills:
+        return 0.8
+    if home_sector == post_sector:
+        return 0.6
+    return 0.0
+
+
+def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeights,
+                transfers: bool = True, transfer_min_fit: float = 0.5,
+                full_units_release_first: tuple[str, ...] = ("operational",),
+                solver: str = "highs") -> CadrePlan:
+    """Assign every surplus person exactly one option (see the module docstring)."""
+    start = time.perf_counter()
+    people = ds.people.drop(columns=["_row"], errors="ignore").sort_values(
+        "person_id", kind="stable").reset_index(drop=True)
+    groups = ds.task_groups.drop(columns=["_row"], errors="ignore").sort_values(
+        "group_id", kind="stable").reset_index(drop=True)
+    units = ds.units.set_index("unit_id")
+    people = rules.ages_in_plan_year(people, data_year, plan_year)
+    n = len(people)
+    gender = people["gender"].to_numpy()
+    age = people["age_plan"].to_numpy()
+    service = people["service_plan"].to_numpy()
+    health = people["health"].to_numpy()
+    hp = np.array([HEALTH[h] for h in health])
+    exp = np.array([EXPERIENCE[w] for w in people["work_status"]])
+    follow = rules.needs_follow_up(people["surplus_reason"])
+    to_stat = rules.years_to_statutory(gender, age, plan_year)
+    eligible_retire = rules.early_retirement_eligible(service, to_stat)
+    willing = (people["willing_early_retirement"].fillna("no") == "yes").to_numpy()
+    wants_return = (people["wants_return"].fillna("no") == "yes").to_numpy()
+    skills = [set(split_tags(s)) for s in people["skills"].fillna("")]
+    prefs = [split_tags(s) for s in people["preferences"].fillna("")]
+    home = people["unit_id"].to_numpy()
+    qtype = people["quota_type"].to_numpy()
+    w = weights
+
+    pair_person: list[np.ndarray] = []
+    pair_kind: list[np.ndarray] = []
+    pair_target: list[np.ndarray] = []
+    pair_score: list[np.ndarray] = []
+
+    def add(persons, kind, targets, scores):
+        pair_person.append(np.asarray(persons, dtype=np.int64))
+        pair_kind.append(np.full(len(persons), OPTIONS.index(kind), dtype=np.int64))
+        pair_target.append(np.asarray(targets, dtype=np.int64))
+        pair_score.append(np.asarray(scores, dtype=float))
+
+    # groups
+    group_ids = groups["group_id"].tolist()
+    wanted = [set(split_tags(s)) for s in groups["skills"].fillna("")]
+    max_age = groups["max_age"].astype("Float64").fillna(np.inf).to_numpy(float)
+    can_group = ~follow & (health != "serious")
+    for g, gid in enumerate(group_ids):
+        ok = np.flatnonzero(can_group & (age <= max_age[g]))
+        fit = np.array([len(skills[p] & wanted[g]) / len(wanted[g]) if wanted[g] else 0.5
+                        for p in ok])
+        pref = np.array([1 / (prefs[p].index(gid) + 1) if gid in prefs[p] else 0.0 for p in ok])
+        score = w.skills * fit + w.preference * pref + w.experience * exp[ok] + w.health * hp[ok]
+        add(ok, "group", np.full(len(ok), g), score)
+    # return, early retirement, stay
+    ok = np.flatnonzero(~follow & wants_return)
+    add(ok, "return", np.full(len(ok), -1), w.return_base + w.experience * exp[ok])
+    ok = np.flatnonzero(~follow & eligible_retire & (willing | (health == "serious")))
+    add(ok, "early_retirement", np.full(len(ok), -1),
+        w.retirement_base + w.health * (1 - hp[ok]))
+    add(np.arange(n), "stay", np.full(n, -1), np.full(n, -w.stay_penalty))
+    # transfers with the quota to demands of the same region and type
+    demands = ds.demands.drop(columns=["_row"], errors="ignore").sort_values(
+        "demand_id", kind="stable").reset_index(drop=True)
+    q = ds.quotas.set_index(["unit_id", "quota_type"])
+    if transfers and len(demands):
+        d_key = pd.MultiIndex.from_frame(demands[["unit_id", "quota_type"]])
+        A = q["approved"].reindex(d_key).to_numpy()
+        S = q["staff"].reindex(d_key).to_numpy()
+        d_unit = demands["unit_id"].to_numpy()
+        lapsed = (units["function_status"].reindex(d_unit) == "lapsed").to_numpy()
+        gated = (S == A) & demands["tier"].isin(full_units_release_first).to_numpy()
+        # a temporary emergency task is met by dynamic quota, not by moving a person for good
+        temporary = (demands["tier"] == "emergency").to_numpy() & (
+            demands["end_year"].notna().to_numpy() if "end_year" in demands else False)
+        receivable = (S <= A) & ~lapsed & ~gated & ~temporary
+        d_region = units["region"].reindex(d_unit).to_numpy()
+        d_system = units["system"].reindex(d_unit).to_numpy()
+        d_sector = units["sector"].reindex(d_unit).to_numpy()
+        tier_bonus = demands["tier"].map({"key": 0.5, "emergency": 0.25}).fillna(0).to_numpy()
+        p_region = units["region"].reindex(home).to_numpy()
+        p_system = units["system"].reindex(home).to_numpy()
+        p_sector = units["sector"].reindex(home).to_numpy()
+        movable = ~follow & (health != "serious")
+        by_block: dict[tuple, np.ndarray] = {}
+        for key, idx in pd.Series(np.arange(len(demands))[receivable]).groupby(
+                [d_region[receivable], demands["quota_type"].to_numpy()[receivable]]):
+            by_block[key] = idx.to_numpy()
+        for p in np.flatnonzero(movable):
+            cand = by_block.get((p_region[p], qtype[p]))
+            if cand is None:
+                continue
+            cand = cand[d_unit[cand] != home[p]]
+            fit = np.array([_relation(p_system[p], p_sector[p], skills[p], d_system[c],
+                                      d_sector[c]) for c in cand])
+            keep = fit >= transfer_min_fit
+            cand, fit = cand[keep], fit[keep]
+            if len(cand) == 0:
+                continue
+            order = np.lexsort((cand, -(fit + tier_bonus[cand])))[:TRANSFER_CANDIDATES]
+            cand, fit = cand[order], fit[order]
+            score = (w.transfer_base + w.skills * fit + w.experience * exp[p] + w.health * hp[p]
+                     + tier_bonus[cand])
+            add(np.full(len(cand), p), "transfer", cand, score)
+
+    person = np.concatenate(pair_person)
+    kind = np.concatenate(pair_kind)
+    target = np.concatenate(pair_target)
+    score = np.concatenate(pair_score)
+    m = len(person)
+    points = np.round(score * 100).astype(np.int64)  # scores count in hundredths
+    score = points / 100
+
+    # rows: each person once; group sizes; demand amounts; return posts per home unit
+    rows_i, cols_i, vals = [person], [np.arange(m)], [np.ones(m)]
+    lo, hi = [np.ones(n)], [np.ones(n)]
+    base = n
+    is_group = kind == OPTIONS.index("group")
+    rows_i.append(base + target[is_group])
+    cols_i.append(np.flatnonzero(is_group))
+    vals.append(np.ones(is_group.sum()))
+    lo.append(groups["min_size"].to_numpy(float))
+    hi.append(groups["max_size"].to_numpy(float))
+    base += len(groups)
+    is_transfer = kind == OPTIONS.index("transfer")
+    rows_i.append(base + target[is_transfer])
+    cols_i.append(np.flatnonzero(is_transfer))
+    vals.append(np.ones(is_transfer.sum()))
+    lo.append(np.zeros(len(demands)))
+    hi.append(demands["amount"].to_numpy(float) if len(demands) else np.zeros(0))
+    base += len(demands)
+    home_key = pd.Index(pd.Series(home).astype(str) + "\x1f" + pd.Series(qtype).astype(str))
+    home_codes, home_uniques = pd.factorize(home_key)
+    post_row = base + home_codes[person]
+    is_return = kind == OPTIONS.index("return")
+    releasing = (kind == OPTIONS.index("early_retirement")) | is_transfer
+    for mask, sign in ((is_return, 1.0), (releasing, -1.0)):
+        rows_i.append(post_row[mask])
+        cols_i.append(np.flatnonzero(mask))
+        vals.append(np.full(mask.sum(), sign))
+    uk = [k.split("\x1f") for k in home_uniques]
+    vacancy = np.array([max(int(q.loc[(u, t), "approved"]) - int(q.loc[(u, t), "staff"]), 0)
+                        if (u, t) in q.index else 0 for u, t in uk], dtype=float)
+    lo.append(np.full(len(uk), -np.inf))
+    hi.append(vacancy)
+    n_rows = base + len(uk)
+    A_mat = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_i))),
+                          shape=(n_rows, m))
+    lp = LinearProgram(c=-points.astype(float), A=A_mat, row_lower=np.concatenate(lo),
+                       row_upper=np.concatenate(hi), col_lower=np.zeros(m),
+                       col_upper=np.ones(m))
+    _check_group_sizes(groups, person, kind, target, n)
+    sol, method = _solve_integral(lp, solver)
+    if sol.status == Status.INFEASIBLE:
+        raise CadreInfeasible(
+            "the task groups' minimum sizes cannot all be filled: "
+            + "; ".join(f"{g} needs {int(mn)}" for g, mn in zip(group_ids, groups["min_size"]))
+            + f" from {n} people, each in one option; lower min_size or add groups")
+    if not sol.status.has_solution:
+        raise CadreInfeasible(f"the cadre assignment stopped without a solution ({sol.message})")
+    # Second stage: among the assignments of the best total score (in whole hundredths, so
+    # the bound is exact), take the one a fixed pseudo-random order of the ids prefers; the
+    # answer is then unique, and the same whichever solver runs.
+    best = int(round(float(points @ np.round(sol.x))))
+    tie_ids = [f"{people['person_id'].iat[p]}|{OPTIONS[kd]}|{tg}"
+               for p, kd, tg in zip(person, kind, target)]
+    tie_lp = LinearProgram(
+        c=-_stable_uniform(tie_ids), A=sp.vstack([lp.A, sp.csr_matrix(points.astype(float))]),
+        row_lower=np.append(lp.row_lower, best), row_upper=np.append(lp.row_upper, np.inf),
+        col_lower=lp.col_lower, col_upper=lp.col_upper)
+    tied, tie_method = _solve_integral(tie_lp, solver)
+    if tied.status.has_solution:
+        sol, method = tied, f"{method}+{tie_method} tie-break"
+    chosen = np.flatnonzero(np.round(sol.x) > 0.5)
+    out = _assignments(people, groups, demands, units, chosen, person, kind, target, score,
+                       follow, skills, wanted, prefs, exp, hp, eligible_retire, willing, to_stat)
+    transfers_df = _transfer_rows(out, demands, units)
+    releases: dict[tuple[str, str], int] = {}
+    retirements: dict[tuple[str, str], int] = {}
+    for row in out.itertuples():
+        if row.option in ("early_retirement", "transfer"):
+            key = (row.unit_id, row.quota_type)
+            releases[key] = releases.get(key, 0) + 1
+            if row.option == "early_retirement":
+                retirements[key] = retirements.get(key, 0) + 1
+    return CadrePlan(assignments=out, transfers=transfers_df, releases=releases,
+                     retirements=retirements, status=sol.status, method=method,
+                     seconds=time.perf_counter() - start, groups=groups)
+
+
+def _stable_uniform(keys: list[str]) -> np.ndarray:
+    """A number in [0, 1) per key from a hash of the key: stable across runs and machines."""
+    return np.array([int.from_bytes(hashlib.blake2b(k.encode(), digest_size=6).digest(), "big")
+                     / 2 ** 48 for k in keys])
+
+
+def _solve_integral(lp: LinearProgram, solver: str):
+    """The LP at a vertex; the MIP only if the vertex is fractional."""
+    sol = solve(lp, solver)
+    if sol.status.has_solution and np.any(np.abs(sol.x - np.round(sol.x)) > INTEGRALITY_TOL):
+        return solve(lp.as_mip(), solver), "milp"
+    return sol, "lp"
+
+
+def _check_group_sizes(groups, person, kind, target, n) -> None:
+    """A group whose minimum exceeds the people allowed in it: say so before solving."""
+    is_group = kind == OPTIONS.index("group")
+    problems = []
+    for g, row in groups.iterrows():
+        allowed = len(np.unique(person[is_group & (target == g)]))
+        if row["min_size"] > allowed:
+            cap = f"age ≤ {int(row['max_age'])}, " if pd.notna(row.get("max_age")) else ""
+            problems.append(
+                f"task group {row['group_id']} ({row['name']}) needs at least "
+                f"{int(row['min_size'])} people but only {allowed} may join it ({cap}not "
+                "seriously ill, not absent or missing)")
+    if problems:
+        raise CadreInfeasible("; ".join(problems) + "; lower min_size or max_age constraints")
+
+
+def _assignments(people, groups, demands, units, chosen, person, kind, target, score,
+                 follow, skills, wanted, prefs, exp, hp, eligible_retire, willing, to_stat
+                 ) -> pd.DataFrame:
+    """assignments.csv rows: one option per person with its score and a one-line reason."""
+    rows = []
+    by_person = {int(person[c]): c for c in chosen}
+    exp_words = {1.0: "in charge of work", 0.6: "assisting", 0.2: "only enjoying rank"}
+    for p, pr in people.iterrows():
+        c = by_person[p]
+        option = OPTIONS[kind[c]]
+        group_id = to_unit = demand_id = ""
+        if option == "group":
+            g = groups.iloc[target[c]]
+            group_id = g["group_id"]
+            match = sorted(skills[p] & wanted[target[c]])
+            pref = prefs[p].index(group_id) + 1 if group_id in prefs[p] else 0
+            parts = [f"{g['name']}: skills {', '.join(match) if match else 'none'} match",
+                     f"preference {pref}" if pref else "not among preferences",
+                     exp_words[exp[p]]]
+            reason = "; ".join(parts)
+        elif option == "return":
+            reason = "wants to return; the home unit has a post (a vacancy or a release)"
+        elif option == "early_retirement":
+            why = "seriously ill" if pr["health"] == "serious" else "willing"
+            reason = (f"eligible ({int(pr['service_plan'])} years of service, "
+                      f"{max(to_stat[p], 0):.1f} years to the statutory age) and {why}")
+        elif option == "transfer":
+            d = demands.iloc[target[c]]
+            to_unit, demand_id = d["unit_id"], d["demand_id"]
+            reason = (f"moves with the quota (带编调剂) to {to_unit} for {d['tier']} demand "
+                      f"{demand_id}")
+        elif follow[p]:
+            reason = (f"{pr['surplus_reason']}: formal notice (告知书) for follow-up; "
+                      "not assigned")
+        else:
+            reason = "no other option fits (penalised: the clean-up wants to end this)"
+        rows.append({
+            "person_id": pr["person_id"], "option": option, "group_id": group_id,
+            "score": round(float(score[c]), 2), "reason": reason,
+            "unit_id": pr["unit_id"], "quota_type": pr["quota_type"], "to_unit": to_unit,
+            "demand_id": demand_id, "follow_up": "yes" if follow[p] else "no",
+        })
+    return pd.DataFrame(rows, columns=["person_id", "option", "group_id", "score", "reason",
+                                       "unit_id", "quota_type", "to_unit", "demand_id",
+                                       "follow_up"])
+
+
+def _transfer_rows(assignments: pd.DataFrame, demands: pd.DataFrame, units: pd.DataFrame
+                   ) -> pd.DataFrame:
+    t = assignments[assignments["option"] == "transfer"]
+    tier = demands.set_index("demand_id")["tier"]
+    system, sector = units["system"], units["sector"]
+    source = np.where(system.reindex(t["unit_id"]).to_numpy() == system.reindex(
+        t["to_unit"]).to_numpy(), "same_system", np.where(
+        sector.reindex(t["unit_id"]).to_numpy() == sector.reindex(t["to_unit"]).to_numpy(),
+        "same_sector", "other"))
+    return pd.DataFrame({
+        "person_id": t["person_id"].to_numpy(), "from_unit": t["unit_id"].to_numpy(),
+        "to_unit": t["to_unit"].to_numpy(), "quota_type": t["quota_type"].to_numpy(),
+        "demand_id": t["demand_id"].to_numpy(), "tier": tier.reindex(t["demand_id"]).to_numpy(),
+        "source": source,
+    })
