@@ -153,12 +153,15 @@ def generate(
     err.print(f"wrote {len(tables['units'])} units, {len(tables['demands'])} demands to {out_dir}")
 
 
-def resolve_scenario(target: Path, sets: list[str] | None):
+def resolve_scenario(target: Path, sets: list[str] | None, apply: list[str] | None = None):
     """A scenario file, or a default scenario around a bare data path."""
+    from solver.errors import ScenarioError
     from solver.scenario import load_scenario, scenario_for_data
 
     if target.suffix.lower() in (".yaml", ".yml"):
-        return load_scenario(target, sets)
+        return load_scenario(target, sets, apply)
+    if apply:
+        raise ScenarioError("--apply needs a scenario file (overrides are defined there)")
     return scenario_for_data(target, sets)
 
 
@@ -207,6 +210,7 @@ def run(
     target: Annotated[Path, typer.Argument(help="A scenario .yaml, or a data folder / workbook")],
     out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (replaced atomically)")],
     sets: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, e.g. policy.reserve_rate=0.05")] = None,
+    apply: Annotated[Optional[list[str]], typer.Option("--apply", help="Apply a named override of the scenario")] = None,
     solver: Annotated[Optional[str], typer.Option(help="highs (default) or cbc")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds; the best plan found is returned, marked")] = None,
     marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Compute marginal values (two warm re-solves)")] = True,
@@ -216,17 +220,16 @@ def run(
     import time as _time
 
     from solver.plan import PlanViolation, verify_plan_tables, write_plan
-    from solver.runner import plan_year, run_scenario
-    from solver.validate import load
+    from solver.runner import load_data, plan_year, run_scenario
 
     start = _time.perf_counter()
-    scenario = resolve_scenario(target, sets)
+    scenario = resolve_scenario(target, sets, apply)
     if solver is not None:
         scenario.solver.name = _check_solver(solver)
     if time_limit is not None:
         scenario.solver.time_limit = time_limit
     t0 = _time.perf_counter()
-    ds = load(scenario.data_path)
+    ds = load_data(scenario)
     load_s = _time.perf_counter() - t0
     print_warnings(ds.warnings)
     plan = run_scenario(scenario, ds, with_marginals=marginals)

@@ -474,9 +474,11 @@ def verify_plan(plan_dir: str | Path) -> list[str]:
         raise BianzhiError(f"{plan_dir}: no summary.json; is this a plan folder written by "
                            "bianzhi run?")
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    from solver.runner import load_data
+
     scenario = build_scenario(summary["scenario"], Path("."), str(summary_path))
     data_path = Path(summary["inputs"]["path"])
-    ds = load(data_path)
+    ds = load_data(scenario)
     violations = []
     if ds.checksum != summary["inputs"]["checksum"]:
         violations.append(f"the inputs at {data_path} changed since the plan was made "

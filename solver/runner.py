@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from solver.cadres.model import CadreWeights, plan_cadres
+from solver.edits import apply_edits
 from solver.errors import ScenarioError
 from solver.plan import Plan
 from solver.quotas.engine import reallocate
@@ -27,13 +28,21 @@ def plan_year(scenario: Scenario, ds: Dataset) -> int:
     return int(year)
 
 
+def load_data(scenario: Scenario) -> Dataset:
+    """The scenario's inputs, read, validated, and edited by its `data_edits`."""
+    ds = load(scenario.data_path)
+    if scenario.data_edits:
+        ds = apply_edits(ds, scenario.data_edits, f"data_edits of {scenario.name}")
+    return ds
+
+
 def run_scenario(scenario: Scenario, ds: Dataset | None = None,
                  with_marginals: bool = True) -> Plan:
     """Load (unless given), assign cadres, reallocate quotas; the plan, not yet verified."""
     timings: dict[str, float] = {}
     if ds is None:
         start = time.perf_counter()
-        ds = load(scenario.data_path)
+        ds = load_data(scenario)
         timings["load"] = time.perf_counter() - start
     cadres = None
     people = None

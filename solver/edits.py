@@ -1,0 +1,135 @@
+"""Declarative edits of the input tables (a scenario's `data_edits`): no code is evaluated.
+
+Each edit picks rows of one table by simple conditions (`column op value`, all must hold;
+`unit.<column>` reads the row's unit) and scales or sets columns, appends rows, or drops rows.
+The edited tables are validated again exactly like files, so an edit cannot smuggle in what
+a file could not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from solver.domain import TABLES
+from solver.errors import ScenarioError
+from solver.io.read import ROW, RawInputs, RawTable
+from solver.scenario import Condition, DataEdit
+from solver.validate import Dataset, validate
+
+INT_TYPES = ("int", "posint", "year")
+
+
+def _column_values(tables: dict[str, pd.DataFrame], table: str, column: str, where: str
+                   ) -> pd.Series:
+    frame = tables[table]
+    if column.startswith("unit."):
+        col = column[5:]
+        if "unit_id" not in frame:
+            raise ScenarioError(f"{where}: {column}: table {table} has no unit_id")
+        units = tables["units"].set_index("unit_id")
+        if col not in units:
+            raise ScenarioError(f"{where}: {column}: units have no column {col}")
+        return frame["unit_id"].map(units[col])
+    if column not in frame:
+        raise ScenarioError(f"{where}: table {table} has no column {column}; columns: "
+                            f"{', '.join(c for c in frame.columns)}")
+    return frame[column]
+
+
+def _matches(values: pd.Series, cond: Condition, where: str) -> np.ndarray:
+    target = cond.value
+    if cond.op in ("in", "not_in"):
+        if not isinstance(target, list):
+            raise ScenarioError(f"{where}: {cond.column} {cond.op}: the value must be a list")
+        hit = values.isin(target).to_numpy()
+        return hit if cond.op == "in" else ~hit
+    numeric = pd.api.types.is_numeric_dtype(values)
+    if numeric and not isinstance(target, (int, float)):
+        raise ScenarioError(f"{where}: {cond.column} is a number; compare it with a number")
+    v = values.to_numpy() if numeric else values.astype(str).to_numpy()
+    t = target if numeric else str(target)
+    ops = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+           ">": np.greater, ">=": np.greater_equal}
+    if not numeric and cond.op not in ("==", "!="):
+        raise ScenarioError(f"{where}: {cond.column} is text; use ==, !=, in or not_in")
+    return np.asarray(ops[cond.op](v, t), dtype=bool)
+
+
+def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -> Dataset:
+    """The dataset with the edits applied in order, validated again."""
+    if not edits:
+        return ds
+    tables = ds.tables()
+    for i, edit in enumerate(edits):
+        where = f"data_edits[{i}] ({edit.table})"
+        frame = tables.get(edit.table)
+        if frame is None:
+            if edit.add is None:
+                raise ScenarioError(f"{where}: the inputs have no {edit.table} table")
+            frame = pd.DataFrame(columns=[c.name for c in TABLES[edit.table].columns])
+        tables[edit.table] = frame
+        if edit.add is not None:
+            unknown = {k for row in edit.add for k in row} - set(frame.columns)
+            if unknown:
+                raise ScenarioError(f"{where}: add: unknown columns {sorted(unknown)}")
+            tables[edit.table] = pd.concat([frame, pd.DataFrame(edit.add)], ignore_index=True)
+            continue
+        mask = np.ones(len(frame), dtype=bool)
+        for cond in edit.where:
+            mask &= _matches(_column_values(tables, edit.table, cond.column, where), cond, where)
+        frame = frame.copy()
+        if edit.drop:
+            tables[edit.table] = frame[~mask].reset_index(drop=True)
+            continue
+        if edit.scale is not None:
+            for col, factor in edit.scale.items():
+                if col not in frame or not pd.api.types.is_numeric_dtype(frame[col]):
+                    raise ScenarioError(f"{where}: scale: {col} is not a number column of "
+                                        f"{edit.table}")
+                old = frame.loc[mask, col].astype(float)
+                new = old * factor
+                spec = next((c for c in TABLES[edit.table].columns if c.name == col), None)
+                if spec is not None and spec.type in INT_TYPES:
+                    new = new.map(lambda x: math.floor(x + 0.5))  # half up, not to even
+                frame[col] = frame[col].astype(object)
+                frame.loc[mask, col] = new.to_numpy()
+        if edit.set is not None:
+            for col, value in edit.set.items():
+                if col not in frame:
+                    raise ScenarioError(f"{where}: set: {edit.table} has no column {col}")
+                frame[col] = frame[col].astype(object)
+                frame.loc[mask, col] = value
+        tables[edit.table] = frame
+    digest = hashlib.sha256((ds.checksum + json.dumps(
+        [e.model_dump(mode="json") for e in edits], sort_keys=True)).encode()).hexdigest()
+    edited = validate(_raw_inputs(tables, ds, label))
+    edited.path = ds.path
+    edited.checksum = digest
+    return edited
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _raw_inputs(tables: dict[str, pd.DataFrame], ds: Dataset, label: str) -> RawInputs:
+    """Edited tables as text, as if read from files named after the edit."""
+    raw: dict[str, RawTable] = {}
+    for name, frame in tables.items():
+        text = pd.DataFrame({c: [_text(v) for v in frame[c]] for c in frame.columns},
+                            dtype=object)
+        text[ROW] = np.arange(2, len(frame) + 2)
+        known = {c.name for c in TABLES[name].columns}
+        raw[name] = RawTable(name=name, frame=text, file=f"{label}: {name}",
+                             headers={c: c for c in frame.columns if c in known},
+                             extra_columns=[c for c in frame.columns if c not in known])
+    return RawInputs(path=ds.path, tables=raw, problems=[])
