@@ -215,6 +215,8 @@ def run(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds; the best plan found is returned, marked")] = None,
     marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Compute marginal values (two warm re-solves)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead of tables")] = False,
+    alternatives: Annotated[int, typer.Option("--alternatives", help="Also write up to K near-optimal plans with different donors (DIR/alt-k)")] = 0,
+    slack: Annotated[float, typer.Option(help="How far above the optimal ladder cost an alternative may go (0.02 = 2%)")] = 0.02,
 ) -> None:
     """Compute the reallocation plan and write the plan folder."""
     import time as _time
@@ -242,13 +244,34 @@ def run(
     if violations:
         raise PlanViolation("the plan breaks hard rules (nothing was written):\n"
                             + "\n".join(f"  - {x}" for x in violations))
+    alts = []
+    if alternatives:
+        from dataclasses import replace as _replace
+
+        from solver.quotas.alternatives import alternatives as near_optimal
+
+        if alternatives < 0 or not 0 <= slack < 1:
+            raise typer.BadParameter("--alternatives ≥ 0 and 0 ≤ --slack < 1")
+        for k, quota in enumerate(near_optimal(plan.quota, alternatives, slack,
+                                               scenario.solver.name), start=1):
+            alt = _replace(plan, quota=quota, alternative={"number": k, "slack": slack})
+            problems = verify_plan_tables(ds, scenario.policy, alt.tables(), year,
+                                          ds.year or year)
+            if problems:
+                raise PlanViolation(f"alternative {k} breaks hard rules:\n"
+                                    + "\n".join(f"  - {x}" for x in problems))
+            alts.append(alt)
     plan.timings["total"] = _time.perf_counter() - start
     summary = plan.summary()
-    write_plan(plan, out_dir)
+    write_plan(plan, out_dir, alternatives=alts)
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
         render_run(summary, out_dir)
+        if alts:
+            out.print(f"{len(alts)} near-optimal alternative{'s' if len(alts) > 1 else ''} "
+                      f"(same demands met, ladder cost within {slack:.0%}, other donors): "
+                      + ", ".join(str(out_dir / f"alt-{k}") for k in range(1, len(alts) + 1)))
 
 
 def _check_solver(name: str) -> str:
@@ -258,6 +281,76 @@ def _check_solver(name: str) -> str:
         raise typer.BadParameter(f"{name!r}: expected one of {', '.join(SOLVERS)}",
                                  param_hint="--solver")
     return name
+
+
+@app.command()
+def sweep(
+    target: Annotated[Path, typer.Argument(help="A scenario .yaml with a sweep: grid")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for one plan per point and results.csv")],
+    workers: Annotated[int, typer.Option(help="Local worker processes")] = 2,
+    scheduler: Annotated[Optional[str], typer.Option(help="A dask.distributed scheduler, e.g. tcp://host:8786")] = None,
+    sets: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key at every point")] = None,
+    apply: Annotated[Optional[list[str]], typer.Option("--apply", help="Apply a named override at every point")] = None,
+) -> None:
+    """Run every grid point of the scenario's sweep into DIR/<point>/; results in DIR/results.csv."""
+    import time as _time
+
+    from solver.sweep import run_sweep
+
+    if workers < 1:
+        raise typer.BadParameter("at least 1", param_hint="--workers")
+    start = _time.perf_counter()
+    table = run_sweep(target, out_dir, workers=workers, scheduler=scheduler, sets=sets or [],
+                      apply=apply or [])
+    points = table["point"].nunique()
+    failed = table[(table["metric"] == "status") & (table["value"] == "error")]["point"]
+    where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} local workers"
+    out.print(f"{points} points on {where} in {_time.perf_counter() - start:.1f}s; "
+              f"results in {out_dir / 'results.csv'}")
+    if len(failed):
+        errors = table[table["metric"] == "error"]
+        for _, row in errors.iterrows():
+            err.print(f"  point {row['point']} failed: {row['value']}", markup=False)
+        raise typer.Exit(code=3)
+
+
+@app.command()
+def compare(
+    plans: Annotated[list[Path], typer.Argument(help="Plan folders; the first is the base")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Also write compare.json and CSVs here")] = None,
+) -> None:
+    """Compare plans: KPIs, per-unit changes, moves in one plan only, changed demands."""
+    from solver.compare import compare_plans, write_comparison
+
+    result = compare_plans(plans)
+    if out_dir is not None:
+        write_comparison(result, out_dir)
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    kpi = result["kpis"]
+    table = RichTable(title="KPIs", title_justify="left")
+    table.add_column("metric")
+    for row in kpi:
+        table.add_column(row["plan"], justify="right")
+    for metric in kpi[0]:
+        if metric == "plan":
+            continue
+        table.add_row(metric, *[str(row.get(metric, "")) for row in kpi])
+    out.print(table)
+    out.print(f"Units whose approved quota differs: {len(result['unit_changes'])}; moves in "
+              f"one plan only: {len(result['moves_only_in'])}; demands met differently: "
+              f"{len(result['changed_demands'])}")
+    for c in result["changed_demands"][:15]:
+        mets = " → ".join(str(v) for v in c["met"].values())
+        reasons = " → ".join(v or "met" for v in c["reason"].values())
+        out.print(f"  {c['demand_id']} ({c['tier']}, {c['amount']}): met {mets} ({reasons})",
+                  markup=False)
+    if len(result["changed_demands"]) > 15:
+        out.print(f"  … {len(result['changed_demands']) - 15} more (--json or --out for all)")
+    if out_dir is not None:
+        out.print(f"Written to {out_dir}")
 
 
 @app.command()

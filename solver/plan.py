@@ -64,6 +64,7 @@ class Plan:
     quota: QuotaPlan
     cadres: CadrePlan | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    alternative: dict | None = None  # for a near-optimal alternative: its number and slack
 
     def tables(self) -> dict[str, pd.DataFrame]:
         q = self.quota
@@ -172,6 +173,7 @@ def build_summary(plan: Plan) -> dict:
                       "and with one more pool quota, per region and quota type",
             "by_region": q.marginal_values,
         },
+        "alternative": plan.alternative,
         "cadres": _cadre_summary(plan),
         "timings": {k: round(v, 4) for k, v in {**plan.timings, **q.timings}.items()},
     }
@@ -191,23 +193,33 @@ def _cadre_summary(plan: Plan) -> dict:
 # ---------------------------------------------------------------- writing
 
 
-def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None
-               ) -> Path:
-    """Write the plan folder atomically: a temporary folder renamed at the end."""
+def _write_tables(plan: Plan, folder: Path) -> None:
+    for name, frame in plan.tables().items():
+        frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    summary = plan.summary()
+    (folder / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
+        encoding="utf-8")
+
+
+def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
+               alternatives: list[Plan] | None = None) -> Path:
+    """Write the plan folder atomically: a temporary folder renamed at the end.
+
+    Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
+    """
     out_dir = Path(out_dir)
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
     tmp.mkdir()
     try:
-        for name, frame in plan.tables().items():
-            frame.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
-        summary = plan.summary()
-        (tmp / "summary.json").write_text(
-            json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
-            encoding="utf-8")
+        _write_tables(plan, tmp)
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
+        for k, alt in enumerate(alternatives or [], start=1):
+            (tmp / f"alt-{k}").mkdir()
+            _write_tables(alt, tmp / f"alt-{k}")
         replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

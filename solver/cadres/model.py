@@ -21,8 +21,10 @@ Suitability (weights `cadres.weights` in the scenario, all ≥ 0):
     stay      = −stay_penalty
 with exp = 1 / 0.6 / 0.2 for in charge / assisting / idle, hp = 1 / 0.5 / 0 for healthy /
 chronic / serious, post_fit = 1 same system as the home unit, 0.8 a skill names the post's
-system, 0.6 same sector, else 0. Scores count in hundredths; exact ties break by person id
-(earlier ids first), then by the order options are listed.
+system, 0.6 same sector, else 0. Scores count in hundredths. Exact ties are broken by a second
+stage: among the assignments of the best total score, the one with the largest sum of fixed
+pseudo-random weights, one per (person, option, target) from a hash of the ids — the answer is
+then unique and the same with either solver and on every machine.
 
 The model is a transportation problem (people → options with capacities) plus one side row
 per home unit for returns; it is solved as an LP through the solve layer, its integrality
@@ -49,6 +51,7 @@ EXPERIENCE = {"in_charge": 1.0, "assisting": 0.6, "idle": 0.2}
 HEALTH = {"healthy": 1.0, "chronic": 0.5, "serious": 0.0}
 TRANSFER_CANDIDATES = 20  # best demands kept per person: keeps the model sparse
 INTEGRALITY_TOL = 1e-6
+MAX_HALL_GROUPS = 12  # sets of task groups checked for joint minimums before solving
 
 
 class CadreInfeasible(BianzhiError):
@@ -260,10 +263,13 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
     _check_group_sizes(groups, person, kind, target, n)
     sol, method = _solve_integral(lp, solver)
     if sol.status == Status.INFEASIBLE:
+        may = [len(np.unique(person[is_group & (target == g)])) for g in range(len(groups))]
         raise CadreInfeasible(
             "the task groups' minimum sizes cannot all be filled: "
-            + "; ".join(f"{g} needs {int(mn)}" for g, mn in zip(group_ids, groups["min_size"]))
-            + f" from {n} people, each in one option; lower min_size or add groups")
+            + "; ".join(f"{g} needs {int(mn)} ({k} may join)"
+                        for g, mn, k in zip(group_ids, groups["min_size"], may))
+            + f"; {len(np.unique(person[is_group]))} of the {n} people may join a group, each "
+            "one group; lower min_size or add groups")
     if not sol.status.has_solution:
         raise CadreInfeasible(f"the cadre assignment stopped without a solution ({sol.message})")
     # Second stage: among the assignments of the best total score (in whole hundredths, so
@@ -311,19 +317,47 @@ def _solve_integral(lp: LinearProgram, solver: str):
 
 
 def _check_group_sizes(groups, person, kind, target, n) -> None:
-    """A group whose minimum exceeds the people allowed in it: say so before solving."""
+    """Group minimums that the people allowed in them cannot fill: say which, before solving.
+
+    Each person joins at most one group and everyone may stay, so the minimums can all be met
+    exactly when no set of groups needs more people than may join one of them (Hall's
+    condition). Single groups are checked first, then every set of groups when there are at
+    most `MAX_HALL_GROUPS` (beyond that the solver's verdict stands).
+    """
     is_group = kind == OPTIONS.index("group")
+    m = len(groups)
+    allowed = np.zeros((n, m), dtype=bool)
+    allowed[person[is_group], target[is_group]] = True
+    may = allowed.sum(axis=0)
+    mins = groups["min_size"].to_numpy(np.int64)
+    ids = groups["group_id"].tolist()
     problems = []
     for g, row in groups.iterrows():
-        allowed = len(np.unique(person[is_group & (target == g)]))
-        if row["min_size"] > allowed:
+        if row["min_size"] > may[g]:
             cap = f"age ≤ {int(row['max_age'])}, " if pd.notna(row.get("max_age")) else ""
             problems.append(
                 f"task group {row['group_id']} ({row['name']}) needs at least "
-                f"{int(row['min_size'])} people but only {allowed} may join it ({cap}not "
+                f"{int(row['min_size'])} people but only {int(may[g])} may join it ({cap}not "
                 "seriously ill, not absent or missing)")
     if problems:
         raise CadreInfeasible("; ".join(problems) + "; lower min_size or max_age constraints")
+    if m < 2 or m > MAX_HALL_GROUPS:
+        return
+    masks = allowed.astype(np.int64) @ (np.int64(1) << np.arange(m, dtype=np.int64))
+    mask, count = np.unique(masks[masks > 0], return_counts=True)
+    for subset in sorted(range(1, 1 << m), key=lambda s: (bin(s).count("1"), s)):
+        members = [g for g in range(m) if subset >> g & 1]
+        need = int(mins[members].sum())
+        if len(members) < 2 or need == 0:
+            continue
+        can = int(count[(mask & subset) != 0].sum())
+        if need > can:
+            raise CadreInfeasible(
+                f"task groups {', '.join(ids[g] for g in members)} need at least {need} "
+                f"people together ({'; '.join(f'{ids[g]} needs {mins[g]}' for g in members)})"
+                f" but only {can} may join any of them (each person joins one group; not "
+                "seriously ill, not absent or missing, within max_age); lower min_size or "
+                "max_age constraints")
 
 
 def _assignments(people, groups, demands, units, chosen, person, kind, target, score,

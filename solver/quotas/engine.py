@@ -66,6 +66,11 @@ class QuotaPlan:
     mip_fallback: bool
     timings: dict[str, float] = field(default_factory=dict)
     size: dict[str, int] = field(default_factory=dict)
+    people: nw.PeopleMoves | None = None
+    # the model behind the plan, kept for alternatives (not written anywhere)
+    instance: Instance | None = None
+    network: Network | None = None
+    flows: np.ndarray | None = None
 
 
 # ---------------------------------------------------------------- hard key demands
@@ -525,26 +530,37 @@ def reallocate(ds: Dataset, policy: Policy, solver: str = "highs",
                           f"(status {sol.status.value}); raise --time-limit or try --solver")
     x = np.round(sol.x)
     t2 = time.perf_counter()
+    plan = plan_from_flows(inst, net, x, people)
+    timings["extract"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    plan.marginal_values = marginal_values(inst, net, x, solver, session) if with_marginals \
+        else []
+    timings["marginal_values"] = time.perf_counter() - t3
+    plan.status, plan.solver, plan.objective = sol.status, solver, float(sol.objective)
+    plan.gap, plan.mip_fallback, plan.timings = sol.gap, used_mip, timings
+    plan.instance, plan.network, plan.flows = inst, net, x
+    return plan
+
+
+def plan_from_flows(inst: Instance, net: Network, x: np.ndarray,
+                    people: nw.PeopleMoves | None = None) -> QuotaPlan:
+    """The plan tables and reasons of one solution (the optimum or an alternative)."""
     tables = extract(inst, net, x, people)
     d = tables["demands"]
     d["unmet_reason"] = unmet_reasons(inst, net, x, d)
-    timings["extract"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    marginals = marginal_values(inst, net, x, solver, session) if with_marginals else []
-    timings["marginal_values"] = time.perf_counter() - t3
     blocks = inst.blocks.copy()
     hired = (d["met"] - d["transferred"]).groupby(d["block_index"]).sum()
     blocks["used"] = hired.reindex(range(len(blocks))).fillna(0).to_numpy(np.int64)
     blocks["vacancy_after"] = blocks["vacancy_available"] - blocks["used"]
-    ladder = _ladder_cost(net, x, policy)
     return QuotaPlan(
         demands=d, moves=tables["moves"], units=tables["units"], pool=tables["pool"],
-        blocks=blocks, marginal_values=marginals, status=sol.status, solver=solver,
-        objective=float(sol.objective), ladder_cost=ladder, gap=sol.gap,
-        mip_fallback=used_mip, timings=timings,
+        blocks=blocks, marginal_values=[], status=Status.OPTIMAL, solver="",
+        objective=float(net.cost @ x), ladder_cost=_ladder_cost(net, x, inst.policy), gap=None,
+        mip_fallback=False,
         size={"arcs": int(net.lp.num_cols), "nodes": int(net.lp.num_rows),
               "quota_rows": len(inst.rows), "demands": len(inst.demands),
               "blocks": len(inst.blocks)},
+        people=people,
     )
 
 

@@ -300,8 +300,12 @@ def tier_rewards(demands: pd.DataFrame, policy: Policy) -> np.ndarray:
     return reward + (gap / 4) * (count - rank) / (count + 1)
 
 
-def build(inst: Instance) -> Network:
-    """All arcs of the model, vectorised; then the LP (node balance rows)."""
+def build(inst: Instance, pool_donors: bool = True) -> Network:
+    """All arcs of the model, vectorised; then the LP (node balance rows).
+
+    `pool_donors=False` gives every donor its own arc (for near-optimal alternatives, which
+    choose between individual donors).
+    """
     rows, blocks, demands, policy = inst.rows, inst.blocks, inst.demands, inst.policy
     c = policy.source_costs
     gap = c.min_gap()
@@ -339,8 +343,9 @@ def build(inst: Instance) -> Network:
     donor_cap = rows["donor_cap"].to_numpy(float)
     block_of = rows["block_index"].to_numpy()
     has_demand = rows["has_demand"].to_numpy()
-    own = np.flatnonzero((donor_cap > 0) & has_demand)
-    pooled = np.flatnonzero(rows["pooled"].to_numpy())
+    pooled_rows = rows["pooled"].to_numpy() & pool_donors
+    own = np.flatnonzero((donor_cap > 0) & ~pooled_rows)
+    pooled = np.flatnonzero(pooled_rows)
     # Blocks where no demand can be met need no donor or tree arcs (unless regions exchange).
     active = np.zeros(n_blocks, dtype=bool)
     active[demands.loc[demands["eligible"], "block_index"].to_numpy()] = True
@@ -360,7 +365,8 @@ def build(inst: Instance) -> Network:
     dem_count = np.bincount(demands["block_index"].to_numpy(), minlength=n_blocks)[item_block]
     tiebreak = (gap / 4) * (rank + 1) / ((count + 1) * (dem_count + 1))
     add(SUPPLY, BUD0 + block_of[own], OUT0 + own, 0, donor_cap[own], tiebreak[:len(own)], own)
-    add(OWN, OUT0 + own, IN0 + own, 0, donor_cap[own], 0, own)
+    own_use = own[has_demand[own]]
+    add(OWN, OUT0 + own_use, IN0 + own_use, 0, donor_cap[own_use], 0, own_use)
     add(UP, OUT0 + own, SYS0 + sys_codes[own], 0, donor_cap[own], 0, own)
     add(SYS_SUPPLY, BUD0 + block_of[pooled[first]], SYS0 + groups, 0, group_cap[groups],
         tiebreak[len(own):], groups)

@@ -1,0 +1,486 @@
+"""Merging small institutions (整合小散弱): which merge, into which keeper, and what is freed.
+
+DOMAIN.md, "The moves a plan may contain" (merge small institutions) and seed 三(三): the
+agriculture bureau has 9 institutions with at most 5 quotas, human resources and civil affairs
+5 each. The rules:
+
+- *Candidates*: institutions (kind `institution`) holding only institution quota (事业编制),
+  with approved ≤ `threshold`, a parent department (`parent_id`) and functions not lapsed
+  (lapsed units are withdrawn, not merged).
+- *Compatibility*: two candidates may merge iff they share region, level, parent department
+  and system (compatible functions). networkx builds this graph; being an equivalence, its
+  connected components are cliques, and each is solved as a block of one integer program.
+- *A merger* is one keeper and ≥ 1 absorbed candidates of one component. The keeper keeps its
+  set of leader posts; an absorbed unit j can free cap_j = min(overhead_per_unit +
+  leader_posts_j, approved_j) of its quota, and frees at least 1 (else it is not absorbed).
+- *Nobody loses a post*: freed quotas must be vacant after the merger,
+  freed ≤ Σ approved − Σ staff over the merged group.
+- *Size*: the merged unit's approved after the merger, Σ approved − freed, ≤ `max_size`.
+- *Objective*: the most quotas freed. The freed quotas go to the region's pool as
+  `merge_release` moves (`MergerPlan.releases`); the keeper takes the rest of the approved
+  quota and all staff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from solver.solve import LinearProgram, solve
+from solver.validate import Dataset
+
+QUOTA_TYPE = "institution"
+# An integer program whose objective is integral stops at a relative gap of 1e-4 (HiGHS'
+# default); with |objective| below 10,000 that gap is < 1, so the incumbent is optimal.
+# Components are solved in chunks whose freed quotas are bounded by this.
+CHUNK_BOUND = 9_000
+COMPAT_KEY: tuple[str, ...] = ("region", "level", "parent_id", "system")
+TABLE_COLUMNS: tuple[str, ...] = (
+    "merger_id", "unit_id", "parent_id", "freed", "reason", "role", "keeper_id", "region",
+    "level", "system", "quota_type", "approved_before", "staff_before", "leader_posts",
+    "approved_after", "staff_after",
+)
+RELEASE_COLUMNS: tuple[str, ...] = (
+    "unit_id", "quota_type", "amount", "region", "merger_id", "keeper_id", "parent_id", "reason",
+)
+
+
+@dataclass(frozen=True)
+class ConsolidationOptions:
+    """Options of the merger programme (scenario key `consolidation`)."""
+
+    enabled: bool = False
+    # small institution: approved institution quota ≤ threshold (DOMAIN: 5 or 7)
+    threshold: int = 5
+    # a merged institution stays a regular-sized one: approved after the merger ≤ max_size
+    max_size: int = 30
+    # quotas of overhead freed per absorbed unit, besides its leader posts
+    overhead_per_unit: int = 1
+
+    def __post_init__(self) -> None:
+        if self.threshold < 1:
+            raise ValueError(f"consolidation.threshold {self.threshold} must be 1 or more")
+        if self.max_size < self.threshold:
+            raise ValueError(f"consolidation.max_size {self.max_size} must be at least the "
+                             f"threshold {self.threshold}")
+        if self.overhead_per_unit < 0:
+            raise ValueError(f"consolidation.overhead_per_unit {self.overhead_per_unit} must "
+                             "be 0 or more")
+
+
+@dataclass
+class MergerPlan:
+    """Proposed mergers: one row per institution in a merger, and the quotas they free."""
+
+    table: pd.DataFrame
+    releases: pd.DataFrame
+    candidates: pd.DataFrame
+    status: str
+    options: ConsolidationOptions
+    solver: str = ""
+    seconds: float = 0.0
+    chunks: int = 0
+    decided_by_bound: int = 0  # components decided by the upper bound, without the solver
+
+    def summary(self) -> dict:
+        """Candidates, mergers, units merged and quotas freed; the same per parent department."""
+        t, c = self.table, self.candidates
+        by_parent: dict[str, dict] = {}
+        if len(c):
+            groups = c.groupby("parent_id", sort=True)
+            merged = t.groupby("parent_id")
+            for pid, g in groups:
+                m = merged.get_group(pid) if pid in merged.groups else t.iloc[:0]
+                by_parent[str(pid)] = {
+                    "name": str(g["parent_name"].iat[0]), "candidates": int(len(g)),
+                    "mergers": int(m["merger_id"].nunique()), "units_merged": int(len(m)),
+                    "freed": int(m["freed"].sum()),
+                }
+        return {
+            "status": self.status,
+            "enabled": self.options.enabled,
+            "threshold": self.options.threshold,
+            "max_size": self.options.max_size,
+            "overhead_per_unit": self.options.overhead_per_unit,
+            "candidates": int(len(c)),
+            "mergers": int(t["merger_id"].nunique()) if len(t) else 0,
+            "units_merged": int(len(t)),
+            "units_absorbed": int((t["role"] == "absorbed").sum()) if len(t) else 0,
+            "quotas_freed": int(t["freed"].sum()) if len(t) else 0,
+            "by_parent": by_parent,
+        }
+
+
+# ---------------------------------------------------------------- candidates and graph
+
+
+def candidates(ds: Dataset, options: ConsolidationOptions) -> pd.DataFrame:
+    """Small institutions that may merge, sorted by compatibility group then keeper order.
+
+    Keeper order inside a group: smallest cap first (the keeper frees nothing, so the unit
+    with the least to free keeps its leader posts), then largest approved, then unit_id.
+    """
+    units = ds.units
+    q = ds.quotas
+    inst = q[q["quota_type"] == QUOTA_TYPE].groupby("unit_id")[["approved", "staff"]].sum()
+    other_types = set(q.loc[q["quota_type"] != QUOTA_TYPE, "unit_id"])
+    u = units.assign(
+        approved=units["unit_id"].map(inst["approved"]),
+        staff=units["unit_id"].map(inst["staff"]),
+    )
+    keep = (
+        (u["kind"] == "institution") & (u["function_status"] != "lapsed")
+        & u["parent_id"].notna() & u["approved"].notna()
+        & ~u["unit_id"].isin(other_types)
+    )
+    keep &= u["approved"].fillna(np.inf) <= options.threshold
+    c = u.loc[keep.to_numpy(), ["unit_id", "name", *COMPAT_KEY, "leader_posts",
+                                "function_status"]].copy()
+    c["approved"] = u.loc[keep.to_numpy(), "approved"].to_numpy(np.int64)
+    c["staff"] = u.loc[keep.to_numpy(), "staff"].to_numpy(np.int64)
+    c["leader_posts"] = pd.to_numeric(c["leader_posts"], errors="coerce").fillna(0).astype(
+        np.int64)
+    c["vacancy"] = c["approved"] - c["staff"]  # signed: an over-quota unit brings a deficit
+    c["cap"] = np.minimum(options.overhead_per_unit + c["leader_posts"], c["approved"])
+    names = units.set_index("unit_id")["name"]
+    c["parent_name"] = c["parent_id"].map(names).fillna("")
+    c = c.sort_values([*COMPAT_KEY, "cap", "approved", "unit_id"],
+                      ascending=[True] * len(COMPAT_KEY) + [True, False, True], kind="stable")
+    return c.reset_index(drop=True)
+
+
+def compatibility_graph(cands: pd.DataFrame) -> nx.Graph:
+    """Candidates as nodes; an edge between every two of the same region, level, parent and
+    system. Edges are built per group size with numpy (a group of n has n(n−1)/2 edges)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(cands["unit_id"])
+    u, v = _group_pairs(cands)
+    ids = cands["unit_id"].to_numpy()
+    graph.add_edges_from(zip(ids[u], ids[v]))
+    return graph
+
+
+def _group_pairs(cands: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs (i, j), i < j, of candidate positions in one compatibility group."""
+    if len(cands) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    codes = cands.groupby(list(COMPAT_KEY), sort=False, dropna=False).ngroup().to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(codes)])
+    us, vs = [], []
+    for size in np.unique(sizes[sizes >= 2]):
+        iu, ju = np.triu_indices(int(size), 1)
+        first = starts[sizes == size][:, None]
+        us.append((first + iu).ravel())
+        vs.append((first + ju).ravel())
+    if not us:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(us), np.concatenate(vs)
+
+
+# ---------------------------------------------------------------- the integer program
+
+
+@dataclass
+class MergerModel:
+    """The IP of one chunk of components and the index maps to read it back."""
+
+    lp: LinearProgram
+    nodes: np.ndarray  # candidate positions of this chunk
+    keeper: np.ndarray  # edge → keeper candidate position
+    absorbed: np.ndarray  # edge → absorbed candidate position
+
+
+def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: np.ndarray,
+          options: ConsolidationOptions, freed_weight: int = 1) -> MergerModel:
+    """Columns [y_e for edges | z_k for nodes | F_k for nodes]; rows by family, then the
+    objective min Σ z_k − W·Σ F_k (most freed, then fewest mergers)."""
+    n_e, n_n = len(keeper), len(nodes)
+    local = np.full(len(cands), -1, dtype=np.int64)
+    local[nodes] = np.arange(n_n)
+    k_loc, j_loc = local[keeper], local[absorbed]
+    Y, Z, F = 0, n_e, n_e + n_n
+    a = cands["approved"].to_numpy(float)
+    v = cands["vacancy"].to_numpy(float)
+    cap = cands["cap"].to_numpy(float)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    lower: list[np.ndarray] = []
+    upper: list[np.ndarray] = []
+    row0 = 0
+
+    def family(rows, cols, vals, lo, hi, count):
+        nonlocal row0
+        parts.append((row0 + np.asarray(rows), np.asarray(cols), np.asarray(vals, dtype=float)))
+        lower.append(np.broadcast_to(np.asarray(lo, dtype=float), (count,)).copy())
+        upper.append(np.broadcast_to(np.asarray(hi, dtype=float), (count,)).copy())
+        row0 += count
+
+    edges, node = np.arange(n_e), np.arange(n_n)
+    ones_e, ones_n = np.ones(n_e), np.ones(n_n)
+    # once: a unit is absorbed by at most one keeper, and not while it keeps others
+    #   Σ_{e: absorbed(e)=j} y_e + z_j ≤ 1
+    family(np.r_[j_loc, node], np.r_[Y + edges, Z + node], np.r_[ones_e, ones_n], -np.inf, 1,
+           n_n)
+    # link: y_e ≤ z_keeper(e)
+    family(np.r_[edges, edges], np.r_[Y + edges, Z + k_loc], np.r_[ones_e, -ones_e], -np.inf,
+           0, n_e)
+    # a keeper keeps someone: z_k ≤ Σ_{e: keeper(e)=k} y_e
+    family(np.r_[node, k_loc], np.r_[Z + node, Y + edges], np.r_[ones_n, -ones_e], -np.inf, 0,
+           n_n)
+    # freed within the absorbed units' caps: F_k ≤ Σ cap_j y_e
+    family(np.r_[node, k_loc], np.r_[F + node, Y + edges], np.r_[ones_n, -cap[absorbed]],
+           -np.inf, 0, n_n)
+    # every absorbed unit frees at least one: F_k ≥ Σ y_e
+    family(np.r_[node, k_loc], np.r_[F + node, Y + edges], np.r_[ones_n, -ones_e], 0, np.inf,
+           n_n)
+    # freed quotas are vacant after the merger: F_k ≤ v_k z_k + Σ v_j y_e (v = approved − staff)
+    family(np.r_[node, node, k_loc], np.r_[F + node, Z + node, Y + edges],
+           np.r_[ones_n, -v[nodes], -v[absorbed]], -np.inf, 0, n_n)
+    # size: a_k z_k + Σ a_j y_e − F_k ≤ max_size · z_k
+    family(np.r_[node, k_loc, node], np.r_[Z + node, Y + edges, F + node],
+           np.r_[a[nodes] - options.max_size, a[absorbed], -ones_n], -np.inf, 0, n_n)
+    r = np.concatenate([p[0] for p in parts])
+    c = np.concatenate([p[1] for p in parts])
+    d = np.concatenate([p[2] for p in parts])
+    n_cols = n_e + 2 * n_n
+    A = sp.csc_matrix((d, (r, c)), shape=(row0, n_cols))
+    f_upper = np.bincount(k_loc, weights=cap[absorbed], minlength=n_n)
+    col_upper = np.r_[np.where(cap[absorbed] >= 1, 1.0, 0.0), ones_n, f_upper]
+    cost = np.r_[np.zeros(n_e), ones_n, -float(freed_weight) * ones_n]
+    lp = LinearProgram(
+        c=cost, A=A, row_lower=np.concatenate(lower), row_upper=np.concatenate(upper),
+        col_lower=np.zeros(n_cols), col_upper=col_upper,
+        integer=np.ones(n_cols, dtype=bool),
+    )
+    return MergerModel(lp=lp, nodes=nodes, keeper=keeper, absorbed=absorbed)
+
+
+def upper_bounds(cands: pd.DataFrame, comp: np.ndarray, n_comp: int) -> np.ndarray:
+    """Most quotas a component can free: min(Σ cap − min cap, Σ max(vacancy, 0)).
+
+    Every merger has a keeper that frees nothing (so at most Σ cap − the smallest cap), and
+    a merger frees no more than its members' vacancies.
+    """
+    cap = cands["cap"].to_numpy(np.int64)
+    vac = cands["vacancy"].to_numpy(np.int64)
+    min_cap = pd.Series(cap).groupby(comp).min().reindex(range(n_comp)).to_numpy(np.int64)
+    cap_sum = np.bincount(comp, weights=cap, minlength=n_comp).astype(np.int64)
+    vac_pos = np.bincount(comp, weights=np.clip(vac, 0, None), minlength=n_comp).astype(np.int64)
+    return np.minimum(cap_sum - min_cap, vac_pos)
+
+
+def one_merger(cands: pd.DataFrame, comp: np.ndarray, bound: np.ndarray,
+               options: ConsolidationOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A single merger per component that reaches the upper bound, where one does.
+
+    The keeper is the first unit in keeper order that is not over quota; every other unit
+    with a vacancy is absorbed (all of the component's vacancy is then in the merger); units
+    without a vacancy are added, largest cap first, until the caps reach the bound. Accepted
+    if it frees the bound, ≥ 1 per absorbed unit, within the size limit: the bound proves it
+    optimal, and one merger is the fewest. Returns (solved per component, keeper and
+    absorbed positions).
+    """
+    n_comp = len(bound)
+    pos = np.arange(len(cands))
+    cap = cands["cap"].to_numpy(np.int64)
+    vac = cands["vacancy"].to_numpy(np.int64)
+    approved = cands["approved"].to_numpy(np.int64)
+    big = len(cands) + 1
+    first = pd.Series(np.where(vac >= 0, pos, big)).groupby(comp).min().reindex(
+        range(n_comp)).to_numpy()
+    has_keeper = first < big
+    is_keeper = np.zeros(len(cands), dtype=bool)
+    is_keeper[first[has_keeper]] = True
+    member = (vac > 0) & ~is_keeper
+    cap_in = np.bincount(comp, weights=cap * member, minlength=n_comp)
+    need = bound - cap_in
+    # units without a vacancy, largest cap first, while the caps fall short of the bound
+    zero = np.flatnonzero((vac == 0) & ~is_keeper)
+    order = zero[np.lexsort((pos[zero], approved[zero], -cap[zero], comp[zero]))]
+    before = pd.Series(cap[order]).groupby(comp[order]).cumsum().to_numpy() - cap[order]
+    member[order[before < need[comp[order]]]] = True
+    group = member | is_keeper
+    absorbed_n = np.bincount(comp, weights=member, minlength=n_comp)
+    cap_in = np.bincount(comp, weights=cap * member, minlength=n_comp)
+    vac_in = np.bincount(comp, weights=vac * group, minlength=n_comp)
+    freed = np.minimum(cap_in, vac_in)
+    size = np.bincount(comp, weights=approved * group, minlength=n_comp) - freed
+    solved = (has_keeper & (absorbed_n >= 1) & (freed == bound) & (freed >= absorbed_n)
+              & (size <= options.max_size))
+    keep = member & solved[comp]
+    return solved, first[comp[keep]], pos[keep]
+
+
+def chunks(components: list[np.ndarray], weight: np.ndarray) -> list[list[np.ndarray]]:
+    """Components in order, grouped so that each group's objective stays under CHUNK_BOUND."""
+    out: list[list[np.ndarray]] = []
+    total = CHUNK_BOUND + 1
+    for k, comp in enumerate(components):
+        if total + weight[k] > CHUNK_BOUND:
+            out.append([])
+            total = 0
+        out[-1].append(comp)
+        total += weight[k]
+    return out
+
+
+# ---------------------------------------------------------------- results
+
+
+def _attribute(freed_total: np.ndarray, merger_of: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Per absorbed unit (sorted by merger, then unit_id): 1 each, the rest in id order up to cap."""
+    extra = cap - 1
+    before = pd.Series(extra).groupby(merger_of).cumsum().to_numpy() - extra
+    remaining = freed_total[merger_of] - np.bincount(merger_of)[merger_of]
+    return 1 + np.clip(remaining - before, 0, extra)
+
+
+def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray, F: np.ndarray,
+            options: ConsolidationOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Merger rows (keepers and absorbed units) and the releases to the pool."""
+    ids = cands["unit_id"].to_numpy()
+    keepers = np.unique(keeper)
+    merger_ids = np.array([f"M-{k}" for k in ids[keepers]], dtype=object)
+    m_of_keeper = np.full(len(cands), -1, dtype=np.int64)
+    m_of_keeper[keepers] = np.arange(len(keepers))
+    m = m_of_keeper[keeper]
+    order = np.lexsort((ids[absorbed], m))
+    absorbed, m = absorbed[order], m[order]
+    freed_total = F[keepers].astype(np.int64)
+    cap = cands["cap"].to_numpy(np.int64)
+    freed = _attribute(freed_total, m, cap[absorbed])
+    a = cands["approved"].to_numpy(np.int64)
+    s = cands["staff"].to_numpy(np.int64)
+    group_a = a[keepers] + np.bincount(m, weights=a[absorbed], minlength=len(keepers)).astype(
+        np.int64)
+    group_s = s[keepers] + np.bincount(m, weights=s[absorbed], minlength=len(keepers)).astype(
+        np.int64)
+    n_abs = np.bincount(m, minlength=len(keepers))
+
+    pos = np.r_[keepers, absorbed]
+    merger = np.r_[np.arange(len(keepers)), m]
+    role = np.r_[np.full(len(keepers), "keeper"), np.full(len(absorbed), "absorbed")]
+    table = cands.iloc[pos][["unit_id", "parent_id", "region", "level", "system",
+                             "leader_posts", "parent_name"]].reset_index(drop=True)
+    table.insert(0, "merger_id", merger_ids[merger])
+    table["freed"] = np.r_[np.zeros(len(keepers), dtype=np.int64), freed]
+    table["role"] = role
+    table["keeper_id"] = ids[keepers][merger]
+    table["quota_type"] = QUOTA_TYPE
+    table["approved_before"] = a[pos]
+    table["staff_before"] = s[pos]
+    is_keeper = role == "keeper"
+    table["approved_after"] = np.where(is_keeper, (group_a - freed_total)[merger], 0)
+    table["staff_after"] = np.where(is_keeper, group_s[merger], 0)
+    reasons = []
+    for r, mi in zip(table.itertuples(index=False), merger, strict=True):
+        if r.role == "keeper":
+            reasons.append(
+                f"keeper of {r.merger_id}: {n_abs[mi]} small institution"
+                f"{'s' if n_abs[mi] > 1 else ''} of {r.parent_name} ({r.system}) merge into "
+                f"it and it keeps one set of leader posts; merged approved {group_a[mi]} − "
+                f"{freed_total[mi]} freed = {group_a[mi] - freed_total[mi]} ≤ max size "
+                f"{options.max_size}; freed {freed_total[mi]} ≤ vacancies "
+                f"{group_a[mi] - group_s[mi]} (approved {group_a[mi]} − staff {group_s[mi]})")
+        else:
+            reasons.append(
+                f"merged into {r.keeper_id}: approved {r.approved_before} ≤ threshold "
+                f"{options.threshold}; frees {r.freed} of overhead {options.overhead_per_unit}"
+                f" + leader posts {r.leader_posts} (never more than its approved)")
+    table["reason"] = reasons
+    table = table.sort_values(["merger_id", "role", "unit_id"], ascending=[True, False, True],
+                              kind="stable").reset_index(drop=True)
+    rel = table[(table["role"] == "absorbed") & (table["freed"] > 0)]
+    releases = pd.DataFrame({
+        "unit_id": rel["unit_id"].to_numpy(), "quota_type": QUOTA_TYPE,
+        "amount": rel["freed"].to_numpy(np.int64), "region": rel["region"].to_numpy(),
+        "merger_id": rel["merger_id"].to_numpy(), "keeper_id": rel["keeper_id"].to_numpy(),
+        "parent_id": rel["parent_id"].to_numpy(),
+        "reason": [f"merge_release: overhead freed by merging {u} into {k} ({mid})"
+                   for u, k, mid in zip(rel["unit_id"], rel["keeper_id"], rel["merger_id"],
+                                        strict=True)],
+    }, columns=list(RELEASE_COLUMNS))
+    return table[[*TABLE_COLUMNS, "parent_name"]], releases
+
+
+def _empty(cands: pd.DataFrame, status: str, options: ConsolidationOptions,
+           solver: str) -> MergerPlan:
+    table = pd.DataFrame({c: pd.Series(dtype=object) for c in (*TABLE_COLUMNS, "parent_name")})
+    releases = pd.DataFrame({c: pd.Series(dtype=object) for c in RELEASE_COLUMNS})
+    return MergerPlan(table, releases, cands, status=status, options=options, solver=solver)
+
+
+def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
+                 solver: str = "highs", time_limit: float | None = None,
+                 presolve: bool = True) -> MergerPlan:
+    """Choose mergers of small institutions that free the most quotas (empty when disabled).
+
+    presolve: decide by the upper bound the components where nothing can be freed or one
+    merger frees the most (`one_merger`); the integer program takes the rest. False sends
+    every component to the integer program (for tests and benchmarks: same quotas freed).
+    """
+    options = options or ConsolidationOptions()
+    cands = candidates(ds, options)
+    if not options.enabled:
+        return _empty(cands, "disabled", options, solver)
+    graph = compatibility_graph(cands)
+    index = pd.Index(cands["unit_id"])
+    components = sorted(
+        (np.sort(index.get_indexer(list(comp))) for comp in nx.connected_components(graph)
+         if len(comp) >= 2),
+        key=lambda comp: comp[0])
+    comp = np.full(len(cands), len(components), dtype=np.int64)  # singletons: a dummy code
+    for k, members in enumerate(components):
+        comp[members] = k
+    bound = upper_bounds(cands, comp, len(components) + 1)[:len(components)]
+    keepers, absorbed = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    to_solve = np.ones(len(components), dtype=bool)
+    if presolve and components:
+        solved, k_pos, a_pos = one_merger(cands, comp, np.r_[bound, 0], options)
+        solved = solved[:len(components)]
+        keepers.append(k_pos)
+        absorbed.append(a_pos)
+        to_solve = ~solved & (bound > 0)
+    todo = [components[k] for k in np.flatnonzero(to_solve)]
+    # one freed quota outweighs every merger saved: W > the most mergers of a component
+    weight = np.array([len(c) // 2 + 1 for c in todo], dtype=np.int64)
+    objective_bound = weight * bound[to_solve] + weight
+    statuses, seconds = [], 0.0
+    groups = chunks(todo, objective_bound)
+    u, v = _group_pairs(cands)
+    F = np.zeros(len(cands))
+    for group in groups:
+        nodes = np.concatenate(group)
+        in_chunk = np.zeros(len(cands), dtype=bool)
+        in_chunk[nodes] = True
+        sel = in_chunk[u]
+        W = max(len(c) // 2 + 1 for c in group)
+        model = build(cands, nodes, u[sel], v[sel], options, freed_weight=W)
+        sol = solve(model.lp, solver, time_limit)
+        if not sol.status.has_solution:
+            raise RuntimeError(f"merger plan: the {solver} solver returned {sol.status.value} "
+                               f"({sol.message}); no merger at all is always feasible")
+        statuses.append(sol.status.value)
+        seconds += sol.seconds
+        x = np.round(sol.x)
+        n_e, n_n = len(model.keeper), len(nodes)
+        chosen = x[:n_e] > 0.5
+        keepers.append(model.keeper[chosen])
+        absorbed.append(model.absorbed[chosen])
+        F[nodes] = x[n_e + n_n:]
+    keeper = np.concatenate(keepers)
+    absorbed_all = np.concatenate(absorbed)
+    status = "optimal" if all(s == "optimal" for s in statuses) else "feasible"
+    if len(keeper) == 0:
+        plan = _empty(cands, status, options, solver)
+    else:
+        table, releases = _tables(cands, keeper, absorbed_all, F, options)
+        plan = MergerPlan(table, releases, cands, status=status, options=options,
+                          solver=solver)
+    plan.seconds, plan.chunks = seconds, len(groups)
+    plan.decided_by_bound = int((~to_solve).sum())
+    return plan

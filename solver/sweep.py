@@ -1,0 +1,166 @@
+"""Sweeps: every point of a scenario's `sweep` grid as its own plan, on local worker
+processes or on a dask.distributed cluster, gathered in one long results table.
+
+A point is the scenario with the swept keys set (priority: above data_edits, below --set —
+see `solver.scenario.resolve_priority`). A failing point is reported in the table and does
+not stop the others.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from solver.errors import BianzhiError, ScenarioError
+from solver.scenario import load_scenario
+
+METRIC_ORDER = ("status", "met.key", "met.emergency", "met.operational")
+
+
+@dataclass(frozen=True)
+class PointTask:
+    """Everything a worker needs to run one point (plain data: it travels to other hosts)."""
+
+    name: str
+    scenario: str
+    sets: tuple[str, ...]
+    apply: tuple[str, ...]
+    values: tuple[tuple[str, Any], ...]
+    out_dir: str
+
+
+def grid(sweep: dict[str, list[Any]]) -> list[tuple[tuple[str, Any], ...]]:
+    """The cartesian product of the swept values, in file order (last key varies fastest)."""
+    keys = list(sweep)
+    return [tuple(zip(keys, combo)) for combo in itertools.product(*(sweep[k] for k in keys))]
+
+
+def metrics(summary: dict) -> dict[str, Any]:
+    """The figures a sweep compares, from a plan's summary.json."""
+    out: dict[str, Any] = {"status": summary["solver"]["status"]}
+    for tier, m in summary["met"].items():
+        out[f"met.{tier}"] = m["met"]
+    for qt, r in summary["reserve"].items():
+        out[f"reserve.{qt}"] = r["vacancy_after"]
+    out["moves"] = summary["moves"]["count"]
+    out["cross_system_moves"] = summary["moves"]["cross_system"]
+    out["unmet"] = summary["unmet"]["demands"]
+    cadres = summary.get("cadres", {})
+    for option, count in cadres.get("by_option", {}).items():
+        out[f"cadres.{option}"] = count
+    return out
+
+
+def run_point(task: PointTask) -> dict[str, Any]:
+    """Run, verify and write one point; never raises (the error goes in the result)."""
+    from solver.plan import PlanViolation, verify_plan_tables, write_plan
+    from solver.runner import load_data, plan_year, run_scenario
+
+    start = time.perf_counter()
+    try:
+        scenario = load_scenario(task.scenario, list(task.sets), list(task.apply),
+                                 point=[(k.split("."), v) for k, v in task.values])
+        ds = load_data(scenario)
+        plan = run_scenario(scenario, ds)
+        year = plan_year(scenario, ds) if ds.people is not None else None
+        violations = verify_plan_tables(ds, scenario.policy, plan.tables(), year,
+                                        ds.year or year)
+        if violations:
+            raise PlanViolation("; ".join(violations[:5]))
+        summary = plan.summary()
+        write_plan(plan, task.out_dir)
+        return {"name": task.name, "ok": True, "metrics": metrics(summary),
+                "seconds": time.perf_counter() - start, "pid": os.getpid()}
+    except BianzhiError as exc:
+        return {"name": task.name, "ok": False, "error": str(exc).replace("\n", " "),
+                "seconds": time.perf_counter() - start, "pid": os.getpid()}
+    except Exception as exc:  # a bug at one point must not sink the sweep
+        return {"name": task.name, "ok": False,
+                "error": f"internal error: {exc.__class__.__name__}: {exc}",
+                "seconds": time.perf_counter() - start, "pid": os.getpid()}
+
+
+def tasks_for(scenario_path: Path, out: Path, sets: list[str], apply: list[str]
+              ) -> list[PointTask]:
+    """One task per grid point of the scenario's sweep."""
+    scenario = load_scenario(scenario_path, sets, apply)
+    if not scenario.sweep:
+        raise ScenarioError(f"{scenario_path}: no `sweep:` grid in the scenario (e.g. "
+                            "sweep: {policy.reserve_rate: [0.02, 0.03, 0.05]})")
+    points = grid(scenario.sweep)
+    width = max(3, len(str(len(points) - 1)))
+    return [PointTask(f"p{i:0{width}d}", str(Path(scenario_path).resolve()), tuple(sets),
+                      tuple(apply), values, str(out / f"p{i:0{width}d}"))
+            for i, values in enumerate(points)]
+
+
+def _progress(total: int):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress("[progress.description]{task.description}", BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(),
+                    disable=not sys.stderr.isatty(), transient=True)
+
+
+def run_sweep(scenario_path: Path, out: Path, workers: int = 2, scheduler: str | None = None,
+              sets: list[str] | None = None, apply: list[str] | None = None) -> pd.DataFrame:
+    """Run every point; write DIR/<point>/ and DIR/results.csv; return the results table."""
+    out = Path(out)
+    tasks = tasks_for(scenario_path, out, list(sets or []), list(apply or []))
+    out.mkdir(parents=True, exist_ok=True)
+    results: list[dict] = []
+    with _progress(len(tasks)) as bar:
+        job = bar.add_task("sweep", total=len(tasks))
+        if scheduler:
+            from dask.distributed import Client
+            from dask.distributed import as_completed as dask_completed
+
+            try:
+                client = Client(scheduler, timeout="10s")
+            except OSError as exc:
+                raise BianzhiError(f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+                                   ) from None
+            try:
+                futures = client.map(run_point, tasks, pure=False)
+                for future in dask_completed(futures):
+                    results.append(future.result())
+                    bar.advance(job)
+            finally:
+                client.close()
+        else:
+            with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+                futures = [pool.submit(run_point, t) for t in tasks]
+                for future in as_completed(futures):
+                    results.append(future.result())
+                    bar.advance(job)
+    table = results_table(tasks, results)
+    tmp = out / f".results.csv.tmp-{os.getpid()}"
+    table.to_csv(tmp, index=False, lineterminator="\n")
+    os.replace(tmp, out / "results.csv")
+    return table
+
+
+def results_table(tasks: list[PointTask], results: list[dict]) -> pd.DataFrame:
+    """One long table: point, one column per swept key, metric, value."""
+    by_name = {r["name"]: r for r in results}
+    rows = []
+    for task in tasks:
+        r = by_name[task.name]
+        swept = {k: v for k, v in task.values}
+        if r["ok"]:
+            items = list(r["metrics"].items())
+        else:
+            items = [("status", "error"), ("error", r["error"])]
+        items.append(("seconds", round(r["seconds"], 3)))
+        for metric, value in items:
+            rows.append({"point": task.name, **swept, "metric": metric, "value": value})
+    keys = [k for k, _ in tasks[0].values] if tasks else []
+    return pd.DataFrame(rows, columns=["point", *keys, "metric", "value"])
