@@ -215,6 +215,9 @@ def run(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds; the best plan found is returned, marked")] = None,
     marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Compute marginal values (two warm re-solves)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead of tables")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html")] = False,
+    lang: Annotated[str, typer.Option(help="zh (default) or en: plan.xlsx and the report")] = "zh",
+    include_personal: Annotated[bool, typer.Option("--include-personal", help="Names and health in the report")] = False,
     alternatives: Annotated[int, typer.Option("--alternatives", help="Also write up to K near-optimal plans with different donors (DIR/alt-k)")] = 0,
     slack: Annotated[float, typer.Option(help="How far above the optimal ladder cost an alternative may go (0.02 = 2%)")] = 0.02,
 ) -> None:
@@ -225,6 +228,7 @@ def run(
     from solver.runner import load_data, plan_year, run_scenario
 
     start = _time.perf_counter()
+    _check_lang(lang)
     scenario = resolve_scenario(target, sets, apply)
     if solver is not None:
         scenario.solver.name = _check_solver(solver)
@@ -263,7 +267,11 @@ def run(
             alts.append(alt)
     plan.timings["total"] = _time.perf_counter() - start
     summary = plan.summary()
-    write_plan(plan, out_dir, alternatives=alts)
+    write_plan(plan, out_dir, alternatives=alts, lang=lang)
+    if report:
+        from solver.report.html import write_report
+
+        write_report(out_dir, lang, include_personal)
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -318,14 +326,16 @@ def sweep(
 def compare(
     plans: Annotated[list[Path], typer.Argument(help="Plan folders; the first is the base")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Also write compare.json and CSVs here")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Also write compare.json, CSVs and compare.html here")] = None,
+    lang: Annotated[str, typer.Option(help="zh (default) or en, for compare.html")] = "zh",
 ) -> None:
     """Compare plans: KPIs, per-unit changes, moves in one plan only, changed demands."""
     from solver.compare import compare_plans, write_comparison
 
+    _check_lang(lang)
     result = compare_plans(plans)
     if out_dir is not None:
-        write_comparison(result, out_dir)
+        write_comparison(result, out_dir, lang)
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return
@@ -351,6 +361,26 @@ def compare(
         out.print(f"  … {len(result['changed_demands']) - 15} more (--json or --out for all)")
     if out_dir is not None:
         out.print(f"Written to {out_dir}")
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter(f"{lang!r}: expected zh or en", param_hint="--lang")
+    return lang
+
+
+@app.command()
+def report(
+    plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by bianzhi run")],
+    lang: Annotated[str, typer.Option(help="zh (default) or en")] = "zh",
+    include_personal: Annotated[bool, typer.Option("--include-personal", help="Show names and health statuses")] = False,
+) -> None:
+    """Write PLAN_DIR/report.html: one offline page with the plan's figures and charts."""
+    from solver.report.html import write_report
+
+    _check_lang(lang)
+    path = write_report(plan_dir, lang, include_personal)
+    out.print(f"Report written to {path}")
 
 
 @app.command()

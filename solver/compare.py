@@ -131,6 +131,12 @@ def compare_plans(paths: list[str | Path]) -> dict:
                 "reason": {base.name: r["reason_base"] or "", plan.name: r["unmet_reason"] or ""},
             })
     result["changed_demands"] = changed
+    result["systems"] = {}
+    for plan in plans:
+        u = plan.tables["units"]
+        if "system" in u:
+            by = pd.to_numeric(u["approved_after"]).groupby(u["system"]).sum()
+            result["systems"][plan.name] = {str(k): int(v) for k, v in by.items()}
     return result
 
 
@@ -141,7 +147,7 @@ def _int(value) -> int | None:
         return None
 
 
-def write_comparison(result: dict, out_dir: str | Path) -> Path:
+def write_comparison(result: dict, out_dir: str | Path, lang: str = "zh") -> Path:
     """compare.json and flat CSVs for spreadsheets, written atomically."""
     from solver.plan import replace_dir
 
@@ -164,5 +170,8 @@ def write_comparison(result: dict, out_dir: str | Path) -> Path:
              **{f"reason:{k}": v for k, v in c["reason"].items()}}
             for c in result["changed_demands"]]
     pd.DataFrame(rows).to_csv(tmp / "changed_demands.csv", index=False, lineterminator="\n")
+    from solver.report.html import render_compare
+
+    (tmp / "compare.html").write_text(render_compare(result, lang), encoding="utf-8")
     replace_dir(tmp, out_dir)
     return out_dir

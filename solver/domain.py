@@ -62,6 +62,37 @@ SURPLUS_REASONS: dict[str, str] = {
     "missing": "失踪",
 }
 
+MOVE_KINDS: dict[str, str] = {
+    "transfer": "调剂",
+    "transfer_with_person": "带编调剂",
+    "withdraw": "收回",
+    "pool_grant": "动态用编",
+    "merge_release": "整合收回",
+}
+SOURCES: dict[str, str] = {
+    "same_system": "系统内调剂",
+    "same_sector": "职能相近部门",
+    "other": "其他部门",
+    "pool": "编制池",
+}
+UNIT_STATUS: dict[str, str] = {"over": "超编", "full": "满编", "vacant": "有空编"}
+UNMET_REASONS_ZH: dict[str, str] = {
+    "over_quota_unit": "超编单位只出不进",
+    "full_unit_release_first": "满编单位先出后进",
+    "lapsed_unit": "职能消失单位",
+    "reserve_floor": "触及空编率底线",
+    "outranked_by_higher_tier": "让位于更高保障类别",
+    "outranked_by_incentive": "让位于激励导向",
+    "no_compatible_source": "无可用编制来源",
+}
+OPTIONS: dict[str, str] = {
+    "group": "一线工作组",
+    "return": "返岗",
+    "early_retirement": "提前退休",
+    "transfer": "带编调剂",
+    "stay": "暂留原单位",
+}
+
 ENUMS: dict[str, dict[str, str]] = {
     "quota_type": QUOTA_TYPES,
     "tier": TIERS,
@@ -74,6 +105,11 @@ ENUMS: dict[str, dict[str, str]] = {
     "work_status": WORK_STATUS,
     "category": AUX_CATEGORIES,
     "yes_no": YES_NO,
+    "move_kind": MOVE_KINDS,
+    "source": SOURCES,
+    "unit_status": UNIT_STATUS,
+    "unmet_reason": UNMET_REASONS_ZH,
+    "option": OPTIONS,
 }
 
 ColumnType = Literal["id", "text", "enum", "int", "posint", "number", "yesno", "tags", "ref", "year"]
@@ -210,6 +246,72 @@ TABLES: dict[str, Table] = {
 }
 
 TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+
+# The plan's tables, for the plan workbook (plan.xlsx) and for reading it back.
+PLAN_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table("moves", "编制调整明细", columns=(
+            Column("kind", "调整方式", "enum", enum="move_kind"),
+            Column("quota_type", "编制类型", "enum", enum="quota_type"),
+            Column("from_unit", "调出单位", "text", required=False),
+            Column("to_unit", "调入单位", "text", required=False),
+            Column("amount", "数量", "posint"),
+            Column("demand_id", "需求编号", "text", required=False),
+            Column("tier", "保障类别", "enum", required=False, enum="tier"),
+            Column("source", "来源", "enum", required=False, enum="source"),
+            Column("reason", "说明", "text", required=False),
+            Column("temporary_until", "使用期限", "year", required=False),
+            Column("from_region", "调出地区", "text", required=False),
+            Column("to_region", "调入地区", "text", required=False),
+        )),
+        Table("units", "单位编制变化", columns=(
+            Column("unit_id", "单位代码", "id"),
+            Column("quota_type", "编制类型", "enum", enum="quota_type"),
+            Column("approved_before", "调整前核定编制数", "int"),
+            Column("approved_after", "调整后核定编制数", "int"),
+            Column("staff_before", "调整前实有人数", "int"),
+            Column("staff_after", "调整后实有人数", "int"),
+            Column("region", "地区", "text", required=False),
+            Column("system", "系统", "text", required=False),
+            Column("status", "编制状态", "enum", required=False, enum="unit_status"),
+        )),
+        Table("pool", "编制池变化", columns=(
+            Column("region", "地区", "text"),
+            Column("quota_type", "编制类型", "enum", enum="quota_type"),
+            Column("balance_before", "调整前余额", "int"),
+            Column("balance_after", "调整后余额", "int"),
+            Column("withdrawn", "收回", "int", required=False),
+            Column("granted", "动态使用", "int", required=False),
+        )),
+        Table("demands", "需求满足情况", columns=(
+            Column("demand_id", "需求编号", "id"),
+            Column("unit_id", "单位代码", "text"),
+            Column("quota_type", "编制类型", "enum", enum="quota_type"),
+            Column("tier", "保障类别", "enum", enum="tier"),
+            Column("amount", "申请数", "posint"),
+            Column("met", "满足数", "int"),
+            Column("met_own", "使用本单位空编", "int", required=False),
+            Column("met_transfer", "带编调剂满足", "int", required=False),
+            Column("unmet_reason", "未满足原因", "enum", required=False, enum="unmet_reason"),
+            Column("reason", "事由", "text", required=False),
+            Column("start_year", "起始年度", "year", required=False),
+            Column("end_year", "结束年度", "year", required=False),
+        )),
+        Table("assignments", "人员安排", columns=(
+            Column("person_id", "人员编号", "id"),
+            Column("option", "安排方式", "enum", enum="option"),
+            Column("group_id", "工作组编号", "text", required=False),
+            Column("score", "适配得分", "number", required=False),
+            Column("reason", "说明", "text", required=False),
+            Column("unit_id", "原单位代码", "text", required=False),
+            Column("quota_type", "编制类型", "enum", required=False, enum="quota_type"),
+            Column("to_unit", "调入单位", "text", required=False),
+            Column("demand_id", "需求编号", "text", required=False),
+            Column("follow_up", "发放告知书", "yesno", required=False),
+        )),
+    )
+}
 # Serial-number columns that planners put in front of a table; dropped on reading.
 SERIAL_HEADERS: frozenset[str] = frozenset({"序号", "编号", "no", "no.", "#", "seq"})
 # First-cell words of rows that are totals, not units.

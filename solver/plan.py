@@ -193,9 +193,15 @@ def _cadre_summary(plan: Plan) -> dict:
 # ---------------------------------------------------------------- writing
 
 
-def _write_tables(plan: Plan, folder: Path) -> None:
-    for name, frame in plan.tables().items():
+def _write_tables(plan: Plan, folder: Path, lang: str = "zh") -> None:
+    from solver.domain import PLAN_TABLES
+    from solver.io.write import write_workbook
+
+    tables = plan.tables()
+    for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    # the plan as a workbook for the committee (Chinese sheets and headers by default)
+    write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = plan.summary()
     (folder / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
@@ -203,7 +209,7 @@ def _write_tables(plan: Plan, folder: Path) -> None:
 
 
 def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
-               alternatives: list[Plan] | None = None) -> Path:
+               alternatives: list[Plan] | None = None, lang: str = "zh") -> Path:
     """Write the plan folder atomically: a temporary folder renamed at the end.
 
     Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
@@ -214,12 +220,12 @@ def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | No
     tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
     tmp.mkdir()
     try:
-        _write_tables(plan, tmp)
+        _write_tables(plan, tmp, lang)
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
         for k, alt in enumerate(alternatives or [], start=1):
             (tmp / f"alt-{k}").mkdir()
-            _write_tables(alt, tmp / f"alt-{k}")
+            _write_tables(alt, tmp / f"alt-{k}", lang)
         replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

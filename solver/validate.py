@@ -410,3 +410,31 @@ def load(path: str | Path) -> Dataset:
         raise InputError(fatal, header=f"{len(fatal)} problem{'s' if len(fatal) > 1 else ''} "
                          f"in {raw.path}")
     return validate(raw)
+
+
+def load_plan_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
+    """Read a plan workbook (plan.xlsx, Chinese or English) back into typed plan tables."""
+    from solver.domain import PLAN_TABLES
+    from solver.io.read import grid_to_table, xlsx_grids
+
+    path = Path(path)
+    aliases = {normalise(a): name for name, t in PLAN_TABLES.items()
+               for a in (t.name, t.zh, *t.aliases)}
+    problems: list[Problem] = []
+    out: dict[str, pd.DataFrame] = {}
+    for sheet, (rows, numbers) in xlsx_grids(path).items():
+        name = aliases.get(normalise(sheet))
+        if name is None:
+            continue
+        raw, found = grid_to_table(rows, numbers, PLAN_TABLES[name], path.name, sheet)
+        problems += found
+        if raw is None:
+            continue
+        typed, found = check_table(raw, PLAN_TABLES[name])
+        problems += found
+        if typed is not None:
+            out[name] = typed.drop(columns=[ROW])
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InputError(errors, header=f"{len(errors)} problems in {path}")
+    return out

@@ -11,6 +11,7 @@ values and checking rules is `solver.validate`'s job.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -94,7 +95,10 @@ def _table_aliases() -> dict[str, str]:
 
 
 TABLE_ALIASES = _table_aliases()
-HEADER_ALIASES = {name: _header_aliases(t) for name, t in TABLES.items()}
+@functools.lru_cache(maxsize=None)
+def header_aliases(table: Table) -> dict[str, str]:
+    """Normalised header → column code, for any table spec (input or plan tables)."""
+    return _header_aliases(table)
 
 _TOTAL_RE = re.compile(r"^(" + "|".join(TOTAL_WORDS) + r")\b", re.IGNORECASE)
 _TOTAL_ZH_RE = re.compile(r"^(合\s*计|小\s*计|总\s*计)")
@@ -245,7 +249,7 @@ def find_header(rows: list[list[str]], table: Table) -> tuple[int, dict[int, str
     A two-row header (group cells such as 编制情况 above sub-headers) is combined, whichever of
     the two rows holds more of the names.
     """
-    aliases = HEADER_ALIASES[table.name]
+    aliases = header_aliases(table)
 
     def names(cells: list[str]) -> dict[int, str]:
         found = {j: header_name(c, aliases) for j, c in enumerate(cells)}
@@ -328,7 +332,7 @@ def grid_to_table(
         below = rows[header_idx + 1]
         header_cells += [""] * (len(below) - len(header_cells))
         for j in mapping:
-            if header_name(header_cells[j], HEADER_ALIASES[table.name]) is None:
+            if header_name(header_cells[j], header_aliases(table)) is None:
                 header_cells[j] = below[j]
     header_row = numbers[header_idx]
     headers: dict[str, str] = {}

@@ -62,7 +62,8 @@ def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str = "zh") -> None:
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str = "zh",
+                   specs: Mapping[str, Table] | None = None) -> None:
     """Write one sheet per table into the xlsx workbook `path`, byte-identical for equal input.
 
     With lang="zh" known tables get their Chinese sheet name, known columns their Chinese header
@@ -73,8 +74,9 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str = "
         raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGS)}")
     path = Path(path)
     _check_names(tables)
-    sheets = [(_sheet_name(name, lang), _localised(name, frame, lang)) for name, frame in
-              tables.items()]
+    specs = TABLES if specs is None else specs
+    sheets = [(_sheet_name(name, lang, specs), _localised(name, frame, lang, specs))
+              for name, frame in tables.items()]
     _check_sheet_names([sheet for sheet, _ in sheets])
     data = _workbook_bytes(sheets)
     _atomic_write_bytes(path, data)
@@ -123,14 +125,15 @@ def _cell_value(value: object) -> object:
 
 # --- xlsx ----------------------------------------------------------------------------------
 
-def _sheet_name(name: str, lang: str) -> str:
-    table = TABLES.get(name)
+def _sheet_name(name: str, lang: str, specs: Mapping[str, Table]) -> str:
+    table = specs.get(name)
     return table.zh if (lang == "zh" and table is not None) else name
 
 
-def _localised(name: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _localised(name: str, frame: pd.DataFrame, lang: str, specs: Mapping[str, Table]
+               ) -> pd.DataFrame:
     """The table with Chinese headers and enum labels (lang="zh"), or unchanged (lang="en")."""
-    table: Table | None = TABLES.get(name)
+    table: Table | None = specs.get(name)
     if lang == "en" or table is None:
         return frame
     known = {col.name: col for col in table.columns}

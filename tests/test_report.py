@@ -1,0 +1,147 @@
+"""Reports people read: the HTML report in a real headless Chromium, the plan workbook, redaction."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = REPO / "scenarios" / "bazhong-2021.yaml"
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--virtual-time-budget=15000"]
+CHARTS = ["chart-sankey", "chart-systems", "chart-tiers", "chart-unmet", "chart-options",
+          "chart-ages", "chart-groups"]
+
+
+def bianzhi(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "solver.cli", *args], capture_output=True,
+                          text=True, check=check)
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "Debian's chromium is needed for the report tests (.ci/run installs it)"
+    return path
+
+
+def js_errors(dom: str) -> str | None:
+    """The error the page recorded on its <html> tag, if any."""
+    tag = re.search(r"<html[^>]*>", dom)
+    assert tag, "no page rendered"
+    if "data-js-errors" not in tag.group(0):
+        return None
+    found = re.search(r'data-js-error-message="([^"]*)"', tag.group(0))
+    return found.group(1) if found else "unknown error"
+
+
+def render(url: str, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp / 'chrome'}",
+                           *extra, url], capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "plan"
+    bianzhi("run", str(SCENARIO), "--out", str(out), "--report")
+    return out
+
+
+def test_report_renders_in_chromium_with_every_chart_and_no_script_error(plan, tmp_path):
+    page = plan / "report.html"
+    text = page.read_text(encoding="utf-8")
+    # self-contained: nothing is loaded from elsewhere (plotly.js is inlined)
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', text)
+    assert "<script>" in text and len(text) > 1_000_000
+    dom = render(page.as_uri(), tmp_path, "--dump-dom").stdout
+    assert js_errors(dom) is None, js_errors(dom)
+    for chart in CHARTS:
+        block = dom.split(f'id="{chart}"', 1)
+        assert len(block) == 2, f"{chart} missing"
+        assert "<svg" in block[1][:20000] or "<canvas" in block[1][:20000], f"{chart} not drawn"
+    summary = json.loads((plan / "summary.json").read_text())
+    headline = dom.split('id="headline"', 1)[1][:20000]
+    for tier in ("key", "emergency", "operational"):
+        m = summary["met"][tier]
+        assert f"{m['met']}/{m['requested']}" in headline
+    for qt, r in summary["reserve"].items():
+        assert f"{r['vacancy_after']} ≥ {r['floor']}" in headline
+    assert "保重点" in dom and "编制流向" in dom  # Chinese by default
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    render(page.as_uri(), tmp_path, "--window-size=1300,3200", f"--screenshot={shot}")
+    assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_english_report(plan, tmp_path):
+    bianzhi("report", str(plan), "--lang", "en")
+    dom = render((plan / "report.html").as_uri(), tmp_path, "--dump-dom").stdout
+    assert "Quota flows" in dom and "Demands met" in dom
+    assert js_errors(dom) is None
+
+
+def test_personal_data_stays_out_unless_asked(plan, tmp_path):
+    people = pd.read_csv(REPO / "scenarios/bazhong-2021/people.csv", dtype=str)
+    names = [n for n in people["name"] if isinstance(n, str) and len(n) >= 2]
+    shared = [plan / "report.html", *plan.glob("*.csv"), plan / "summary.json"]
+    for path in shared:
+        text = path.read_text(encoding="utf-8")
+        leaked = [n for n in names if n in text]
+        assert not leaked, f"{path.name} shows names {leaked[:3]}"
+    book = pd.read_excel(plan / "plan.xlsx", sheet_name=None)
+    for sheet in book.values():
+        text = sheet.to_csv()
+        assert not [n for n in names if n in text]
+    personal = tmp_path / "personal"
+    shutil.copytree(plan, personal)
+    bianzhi("report", str(personal), "--include-personal")
+    text = (personal / "report.html").read_text(encoding="utf-8")
+    assert sum(n in text for n in names) >= len(names) // 2
+
+
+def test_plan_workbook_round_trips_through_our_reader(plan):
+    from solver.validate import load_plan_workbook
+
+    book = load_plan_workbook(plan / "plan.xlsx")
+    assert set(book) == {"moves", "units", "pool", "demands", "assignments"}
+    sheets = pd.ExcelFile(plan / "plan.xlsx").sheet_names
+    assert "编制调整明细" in sheets and "需求满足情况" in sheets
+    for name in ("demands", "moves", "units", "assignments"):
+        csv = pd.read_csv(plan / f"{name}.csv", dtype=str, keep_default_na=False)
+        back = book[name]
+        assert len(back) == len(csv)
+        for col in csv.columns:
+            left = [_canon(v) for v in csv[col].tolist()]
+            right = [_canon(v) for v in back[col].tolist()]
+            assert left == right, (name, col)
+
+
+def _canon(value) -> str:
+    """A cell as comparable text: numbers by value, missing as ''."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return repr(number)
+
+
+def test_compare_writes_an_html_page(plan, tmp_path):
+    other = tmp_path / "reserve5"
+    bianzhi("run", str(SCENARIO), "--out", str(other), "--apply", "reserve-5", "--no-marginals")
+    bianzhi("compare", str(plan), str(other), "--out", str(tmp_path / "cmp"))
+    page = tmp_path / "cmp" / "compare.html"
+    dom = render(page.as_uri(), tmp_path, "--dump-dom").stdout
+    assert js_errors(dom) is None
+    assert "table-kpis" in dom and "table-changed" in dom
+    block = dom.split('id="chart-compare-systems"', 1)[1][:20000]
+    assert "<svg" in block
