@@ -31,6 +31,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 MAX_WARNINGS_SHOWN = 15
 
 
+def progress(message: str):
+    """A spinner on a terminal for long steps; silent when output is not a terminal."""
+    import contextlib
+
+    return err.status(message) if err.is_terminal else contextlib.nullcontext()
+
+
 def print_warnings(warnings: list[Problem]) -> None:
     """Warnings go to stderr so that --json output stays clean."""
     if not warnings:
@@ -144,12 +151,15 @@ def generate(
 
     scale_value: str | int = scale if scale in ("city", "province") else _int_scale(scale)
     try:
-        tables = make(profile=profile, scale=scale_value, seed=seed)
+        with progress(f"generating {profile} at scale {scale}…"):
+            tables = make(profile=profile, scale=scale_value, seed=seed)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    write_csv_folder(tables, out_dir)
+    with progress(f"writing {len(tables['units'])} units to {out_dir}…"):
+        write_csv_folder(tables, out_dir)
     if xlsx is not None:
-        write_workbook(tables, xlsx, lang="zh")
+        with progress(f"writing the workbook {xlsx}…"):
+            write_workbook(tables, xlsx, lang="zh")
     err.print(f"wrote {len(tables['units'])} units, {len(tables['demands'])} demands to {out_dir}")
 
 
@@ -235,10 +245,12 @@ def run(
     if time_limit is not None:
         scenario.solver.time_limit = time_limit
     t0 = _time.perf_counter()
-    ds = load_data(scenario)
+    with progress(f"reading {scenario.data_path}…"):
+        ds = load_data(scenario)
     load_s = _time.perf_counter() - t0
     print_warnings(ds.warnings)
-    plan = run_scenario(scenario, ds, with_marginals=marginals)
+    with progress(f"planning {len(ds.units)} units…"):
+        plan = run_scenario(scenario, ds, with_marginals=marginals)
     plan.timings["load"] = load_s
     t1 = _time.perf_counter()
     year = plan_year(scenario, ds) if ds.people is not None else None
@@ -267,11 +279,12 @@ def run(
             alts.append(alt)
     plan.timings["total"] = _time.perf_counter() - start
     summary = plan.summary()
-    write_plan(plan, out_dir, alternatives=alts, lang=lang)
-    if report:
-        from solver.report.html import write_report
+    with progress(f"writing {out_dir}…"):
+        write_plan(plan, out_dir, alternatives=alts, lang=lang)
+        if report:
+            from solver.report.html import write_report
 
-        write_report(out_dir, lang, include_personal)
+            write_report(out_dir, lang, include_personal)
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
