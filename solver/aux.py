@@ -1,0 +1,401 @@
+"""The off-quota plan (编外辅助性岗位): approved headcount, purchased services and ended posts.
+
+Every position of an `aux_positions` row (unit and category) ends the plan in exactly one of
+three states: kept as approved headcount (员额, `approved_after`), its work bought as a service
+(`to_services`), or ended (`ended`). DOMAIN.md, "Off-quota auxiliary positions"; the rules,
+in the order in which they take positions away:
+
+1. *Unapproved positions end* (清退未经批准的自聘人员): a row's approved part is
+   p = min(approved, headcount), 0 when `approved` is missing or 0 (never approved); the
+   headcount − p positions above it end outright, before any approved position is touched, and
+   their work is not bought (buying replaces approved work only).
+2. *Outsourceable work is bought* (养事不养人): in rows flagged `outsourceable = yes` all p
+   approved positions move to purchased services. The flag is the only authority: rows marked
+   `no` (recruitment, labour-dispatch, public-welfare posts) and rows without a flag are never
+   bought. Purchased services are not off-quota staff: they count against no cap.
+3. *Own vacancies first* (空编单位按需进人): a unit with in-quota vacancy
+   V = Σ max(approved − staff, 0) over its quota rows (0 for a lapsed unit, whose vacancies go
+   to the pool) keeps at most K − ⌊V × vacancy_offset⌋ of the K approved positions of its
+   non-outsourceable rows (a hard reduction; offset 0 turns it off).
+4. *Locked base* (锁定现有基数,只减不增): per region, Σ approved_after ≤
+   ⌊base × (1 − reduction)⌋, base = today's off-quota headcount of the region (every row).
+
+Within rules 3 and 4 the LP chooses whom to cut: essential categories are protected by weight
+(the least essential end first), ties by (unit_id, category) with later rows cut first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from solver.domain import AUX_CATEGORIES
+from solver.solve import LinearProgram, Solution, solve
+from solver.validate import Dataset
+
+INTEGRALITY_TOL = 1e-6
+CATEGORY_ORDER: tuple[str, ...] = tuple(AUX_CATEGORIES)
+DEFAULT_WEIGHTS: MappingProxyType = MappingProxyType({
+    "medical": 3.0, "auxiliary_police": 3.0, "teaching_aide": 2.0, "inspector": 1.0,
+    "service_window": 1.0, "logistics": 1.0, "other": 1.0,
+})
+TABLE_COLUMNS: tuple[str, ...] = (
+    "unit_id", "category", "headcount_before", "approved_after", "to_services", "ended",
+    "region", "system", "approved_before", "never_approved", "outsourceable",
+    "ended_unapproved", "ended_vacancy", "ended_cap", "reason",
+)
+
+
+@dataclass(frozen=True)
+class AuxOptions:
+    """Options of the off-quota plan (scenario key `aux`), with the defaults of DOMAIN.md."""
+
+    # share of today's off-quota headcount a region must shed (DOMAIN: 5-20% a year)
+    reduction: float = 0.1
+    # protection of a kept position by category: the least essential end first
+    essential_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS,
+                                                   hash=False)
+    # off-quota positions one in-quota vacancy of the same unit takes over (0 = off)
+    vacancy_offset: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.reduction < 1:
+            raise ValueError(f"aux.reduction {self.reduction} must be in [0, 1)")
+        if self.vacancy_offset < 0:
+            raise ValueError(f"aux.vacancy_offset {self.vacancy_offset} must be 0 or more")
+        weights = dict(self.essential_weights)
+        unknown = sorted(set(weights) - set(CATEGORY_ORDER))
+        missing = [c for c in CATEGORY_ORDER if c not in weights]
+        if unknown or missing:
+            raise ValueError(
+                "aux.essential_weights needs one weight per category "
+                f"({', '.join(CATEGORY_ORDER)})"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; missing: {', '.join(missing)}" if missing else ""))
+        bad = [c for c, w in weights.items() if not (float(w) > 0 and math.isfinite(w))]
+        if bad:
+            raise ValueError(f"aux.essential_weights must be positive: {', '.join(bad)}")
+        # a read-only copy in category order: later changes by the caller do not leak in
+        object.__setattr__(self, "essential_weights", MappingProxyType(
+            {c: float(weights[c]) for c in CATEGORY_ORDER}))
+
+
+@dataclass
+class AuxPlan:
+    """The off-quota part of a plan: one row per unit and category, and per-region caps."""
+
+    table: pd.DataFrame
+    regions: pd.DataFrame  # region, base, cap, approved_after, to_services, ended, binding
+    status: str
+    options: AuxOptions
+    solver: str = ""
+    seconds: float = 0.0
+    mip_fallback: bool = False
+
+    def summary(self) -> dict:
+        """Headline figures: base, approved after, to services, ended; by category, system, region."""
+        t = self.table
+        cols = ["headcount_before", "approved_after", "to_services", "ended"]
+
+        def totals(frame: pd.DataFrame) -> dict[str, int]:
+            out = {("base" if c == "headcount_before" else c): int(frame[c].sum()) for c in cols}
+            for c in ("ended_unapproved", "ended_vacancy", "ended_cap"):
+                out[c] = int(frame[c].sum())
+            return out
+
+        def by(key: str) -> dict[str, dict[str, int]]:
+            return {str(k): totals(g) for k, g in t.groupby(key, sort=True)}
+
+        regions = {
+            str(r["region"]): {"base": int(r["base"]), "cap": int(r["cap"]),
+                               "approved_after": int(r["approved_after"]),
+                               "to_services": int(r["to_services"]), "ended": int(r["ended"]),
+                               "cap_binding": bool(r["binding"])}
+            for r in self.regions.to_dict("records")
+        }
+        return {
+            "status": self.status,
+            **totals(t),
+            "reduction": self.options.reduction,
+            "vacancy_offset": self.options.vacancy_offset,
+            "by_category": by("category"),
+            "by_system": by("system"),
+            "by_region": regions,
+        }
+
+
+# ---------------------------------------------------------------- inputs in array form
+
+
+def unit_vacancy(ds: Dataset) -> pd.Series:
+    """In-quota vacancy per unit: Σ max(approved − staff, 0); 0 for lapsed units."""
+    q = ds.quotas
+    gap = (q["approved"].to_numpy(np.int64) - q["staff"].to_numpy(np.int64)).clip(min=0)
+    vacancy = pd.Series(gap, index=q["unit_id"].to_numpy()).groupby(level=0).sum()
+    lapsed = ds.units.loc[ds.units["function_status"] == "lapsed", "unit_id"]
+    vacancy[vacancy.index.isin(lapsed)] = 0
+    return vacancy
+
+
+def prepare_rows(ds: Dataset, options: AuxOptions) -> pd.DataFrame:
+    """The aux rows sorted by (unit_id, category) with unit attributes and rules 1-2 applied."""
+    aux = ds.aux_positions.drop(columns=["_row"], errors="ignore")
+    cat_code = aux["category"].map({c: k for k, c in enumerate(CATEGORY_ORDER)})
+    rows = pd.DataFrame({
+        "unit_id": aux["unit_id"].astype(str).to_numpy(),
+        "category": aux["category"].astype(str).to_numpy(),
+        "cat_code": cat_code.to_numpy(np.int64),
+        "headcount_before": aux["headcount"].to_numpy(np.int64),
+        "approved_before": pd.to_numeric(aux["approved"], errors="coerce").fillna(0)
+        .to_numpy(np.int64),
+        # missing flag = not buyable: buying what may not be bought breaks a rule
+        "outsourceable": (aux["outsourceable"].astype(object) == "yes").to_numpy(bool),
+    }).sort_values(["unit_id", "cat_code"], kind="stable").reset_index(drop=True)
+    units = ds.units.set_index("unit_id")
+    at = units.index.get_indexer(rows["unit_id"])
+    rows["region"] = units["region"].to_numpy()[at]
+    rows["system"] = units["system"].to_numpy()[at]
+    head = rows["headcount_before"].to_numpy()
+    approved = rows["approved_before"].to_numpy()
+    rows["never_approved"] = approved <= 0
+    rows["approved_part"] = np.minimum(approved, head)
+    rows["ended_unapproved"] = head - rows["approved_part"].to_numpy()
+    out = rows["outsourceable"].to_numpy()
+    rows["to_services"] = np.where(out, rows["approved_part"].to_numpy(), 0)
+    rows["weight"] = rows["category"].map(dict(options.essential_weights)).to_numpy(float)
+    vacancy = unit_vacancy(ds)
+    rows["unit_vacancy"] = vacancy.reindex(rows["unit_id"]).fillna(0).to_numpy(np.int64)
+    rows["cover"] = np.floor(rows["unit_vacancy"].to_numpy() * options.vacancy_offset + 1e-9
+                             ).astype(np.int64)
+    return rows
+
+
+def region_caps(rows: pd.DataFrame, reduction: float) -> pd.DataFrame:
+    """Per region: base (today's headcount) and cap ⌊base × (1 − reduction)⌋."""
+    base = rows.groupby("region", sort=True)["headcount_before"].sum()
+    cap = np.floor(base.to_numpy() * (1 - reduction) + 1e-9).astype(np.int64)
+    return pd.DataFrame({"region": base.index.to_numpy(), "base": base.to_numpy(np.int64),
+                         "cap": cap})
+
+
+# ---------------------------------------------------------------- the LP
+
+
+@dataclass
+class AuxModel:
+    """The LP and the index maps needed to read its solution back."""
+
+    lp: LinearProgram
+    cols: np.ndarray  # aux row of each column (non-outsourceable rows)
+    unit_keys: np.ndarray  # unit of each vacancy-cover constraint row
+    unit_limit: np.ndarray
+
+
+def define_keep(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Variables keep_r ∈ [0, p_r]: approved positions kept in non-outsourceable row r.
+
+    Rule 1 is the upper bound (only the approved part can be kept), rule 2 removes
+    outsourceable rows (their approved work is bought, not kept). Applies to every row with
+    `outsourceable != yes`.
+    """
+    cols = np.flatnonzero(~rows["outsourceable"].to_numpy())
+    return cols, rows["approved_part"].to_numpy(float)[cols]
+
+
+def define_vacancy_cover(rows: pd.DataFrame, cols: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Own vacancies first (rule 3): Σ_{r ∈ u} keep_r ≤ max(K_u − cover_u, 0).
+
+    K_u = approved positions of unit u's non-outsourceable rows, cover_u =
+    ⌊V_u × vacancy_offset⌋ (DOMAIN.md "Hard rules": units with vacancies use their own
+    first). One row per unit with cover_u > 0 and K_u > 0. Returns (constraint index per
+    column or −1, limits, unit of each constraint, K_u).
+    """
+    units = rows["unit_id"].to_numpy()[cols]
+    cover = rows["cover"].to_numpy()[cols]
+    part = rows["approved_part"].to_numpy()[cols]
+    codes, keys = pd.factorize(units, sort=True)
+    K = np.bincount(codes, weights=part, minlength=len(keys)).astype(np.int64)
+    unit_cover = np.zeros(len(keys), dtype=np.int64)
+    unit_cover[codes] = cover
+    active = (unit_cover > 0) & (K > 0)
+    row_of_unit = np.full(len(keys), -1, dtype=np.int64)
+    row_of_unit[active] = np.arange(int(active.sum()))
+    limit = np.maximum(K - unit_cover, 0)[active]
+    return row_of_unit[codes], limit.astype(float), np.asarray(keys)[active], K[active]
+
+
+def define_region_cap(rows: pd.DataFrame, cols: np.ndarray, regions: pd.DataFrame
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Locked base (rule 4): Σ_{r ∈ g} keep_r ≤ ⌊base_g × (1 − reduction)⌋ per region g.
+
+    DOMAIN.md "Off-quota auxiliary positions" (锁定现有基数,只减不增) and the scenario's
+    `aux.reduction`. Every column is in exactly one region row.
+    """
+    idx = pd.Index(regions["region"]).get_indexer(rows["region"].to_numpy()[cols])
+    return idx, regions["cap"].to_numpy(float)
+
+
+def define_objective(rows: pd.DataFrame, cols: np.ndarray, upper: np.ndarray,
+                     region_of_col: np.ndarray, n_regions: int) -> np.ndarray:
+    """Maximise Σ W_r·keep_r with the essential weights, lexicographically before the tie-break.
+
+    Cost of column r: −(W_r·M_g + T_r), W_r the weight as an integer (weights are used to
+    0.001), T_r = N_g − rank_r ∈ [1, N_g] favouring earlier (unit_id, category) rows of region
+    g. Any two integral plans with different weighted totals differ by ≥ M_g in the first
+    term and by ≤ N_g·P_g in the second (P_g = keepable positions of g), so M_g = N_g·P_g + 1
+    makes the tie-break exact; integer costs keep the steps far above solver tolerances.
+    """
+    weights = rows["weight"].to_numpy()[cols]
+    scale = _weight_scale(np.unique(weights))
+    W = np.rint(weights * scale)
+    codes = region_of_col
+    n_g = np.bincount(codes, minlength=n_regions)
+    p_g = np.bincount(codes, weights=upper, minlength=n_regions)
+    M = n_g * p_g + 1
+    rank = pd.Series(codes).groupby(codes).cumcount().to_numpy()  # cols are in id order
+    T = n_g[codes] - rank
+    return -(W * M[codes] + T)
+
+
+def _weight_scale(weights: np.ndarray) -> int:
+    """The smallest multiplier (≤ 1000) making every weight an integer (else 1000, rounded)."""
+    denominators = [Fraction(float(w)).limit_denominator(1000).denominator for w in weights]
+    scale = math.lcm(*denominators) if denominators else 1
+    return min(scale, 1000)
+
+
+def build(rows: pd.DataFrame, regions: pd.DataFrame) -> AuxModel:
+    """Variables, then constraint families (vacancy cover, region cap), then the objective."""
+    cols, upper = define_keep(rows)
+    n = len(cols)
+    unit_row, unit_limit, unit_keys, _ = define_vacancy_cover(rows, cols)
+    region_row, caps = define_region_cap(rows, cols, regions)
+    n_unit = len(unit_limit)
+    in_unit = unit_row >= 0
+    r_idx = np.concatenate([unit_row[in_unit], n_unit + region_row])
+    c_idx = np.concatenate([np.flatnonzero(in_unit), np.arange(n)])
+    A = sp.csc_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(n_unit + len(caps), n))
+    upper_rows = np.concatenate([unit_limit, caps])
+    cost = define_objective(rows, cols, upper, region_row, len(caps))
+    lp = LinearProgram(
+        c=cost, A=A, row_lower=np.full(len(upper_rows), -np.inf), row_upper=upper_rows,
+        col_lower=np.zeros(n), col_upper=upper,
+    )
+    return AuxModel(lp=lp, cols=cols, unit_keys=unit_keys, unit_limit=unit_limit)
+
+
+def _solve_integral(lp: LinearProgram, solver: str, time_limit: float | None
+                    ) -> tuple[Solution, bool]:
+    """Solve as an LP (the matrix is an interval matrix: integral vertices); MIP if not."""
+    sol = solve(lp, solver, time_limit)
+    if sol.status.has_solution and _integral(sol.x):
+        return sol, False
+    if not sol.status.has_solution:
+        return sol, False
+    return solve(lp.as_mip(), solver, time_limit), True
+
+
+def _integral(x: np.ndarray) -> bool:
+    return bool(np.all(np.abs(x - np.round(x)) <= INTEGRALITY_TOL))
+
+
+# ---------------------------------------------------------------- results
+
+
+def attribute_endings(rows: pd.DataFrame) -> pd.DataFrame:
+    """Split each row's ended approved positions into rule 3 (vacancy) and rule 4 (cap).
+
+    Of the approved positions a unit ends, the first min(cover, K) count as taken over by its
+    vacancies, in the order the LP cuts (lowest weight first, later rows first); the rest are
+    cut by the region cap (with the cap slack, the LP ends nothing beyond rule 3).
+    """
+    ended_app = (rows["approved_part"] - rows["approved_after"] - rows["to_services"]
+                 ).to_numpy(np.int64)
+    order = np.lexsort((-np.arange(len(rows)), rows["weight"].to_numpy(),
+                        rows["unit_id"].to_numpy()))
+    ended_sorted = ended_app[order]
+    units_sorted = rows["unit_id"].to_numpy()[order]
+    before = (pd.Series(ended_sorted).groupby(units_sorted).cumsum().to_numpy()
+              - ended_sorted)
+    K = rows.loc[~rows["outsourceable"], "approved_part"].groupby(
+        rows["unit_id"]).sum()
+    forced = np.minimum(rows["cover"].to_numpy(),
+                        K.reindex(rows["unit_id"]).fillna(0).to_numpy(np.int64))[order]
+    vac = np.clip(forced - before, 0, ended_sorted)
+    ended_vacancy = np.zeros(len(rows), dtype=np.int64)
+    ended_vacancy[order] = vac
+    rows["ended_vacancy"] = ended_vacancy
+    rows["ended_cap"] = ended_app - ended_vacancy
+    return rows
+
+
+def reasons(rows: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
+    """One hand-checkable sentence per row: what happened to its positions and by which rule."""
+    reg = regions.set_index("region")
+    out = []
+    for r in rows[["headcount_before", "approved_before", "never_approved", "approved_part",
+                   "approved_after", "to_services", "ended_unapproved", "ended_vacancy",
+                   "ended_cap", "unit_vacancy", "cover", "region", "weight"]].itertuples(
+                       index=False):
+        parts = [f"{r.headcount_before} today"]
+        if r.never_approved:
+            parts.append(f"never approved: {r.ended_unapproved} ended")
+        elif r.ended_unapproved:
+            parts.append(f"{r.ended_unapproved} above the approved {r.approved_before} ended")
+        if r.to_services:
+            parts.append(f"{r.to_services} to purchased services (outsourceable, 养事不养人)")
+        if r.approved_after:
+            parts.append(f"{r.approved_after} kept as approved headcount (员额)")
+        if r.ended_vacancy:
+            parts.append(f"{r.ended_vacancy} ended: the unit's {r.unit_vacancy} in-quota "
+                         f"vacancies take over {r.cover} positions (least essential first)")
+        if r.ended_cap:
+            g = reg.loc[r.region]
+            parts.append(f"{r.ended_cap} ended: region {r.region} cap {g['cap']} = ⌊{g['base']}"
+                         f" × (1 − reduction)⌋ (weight {r.weight:g}, least essential first)")
+        out.append("; ".join(parts))
+    return out
+
+
+def plan_aux(ds: Dataset, options: AuxOptions | None = None, solver: str = "highs",
+             time_limit: float | None = None) -> AuxPlan:
+    """The off-quota plan: approved headcount, purchased services and ended positions per row."""
+    options = options or AuxOptions()
+    if ds.aux_positions is None or len(ds.aux_positions) == 0:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+        regions = pd.DataFrame(columns=["region", "base", "cap", "approved_after",
+                                        "to_services", "ended", "binding"])
+        return AuxPlan(empty, regions, status="no_data", options=options, solver=solver)
+    rows = prepare_rows(ds, options)
+    regions = region_caps(rows, options.reduction)
+    model = build(rows, regions)
+    keep = np.zeros(len(rows), dtype=np.int64)
+    status, seconds, fallback = "optimal", 0.0, False
+    if model.lp.num_cols:
+        sol, fallback = _solve_integral(model.lp, solver, time_limit)
+        if not sol.status.has_solution:
+            # keep = 0 is always feasible: no solution means the solver failed or timed out
+            raise RuntimeError(f"off-quota plan: the {solver} solver returned "
+                               f"{sol.status.value} ({sol.message})")
+        keep[model.cols] = np.round(sol.x).astype(np.int64)
+        status, seconds = sol.status.value, sol.seconds
+    rows["approved_after"] = keep
+    rows["ended"] = rows["headcount_before"] - keep - rows["to_services"]
+    rows = attribute_endings(rows)
+    per_region = rows.groupby("region", sort=True)[["approved_after", "to_services", "ended"]
+                                                    ].sum()
+    regions = regions.join(per_region, on="region")
+    regions["binding"] = rows.groupby("region", sort=True)["ended_cap"].sum().reindex(
+        regions["region"]).to_numpy() > 0
+    rows["reason"] = reasons(rows, regions)
+    return AuxPlan(table=rows[list(TABLE_COLUMNS)].reset_index(drop=True), regions=regions,
+                   status=status, options=options, solver=solver, seconds=seconds,
+                   mip_fallback=fallback)
