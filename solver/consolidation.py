@@ -16,9 +16,18 @@ agriculture bureau has 9 institutions with at most 5 quotas, human resources and
 - *Nobody loses a post*: freed quotas must be vacant after the merger,
   freed ≤ Σ approved − Σ staff over the merged group.
 - *Size*: the merged unit's approved after the merger, Σ approved − freed, ≤ `max_size`.
-- *Objective*: the most quotas freed. The freed quotas go to the region's pool as
-  `merge_release` moves (`MergerPlan.releases`); the keeper takes the rest of the approved
-  quota and all staff.
+- *Objective*: the most quotas freed, then the fewest mergers; the keeper is then the largest
+  member that keeps the freed total (ties by unit_id). The freed quotas go to the region's
+  pool as `merge_release` moves (`MergerPlan.releases`); the keeper takes the rest of the
+  approved quota and all staff.
+
+How it is solved, exactly: per component an upper bound min(Σ cap − min cap, Σ max(v, 0))
+(`upper_bounds`). Components with bound 0 free nothing; where one merger (`one_merger`) or a
+first-fit packing into the least possible number of mergers (`pack_mergers`) reaches the
+bound, the bound proves it optimal. The rest go to the integer program (`build`): binary
+y_e per edge of the graph, oriented from keeper to absorbed unit, z_k per keeper, integer F_k
+freed per merger. It is solved in chunks whose objective stays below 10,000, so that HiGHS'
+default relative gap (1e-4) cannot stop it short of the optimum (the objective is integral).
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ QUOTA_TYPE = "institution"
 # default); with |objective| below 10,000 that gap is < 1, so the incumbent is optimal.
 # Components are solved in chunks whose freed quotas are bounded by this.
 CHUNK_BOUND = 9_000
+CHUNK_PAIRS = 2_000
 COMPAT_KEY: tuple[str, ...] = ("region", "level", "parent_id", "system")
 TABLE_COLUMNS: tuple[str, ...] = (
     "merger_id", "unit_id", "parent_id", "freed", "reason", "role", "keeper_id", "region",
@@ -96,8 +106,8 @@ class MergerPlan:
             for pid, g in groups:
                 m = merged.get_group(pid) if pid in merged.groups else t.iloc[:0]
                 by_parent[str(pid)] = {
-                    "name": str(g["parent_name"].iat[0]), "candidates": int(len(g)),
-                    "mergers": int(m["merger_id"].nunique()), "units_merged": int(len(m)),
+                    "name": str(g["parent_name"].iat[0]), "candidates": len(g),
+                    "mergers": int(m["merger_id"].nunique()), "units_merged": len(m),
                     "freed": int(m["freed"].sum()),
                 }
         return {
@@ -106,9 +116,9 @@ class MergerPlan:
             "threshold": self.options.threshold,
             "max_size": self.options.max_size,
             "overhead_per_unit": self.options.overhead_per_unit,
-            "candidates": int(len(c)),
+            "candidates": len(c),
             "mergers": int(t["merger_id"].nunique()) if len(t) else 0,
-            "units_merged": int(len(t)),
+            "units_merged": len(t),
             "units_absorbed": int((t["role"] == "absorbed").sum()) if len(t) else 0,
             "quotas_freed": int(t["freed"].sum()) if len(t) else 0,
             "by_parent": by_parent,
@@ -196,7 +206,7 @@ class MergerModel:
 
 
 def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: np.ndarray,
-          options: ConsolidationOptions, freed_weight: int = 1) -> MergerModel:
+          options: ConsolidationOptions, freed_weight: np.ndarray | int = 1) -> MergerModel:
     """Columns [y_e for edges | z_k for nodes | F_k for nodes]; rows by family, then the
     objective min Σ z_k − W·Σ F_k (most freed, then fewest mergers)."""
     n_e, n_n = len(keeper), len(nodes)
@@ -250,7 +260,7 @@ def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: 
     A = sp.csc_matrix((d, (r, c)), shape=(row0, n_cols))
     f_upper = np.bincount(k_loc, weights=cap[absorbed], minlength=n_n)
     col_upper = np.r_[np.where(cap[absorbed] >= 1, 1.0, 0.0), ones_n, f_upper]
-    cost = np.r_[np.zeros(n_e), ones_n, -float(freed_weight) * ones_n]
+    cost = np.r_[np.zeros(n_e), ones_n, -np.asarray(freed_weight, dtype=float) * ones_n]
     lp = LinearProgram(
         c=cost, A=A, row_lower=np.concatenate(lower), row_upper=np.concatenate(upper),
         col_lower=np.zeros(n_cols), col_upper=col_upper,
@@ -267,7 +277,8 @@ def upper_bounds(cands: pd.DataFrame, comp: np.ndarray, n_comp: int) -> np.ndarr
     """
     cap = cands["cap"].to_numpy(np.int64)
     vac = cands["vacancy"].to_numpy(np.int64)
-    min_cap = pd.Series(cap).groupby(comp).min().reindex(range(n_comp)).to_numpy(np.int64)
+    min_cap = pd.Series(cap).groupby(comp).min().reindex(range(n_comp), fill_value=0
+                                                          ).to_numpy(np.int64)
     cap_sum = np.bincount(comp, weights=cap, minlength=n_comp).astype(np.int64)
     vac_pos = np.bincount(comp, weights=np.clip(vac, 0, None), minlength=n_comp).astype(np.int64)
     return np.minimum(cap_sum - min_cap, vac_pos)
@@ -278,7 +289,7 @@ def one_merger(cands: pd.DataFrame, comp: np.ndarray, bound: np.ndarray,
     """A single merger per component that reaches the upper bound, where one does.
 
     The keeper is the first unit in keeper order that is not over quota; every other unit
-    with a vacancy is absorbed (all of the component's vacancy is then in the merger); units
+    with a vacancy and something to free (cap ≥ 1) is absorbed (all of the component's vacancy is then in the merger); units
     without a vacancy are added, largest cap first, until the caps reach the bound. Accepted
     if it frees the bound, ≥ 1 per absorbed unit, within the size limit: the bound proves it
     optimal, and one merger is the fewest. Returns (solved per component, keeper and
@@ -291,15 +302,15 @@ def one_merger(cands: pd.DataFrame, comp: np.ndarray, bound: np.ndarray,
     approved = cands["approved"].to_numpy(np.int64)
     big = len(cands) + 1
     first = pd.Series(np.where(vac >= 0, pos, big)).groupby(comp).min().reindex(
-        range(n_comp)).to_numpy()
+        range(n_comp), fill_value=big).to_numpy(np.int64)
     has_keeper = first < big
     is_keeper = np.zeros(len(cands), dtype=bool)
     is_keeper[first[has_keeper]] = True
-    member = (vac > 0) & ~is_keeper
+    member = (vac > 0) & ~is_keeper & (cap >= 1)  # an absorbed unit frees ≥ 1 of its own
     cap_in = np.bincount(comp, weights=cap * member, minlength=n_comp)
     need = bound - cap_in
     # units without a vacancy, largest cap first, while the caps fall short of the bound
-    zero = np.flatnonzero((vac == 0) & ~is_keeper)
+    zero = np.flatnonzero((vac == 0) & ~is_keeper & (cap >= 1))
     order = zero[np.lexsort((pos[zero], approved[zero], -cap[zero], comp[zero]))]
     before = pd.Series(cap[order]).groupby(comp[order]).cumsum().to_numpy() - cap[order]
     member[order[before < need[comp[order]]]] = True
@@ -315,16 +326,72 @@ def one_merger(cands: pd.DataFrame, comp: np.ndarray, bound: np.ndarray,
     return solved, first[comp[keep]], pos[keep]
 
 
-def chunks(components: list[np.ndarray], weight: np.ndarray) -> list[list[np.ndarray]]:
-    """Components in order, grouped so that each group's objective stays under CHUNK_BOUND."""
-    out: list[list[np.ndarray]] = []
-    total = CHUNK_BOUND + 1
+def pack_mergers(cands: pd.DataFrame, members: np.ndarray, bound: int,
+                 options: ConsolidationOptions) -> list[np.ndarray] | None:
+    """Several mergers that free the bound in as few mergers as any plan can, or None.
+
+    Applies when the bound is the component's vacancy Σ max(v, 0): reaching it puts every
+    unit with a vacancy into a merger, none over quota, and frees each merger's whole
+    vacancy, so its size after is Σ staff ≤ max_size. Hence no plan freeing the bound has
+    fewer than ⌈Σ staff of the vacant units / max_size⌉ mergers. First-fit decreasing by staff
+    into that many mergers; units without a vacancy are added where the caps fall short.
+    Each returned array is one merger, keeper first (positions in keeper order).
+    """
+    cap = cands["cap"].to_numpy(np.int64)[members]
+    vac = cands["vacancy"].to_numpy(np.int64)[members]
+    staff = cands["staff"].to_numpy(np.int64)[members]
+    limit = options.max_size
+    vacant = np.flatnonzero(vac > 0)
+    if bound != vac[vacant].sum() or len(vacant) == 0 or staff[vacant].max() > limit:
+        return None
+    n_bins = -(-int(staff[vacant].sum()) // limit)
+    if n_bins < 2:
+        return None  # one merger was tried by `one_merger`
+    bins: list[list[int]] = [[] for _ in range(n_bins)]
+    load = np.zeros(n_bins, dtype=np.int64)
+    for i in vacant[np.lexsort((vacant, -staff[vacant]))]:
+        fits = np.flatnonzero(load + staff[i] <= limit)
+        if len(fits) == 0:
+            return None
+        bins[fits[0]].append(int(i))
+        load[fits[0]] += staff[i]
+    zero = np.flatnonzero((vac == 0) & (cap >= 1))
+    fillers = [int(i) for i in zero[np.lexsort((zero, staff[zero], -cap[zero]))]]
+
+    def ok(group: list[int]) -> bool:
+        group_vac = int(vac[group].sum())
+        absorbed_cap = int(cap[group].sum() - cap[min(group)])
+        # the keeper is the smallest cap: a unit with nothing to free may only keep
+        return (len(group) >= 2 and absorbed_cap >= group_vac and len(group) - 1 <= group_vac
+                and int((cap[group] == 0).sum()) <= 1)
+
+    out = []
+    for b, group in enumerate(bins):
+        while not ok(group):
+            room = [f for f in fillers if load[b] + staff[f] <= limit]
+            if not room or len(group) > int(vac[group].sum()):
+                return None
+            group.append(room[0])
+            fillers.remove(room[0])
+            load[b] += staff[room[0]]
+        out.append(members[np.sort(group)])
+    return out
+
+
+def chunks(components: list[np.ndarray], objective: np.ndarray) -> list[list[int]]:
+    """Component indices in order, grouped so that each group's |objective| stays under
+    CHUNK_BOUND (exactness) and its pair variables under CHUNK_PAIRS (branching in one big
+    tree is slower than in several small ones)."""
+    out: list[list[int]] = []
+    total, pairs = CHUNK_BOUND + 1, 0
     for k, comp in enumerate(components):
-        if total + weight[k] > CHUNK_BOUND:
+        n_pairs = len(comp) * (len(comp) - 1) // 2
+        if total + objective[k] > CHUNK_BOUND or pairs + n_pairs > CHUNK_PAIRS:
             out.append([])
-            total = 0
-        out[-1].append(comp)
-        total += weight[k]
+            total, pairs = 0, 0
+        out[-1].append(k)
+        total += objective[k]
+        pairs += n_pairs
     return out
 
 
@@ -339,9 +406,46 @@ def _attribute(freed_total: np.ndarray, merger_of: np.ndarray, cap: np.ndarray) 
     return 1 + np.clip(remaining - before, 0, extra)
 
 
-def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray, F: np.ndarray,
+def largest_keeper(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Re-pick each merger's keeper: the member with the largest approved (then unit_id)
+    among those whose leader posts can stay without freeing less.
+
+    The keeper found comes first in keeper order (smallest cap first: wlog for the quotas
+    freed); any member j with Σ cap − cap_j ≥ freed (the others all with cap ≥ 1) keeps the same freed, vacancy, size and members, so
+    the larger unit absorbing the smaller ones is an exact tie-break.
+    """
+    cap = cands["cap"].to_numpy(np.int64)
+    a = cands["approved"].to_numpy(np.int64)
+    s = cands["staff"].to_numpy(np.int64)
+    keepers, m = np.unique(keeper, return_inverse=True)
+    members = np.r_[keepers, absorbed]
+    merger = np.r_[np.arange(len(keepers)), m]
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(merger, weights=values[members], minlength=len(keepers))
+
+    cap_sum = total(cap)
+    freed = np.minimum(cap_sum - cap[keepers], total(a) - total(s))
+    no_cap = np.bincount(merger, weights=cap[members] == 0, minlength=len(keepers))
+    # the others must each free ≥ 1 (cap ≥ 1) and together still the same freed
+    eligible = ((cap_sum[merger] - cap[members] >= freed[merger])
+                & (no_cap[merger] - (cap[members] == 0) == 0))
+    order = np.lexsort((members, -a[members], ~eligible, merger))
+    first = np.r_[True, merger[order][1:] != merger[order][:-1]]
+    new_keeper = np.empty(len(keepers), dtype=np.int64)
+    new_keeper[merger[order][first]] = members[order][first]
+    is_new = members == new_keeper[merger]
+    return new_keeper[merger[~is_new]], members[~is_new]
+
+
+def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
             options: ConsolidationOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Merger rows (keepers and absorbed units) and the releases to the pool."""
+    """Merger rows (keepers and absorbed units) and the releases to the pool.
+
+    A merger frees min(Σ cap of its absorbed units, Σ approved − Σ staff of the group): the
+    most its rules allow (the integer program's F at an optimum).
+    """
     ids = cands["unit_id"].to_numpy()
     keepers = np.unique(keeper)
     merger_ids = np.array([f"M-{k}" for k in ids[keepers]], dtype=object)
@@ -350,15 +454,16 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray, F: np
     m = m_of_keeper[keeper]
     order = np.lexsort((ids[absorbed], m))
     absorbed, m = absorbed[order], m[order]
-    freed_total = F[keepers].astype(np.int64)
     cap = cands["cap"].to_numpy(np.int64)
-    freed = _attribute(freed_total, m, cap[absorbed])
     a = cands["approved"].to_numpy(np.int64)
     s = cands["staff"].to_numpy(np.int64)
     group_a = a[keepers] + np.bincount(m, weights=a[absorbed], minlength=len(keepers)).astype(
         np.int64)
     group_s = s[keepers] + np.bincount(m, weights=s[absorbed], minlength=len(keepers)).astype(
         np.int64)
+    cap_in = np.bincount(m, weights=cap[absorbed], minlength=len(keepers)).astype(np.int64)
+    freed_total = np.minimum(cap_in, group_a - group_s)
+    freed = _attribute(freed_total, m, cap[absorbed])
     n_abs = np.bincount(m, minlength=len(keepers))
 
     pos = np.r_[keepers, absorbed]
@@ -381,8 +486,9 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray, F: np
         if r.role == "keeper":
             reasons.append(
                 f"keeper of {r.merger_id}: {n_abs[mi]} small institution"
-                f"{'s' if n_abs[mi] > 1 else ''} of {r.parent_name} ({r.system}) merge into "
-                f"it and it keeps one set of leader posts; merged approved {group_a[mi]} − "
+                f"{'s' if n_abs[mi] > 1 else ''} of {r.parent_name} ({r.system}) "
+                f"{'merge' if n_abs[mi] > 1 else 'merges'} into it, which keeps one set of "
+                f"leader posts; merged approved {group_a[mi]} − "
                 f"{freed_total[mi]} freed = {group_a[mi] - freed_total[mi]} ≤ max size "
                 f"{options.max_size}; freed {freed_total[mi]} ≤ vacancies "
                 f"{group_a[mi] - group_s[mi]} (approved {group_a[mi]} − staff {group_s[mi]})")
@@ -445,6 +551,13 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
         keepers.append(k_pos)
         absorbed.append(a_pos)
         to_solve = ~solved & (bound > 0)
+        for k in np.flatnonzero(to_solve):
+            packed = pack_mergers(cands, components[k], int(bound[k]), options)
+            if packed is not None:
+                to_solve[k] = False
+                for merger in packed:
+                    keepers.append(np.full(len(merger) - 1, merger[0]))
+                    absorbed.append(merger[1:])
     todo = [components[k] for k in np.flatnonzero(to_solve)]
     # one freed quota outweighs every merger saved: W > the most mergers of a component
     weight = np.array([len(c) // 2 + 1 for c in todo], dtype=np.int64)
@@ -452,33 +565,30 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
     statuses, seconds = [], 0.0
     groups = chunks(todo, objective_bound)
     u, v = _group_pairs(cands)
-    F = np.zeros(len(cands))
     for group in groups:
-        nodes = np.concatenate(group)
+        nodes = np.concatenate([todo[k] for k in group])
         in_chunk = np.zeros(len(cands), dtype=bool)
         in_chunk[nodes] = True
         sel = in_chunk[u]
-        W = max(len(c) // 2 + 1 for c in group)
-        model = build(cands, nodes, u[sel], v[sel], options, freed_weight=W)
+        node_weight = np.concatenate([np.full(len(todo[k]), weight[k]) for k in group])
+        model = build(cands, nodes, u[sel], v[sel], options, freed_weight=node_weight)
         sol = solve(model.lp, solver, time_limit)
         if not sol.status.has_solution:
             raise RuntimeError(f"merger plan: the {solver} solver returned {sol.status.value} "
                                f"({sol.message}); no merger at all is always feasible")
         statuses.append(sol.status.value)
         seconds += sol.seconds
-        x = np.round(sol.x)
-        n_e, n_n = len(model.keeper), len(nodes)
-        chosen = x[:n_e] > 0.5
+        chosen = sol.x[:len(model.keeper)] > 0.5
         keepers.append(model.keeper[chosen])
         absorbed.append(model.absorbed[chosen])
-        F[nodes] = x[n_e + n_n:]
     keeper = np.concatenate(keepers)
     absorbed_all = np.concatenate(absorbed)
     status = "optimal" if all(s == "optimal" for s in statuses) else "feasible"
     if len(keeper) == 0:
         plan = _empty(cands, status, options, solver)
     else:
-        table, releases = _tables(cands, keeper, absorbed_all, F, options)
+        keeper, absorbed_all = largest_keeper(cands, keeper, absorbed_all)
+        table, releases = _tables(cands, keeper, absorbed_all, options)
         plan = MergerPlan(table, releases, cands, status=status, options=options,
                           solver=solver)
     plan.seconds, plan.chunks = seconds, len(groups)
