@@ -5,23 +5,31 @@ three states: kept as approved headcount (员额, `approved_after`), its work bo
 (`to_services`), or ended (`ended`). DOMAIN.md, "Off-quota auxiliary positions"; the rules,
 in the order in which they take positions away:
 
-1. *Unapproved positions end* (清退未经批准的自聘人员): a row's approved part is
-   p = min(approved, headcount), 0 when `approved` is missing or 0 (never approved); the
-   headcount − p positions above it end outright, before any approved position is touched, and
-   their work is not bought (buying replaces approved work only).
-2. *Outsourceable work is bought* (养事不养人): in rows flagged `outsourceable = yes` all p
-   approved positions move to purchased services. The flag is the only authority: rows marked
-   `no` (recruitment, labour-dispatch, public-welfare posts) and rows without a flag are never
-   bought. Purchased services are not off-quota staff: they count against no cap.
-3. *Own vacancies first* (空编单位按需进人): a unit with in-quota vacancy
-   V = Σ max(approved − staff, 0) over its quota rows (0 for a lapsed unit, whose vacancies go
-   to the pool) keeps at most K − ⌊V × vacancy_offset⌋ of the K approved positions of its
-   non-outsourceable rows (a hard reduction; offset 0 turns it off).
-4. *Locked base* (锁定现有基数,只减不增): per region, Σ approved_after ≤
-   ⌊base × (1 − reduction)⌋, base = today's off-quota headcount of the region (every row).
+Each position is in one of three kinds, cut in this order when a limit requires it:
 
-Within rules 3 and 4 the LP chooses whom to cut: essential categories are protected by weight
-(the least essential end first), ties by (unit_id, category) with later rows cut first.
+1. *Never-approved positions end first* (清退未经批准的自聘人员): a row's approved part is
+   p = min(approved, headcount), 0 when `approved` is missing or 0; the headcount − p
+   positions above it may be kept (approved now, 确需继续使用的履行报批程序) only while no
+   approved position would have to go instead; cut, they end, and their work is not bought.
+2. *Outsourceable work moves to purchased services next* (养事不养人): in rows flagged
+   `outsourceable = yes` the approved positions are cut before any approved position of a
+   row that may not be bought; cut, their work is bought (`to_services`). The flag is the
+   only authority: rows marked `no` (recruitment, labour-dispatch, public-welfare posts) and
+   rows without a flag are never bought. Purchased services count against no cap.
+3. *Essential categories are protected*: among approved positions that may not be bought,
+   the least essential (`aux.essential_weights`) end first.
+
+The limits:
+
+- *Own vacancies first* (空编单位按需进人): a unit with in-quota vacancy
+  V = Σ max(approved − staff, 0) over its quota rows (0 for a lapsed unit, whose vacancies go
+  to the pool) keeps at most K − ⌊V × vacancy_offset⌋ of its K keepable positions (a hard
+  reduction; offset 0 turns it off).
+- *Locked base* (锁定现有基数,只减不增): per region, Σ approved_after ≤
+  ⌊base × (1 − reduction)⌋, base = today's off-quota headcount of the region (every row).
+
+Nothing is cut that no limit requires. Within a kind and weight, ties break by
+(unit_id, category) with later rows cut first.
 """
 
 from __future__ import annotations
@@ -166,9 +174,7 @@ def prepare_rows(ds: Dataset, options: AuxOptions) -> pd.DataFrame:
     approved = rows["approved_before"].to_numpy()
     rows["never_approved"] = approved <= 0
     rows["approved_part"] = np.minimum(approved, head)
-    rows["ended_unapproved"] = head - rows["approved_part"].to_numpy()
-    out = rows["outsourceable"].to_numpy()
-    rows["to_services"] = np.where(out, rows["approved_part"].to_numpy(), 0)
+    rows["unapproved_part"] = head - rows["approved_part"].to_numpy()
     rows["weight"] = rows["category"].map(dict(options.essential_weights)).to_numpy(float)
     vacancy = unit_vacancy(ds)
     rows["unit_vacancy"] = vacancy.reindex(rows["unit_id"]).fillna(0).to_numpy(np.int64)
@@ -193,36 +199,53 @@ class AuxModel:
     """The LP and the index maps needed to read its solution back."""
 
     lp: LinearProgram
-    cols: np.ndarray  # aux row of each column (non-outsourceable rows)
+    cols: np.ndarray  # aux row of each column
+    kinds: np.ndarray  # PROTECTED, BUYABLE or UNAPPROVED
+    upper: np.ndarray  # positions of that kind in the row
     unit_keys: np.ndarray  # unit of each vacancy-cover constraint row
     unit_limit: np.ndarray
 
 
-def define_keep(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Variables keep_r ∈ [0, p_r]: approved positions kept in non-outsourceable row r.
+# the kinds of keepable positions, in the order they are cut (last kind first)
+PROTECTED, BUYABLE, UNAPPROVED = 0, 1, 2
 
-    Rule 1 is the upper bound (only the approved part can be kept), rule 2 removes
-    outsourceable rows (their approved work is bought, not kept). Applies to every row with
-    `outsourceable != yes`.
+
+def define_keep(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Variables keep_{r,k} ∈ [0, n_{r,k}]: positions of kind k kept in row r.
+
+    Kinds: approved positions that may not be bought (PROTECTED), approved outsourceable
+    positions (BUYABLE: cut, their work is bought), never-approved positions (UNAPPROVED:
+    cut, they end). Returns the row, the kind and the upper bound of each column.
     """
-    cols = np.flatnonzero(~rows["outsourceable"].to_numpy())
-    return cols, rows["approved_part"].to_numpy(float)[cols]
+    out = rows["outsourceable"].to_numpy()
+    part = rows["approved_part"].to_numpy()
+    extra = rows["unapproved_part"].to_numpy()
+    row_ids, kinds, upper = [], [], []
+    for kind, count in ((PROTECTED, np.where(out, 0, part)), (BUYABLE, np.where(out, part, 0)),
+                        (UNAPPROVED, extra)):
+        r = np.flatnonzero(count > 0)
+        row_ids.append(r)
+        kinds.append(np.full(len(r), kind))
+        upper.append(count[r].astype(float))
+    row_ids = np.concatenate(row_ids)
+    kinds = np.concatenate(kinds)
+    upper = np.concatenate(upper)
+    order = np.lexsort((kinds, row_ids))  # rows in (unit_id, category) order
+    return row_ids[order], kinds[order], upper[order]
 
 
-def define_vacancy_cover(rows: pd.DataFrame, cols: np.ndarray
+def define_vacancy_cover(rows: pd.DataFrame, cols: np.ndarray, upper: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Own vacancies first (rule 3): Σ_{r ∈ u} keep_r ≤ max(K_u − cover_u, 0).
+    """Own vacancies first: Σ_{columns of u} keep ≤ max(K_u − cover_u, 0).
 
-    K_u = approved positions of unit u's non-outsourceable rows, cover_u =
-    ⌊V_u × vacancy_offset⌋ (DOMAIN.md "Hard rules": units with vacancies use their own
-    first). One row per unit with cover_u > 0 and K_u > 0. Returns (constraint index per
-    column or −1, limits, unit of each constraint, K_u).
+    K_u = keepable positions of unit u, cover_u = ⌊V_u × vacancy_offset⌋ (DOMAIN.md "Hard
+    rules": units with vacancies use their own first). One row per unit with cover_u > 0 and
+    K_u > 0. Returns (constraint index per column or −1, limits, unit of each constraint, K_u).
     """
     units = rows["unit_id"].to_numpy()[cols]
     cover = rows["cover"].to_numpy()[cols]
-    part = rows["approved_part"].to_numpy()[cols]
     codes, keys = pd.factorize(units, sort=True)
-    K = np.bincount(codes, weights=part, minlength=len(keys)).astype(np.int64)
+    K = np.bincount(codes, weights=upper, minlength=len(keys)).astype(np.int64)
     unit_cover = np.zeros(len(keys), dtype=np.int64)
     unit_cover[codes] = cover
     active = (unit_cover > 0) & (K > 0)
@@ -243,26 +266,28 @@ def define_region_cap(rows: pd.DataFrame, cols: np.ndarray, regions: pd.DataFram
     return idx, regions["cap"].to_numpy(float)
 
 
-def define_objective(rows: pd.DataFrame, cols: np.ndarray, upper: np.ndarray,
-                     region_of_col: np.ndarray, n_regions: int) -> np.ndarray:
-    """Maximise Σ W_r·keep_r with the essential weights, lexicographically before the tie-break.
+def define_objective(rows: pd.DataFrame, cols: np.ndarray, kinds: np.ndarray,
+                     upper: np.ndarray, region_of_col: np.ndarray, n_regions: int) -> np.ndarray:
+    """Keep the most valuable positions: kind first, then essential weight, then the tie-break.
 
-    Cost of column r: −(W_r·M_g + T_r), W_r the weight as an integer (weights are used to
-    0.001), T_r = N_g − rank_r ∈ [1, N_g] favouring earlier (unit_id, category) rows of region
-    g. Any two integral plans with different weighted totals differ by ≥ M_g in the first
-    term and by ≤ N_g·P_g in the second (P_g = keepable positions of g), so M_g = N_g·P_g + 1
-    makes the tie-break exact; integer costs keep the steps far above solver tolerances.
+    Value of a kept position: V = (2 − kind)·(W_max + 1) + W, W the weight as an integer
+    (weights are used to 0.001), so every PROTECTED position outranks every BUYABLE one, which
+    outranks every UNAPPROVED one, and weights order positions within a kind. Cost of column
+    c: −(V_c·M_g + T_c), T_c = N_g − rank_c ∈ [1, N_g] favouring earlier (unit_id, category)
+    rows of region g; M_g = N_g·P_g + 1 (P_g = keepable positions of g) makes the value
+    strictly dominate the tie-break. Integer costs keep the steps far above tolerances.
     """
     weights = rows["weight"].to_numpy()[cols]
     scale = _weight_scale(np.unique(weights))
     W = np.rint(weights * scale)
+    value = (2 - kinds) * (W.max() + 1 if len(W) else 1) + W
     codes = region_of_col
     n_g = np.bincount(codes, minlength=n_regions)
     p_g = np.bincount(codes, weights=upper, minlength=n_regions)
     M = n_g * p_g + 1
     rank = pd.Series(codes).groupby(codes).cumcount().to_numpy()  # cols are in id order
     T = n_g[codes] - rank
-    return -(W * M[codes] + T)
+    return -(value * M[codes] + T)
 
 
 def _weight_scale(weights: np.ndarray) -> int:
@@ -274,9 +299,9 @@ def _weight_scale(weights: np.ndarray) -> int:
 
 def build(rows: pd.DataFrame, regions: pd.DataFrame) -> AuxModel:
     """Variables, then constraint families (vacancy cover, region cap), then the objective."""
-    cols, upper = define_keep(rows)
+    cols, kinds, upper = define_keep(rows)
     n = len(cols)
-    unit_row, unit_limit, unit_keys, _ = define_vacancy_cover(rows, cols)
+    unit_row, unit_limit, unit_keys, _ = define_vacancy_cover(rows, cols, upper)
     region_row, caps = define_region_cap(rows, cols, regions)
     n_unit = len(unit_limit)
     in_unit = unit_row >= 0
@@ -284,12 +309,13 @@ def build(rows: pd.DataFrame, regions: pd.DataFrame) -> AuxModel:
     c_idx = np.concatenate([np.flatnonzero(in_unit), np.arange(n)])
     A = sp.csc_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(n_unit + len(caps), n))
     upper_rows = np.concatenate([unit_limit, caps])
-    cost = define_objective(rows, cols, upper, region_row, len(caps))
+    cost = define_objective(rows, cols, kinds, upper, region_row, len(caps))
     lp = LinearProgram(
         c=cost, A=A, row_lower=np.full(len(upper_rows), -np.inf), row_upper=upper_rows,
         col_lower=np.zeros(n), col_upper=upper,
     )
-    return AuxModel(lp=lp, cols=cols, unit_keys=unit_keys, unit_limit=unit_limit)
+    return AuxModel(lp=lp, cols=cols, kinds=kinds, upper=upper, unit_keys=unit_keys,
+                    unit_limit=unit_limit)
 
 
 def _solve_integral(lp: LinearProgram, solver: str, time_limit: float | None
@@ -311,22 +337,22 @@ def _integral(x: np.ndarray) -> bool:
 
 
 def attribute_endings(rows: pd.DataFrame) -> pd.DataFrame:
-    """Split each row's ended approved positions into rule 3 (vacancy) and rule 4 (cap).
+    """Split each row's ended protected positions into own-vacancy and cap endings.
 
-    Of the approved positions a unit ends, the first min(cover, K) count as taken over by its
-    vacancies, in the order the LP cuts (lowest weight first, later rows first); the rest are
-    cut by the region cap (with the cap slack, the LP ends nothing beyond rule 3).
+    Of the positions a unit ends or buys, the first min(cover, K) count as taken over by its
+    vacancies, in the order the LP cuts (unapproved, then bought, then by weight, later rows
+    first); the protected positions ended beyond that are cut by the region cap.
     """
-    ended_app = (rows["approved_part"] - rows["approved_after"] - rows["to_services"]
-                 ).to_numpy(np.int64)
+    ended_app = rows["ended_protected"].to_numpy(np.int64)
+    cut_before = (rows["ended_unapproved"] + rows["to_services"]).to_numpy(np.int64)
     order = np.lexsort((-np.arange(len(rows)), rows["weight"].to_numpy(),
                         rows["unit_id"].to_numpy()))
+    units = rows["unit_id"].to_numpy()
+    earlier = pd.Series(cut_before).groupby(units).transform("sum").to_numpy()[order]
     ended_sorted = ended_app[order]
-    units_sorted = rows["unit_id"].to_numpy()[order]
-    before = (pd.Series(ended_sorted).groupby(units_sorted).cumsum().to_numpy()
-              - ended_sorted)
-    K = rows.loc[~rows["outsourceable"], "approved_part"].groupby(
-        rows["unit_id"]).sum()
+    before = (pd.Series(ended_sorted).groupby(units[order]).cumsum().to_numpy()
+              - ended_sorted) + earlier
+    K = rows["headcount_before"].groupby(rows["unit_id"]).sum()
     forced = np.minimum(rows["cover"].to_numpy(),
                         K.reindex(rows["unit_id"]).fillna(0).to_numpy(np.int64))[order]
     vac = np.clip(forced - before, 0, ended_sorted)
@@ -341,15 +367,24 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     """One hand-checkable sentence per row: what happened to its positions and by which rule."""
     reg = regions.set_index("region")
     out = []
-    for r in rows[["headcount_before", "approved_before", "never_approved", "approved_part",
+    for r in rows[["headcount_before", "approved_before", "never_approved", "unapproved_part",
                    "approved_after", "to_services", "ended_unapproved", "ended_vacancy",
                    "ended_cap", "unit_vacancy", "cover", "region", "weight"]].itertuples(
                        index=False):
+        g = reg.loc[r.region]
+        why = []
+        if r.cover:
+            why.append(f"the unit's {r.unit_vacancy} in-quota vacancies take over {r.cover} "
+                       "positions (空编单位按需进人)")
+        if g["binding"]:
+            why.append(f"region {r.region} cap {g['cap']} = ⌊{g['base']} × (1 − reduction)⌋")
         parts = [f"{r.headcount_before} today"]
-        if r.never_approved:
-            parts.append(f"never approved: {r.ended_unapproved} ended")
-        elif r.ended_unapproved:
-            parts.append(f"{r.ended_unapproved} above the approved {r.approved_before} ended")
+        what = "never approved" if r.never_approved else f"above the approved {r.approved_before}"
+        if r.ended_unapproved:
+            parts.append(f"{r.ended_unapproved} {what} ended first")
+        kept_extra = r.unapproved_part - r.ended_unapproved
+        if kept_extra:
+            parts.append(f"{kept_extra} {what} kept, to be approved (履行报批程序)")
         if r.to_services:
             parts.append(f"{r.to_services} to purchased services (outsourceable, 养事不养人)")
         if r.approved_after:
@@ -358,10 +393,12 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
             parts.append(f"{r.ended_vacancy} ended: the unit's {r.unit_vacancy} in-quota "
                          f"vacancies take over {r.cover} positions (least essential first)")
         if r.ended_cap:
-            g = reg.loc[r.region]
             parts.append(f"{r.ended_cap} ended: region {r.region} cap {g['cap']} = ⌊{g['base']}"
                          f" × (1 − reduction)⌋ (weight {r.weight:g}, least essential first)")
-        out.append("; ".join(parts))
+        sentence = "; ".join(parts)
+        if (r.ended_unapproved or r.to_services) and why:
+            sentence += " — because " + " and ".join(why)
+        out.append(sentence)
     return out
 
 
@@ -377,7 +414,7 @@ def plan_aux(ds: Dataset, options: AuxOptions | None = None, solver: str = "high
     rows = prepare_rows(ds, options)
     regions = region_caps(rows, options.reduction)
     model = build(rows, regions)
-    keep = np.zeros(len(rows), dtype=np.int64)
+    kept = np.zeros((len(rows), 3), dtype=np.int64)
     status, seconds, fallback = "optimal", 0.0, False
     if model.lp.num_cols:
         sol, fallback = _solve_integral(model.lp, solver, time_limit)
@@ -385,16 +422,20 @@ def plan_aux(ds: Dataset, options: AuxOptions | None = None, solver: str = "high
             # keep = 0 is always feasible: no solution means the solver failed or timed out
             raise RuntimeError(f"off-quota plan: the {solver} solver returned "
                                f"{sol.status.value} ({sol.message})")
-        keep[model.cols] = np.round(sol.x).astype(np.int64)
+        np.add.at(kept, (model.cols, model.kinds), np.round(sol.x).astype(np.int64))
         status, seconds = sol.status.value, sol.seconds
-    rows["approved_after"] = keep
-    rows["ended"] = rows["headcount_before"] - keep - rows["to_services"]
+    total = np.zeros((len(rows), 3), dtype=np.int64)
+    np.add.at(total, (model.cols, model.kinds), model.upper.astype(np.int64))
+    rows["approved_after"] = kept.sum(axis=1)
+    rows["to_services"] = total[:, BUYABLE] - kept[:, BUYABLE]
+    rows["ended_unapproved"] = total[:, UNAPPROVED] - kept[:, UNAPPROVED]
+    rows["ended_protected"] = total[:, PROTECTED] - kept[:, PROTECTED]
+    rows["ended"] = rows["ended_unapproved"] + rows["ended_protected"]
     rows = attribute_endings(rows)
     per_region = rows.groupby("region", sort=True)[["approved_after", "to_services", "ended"]
                                                     ].sum()
     regions = regions.join(per_region, on="region")
-    regions["binding"] = rows.groupby("region", sort=True)["ended_cap"].sum().reindex(
-        regions["region"]).to_numpy() > 0
+    regions["binding"] = regions["approved_after"].to_numpy() >= regions["cap"].to_numpy()
     rows["reason"] = reasons(rows, regions)
     return AuxPlan(table=rows[list(TABLE_COLUMNS)].reset_index(drop=True), regions=regions,
                    status=status, options=options, solver=solver, seconds=seconds,

@@ -65,16 +65,29 @@ def folder(tmp_path):
     return make
 
 
-# ---------------------------------------------------------------- rule 1: unapproved end
+# ---------------------------------------------------------------- cut order: unapproved first
 
 
-def test_unapproved_positions_end_and_are_not_bought(folder):
-    """medical 5 with 3 approved: 3 kept, 2 end; 'other' never approved (missing) and
-    logistics approved 0 though outsourceable: all end, nothing bought."""
+def test_nothing_is_cut_that_no_limit_requires(folder):
+    """No vacancy, no reduction: every position stays, the unapproved ones to be approved."""
     ds = load(folder([{"unit_id": "A"}], [("A", FULL, 10, 10)], [
         ("A", "medical", 5, 3, "no"), ("A", "other", 2, None, "no"),
         ("A", "logistics", 4, 0, "yes")]))
     plan = plan_aux(ds, AuxOptions(reduction=0.0))
+    assert outcome(plan, "A", "medical") == (5, 0, 0)
+    assert outcome(plan, "A", "other") == (2, 0, 0)
+    assert outcome(plan, "A", "logistics") == (4, 0, 0)
+    assert "2 never approved kept, to be approved" in row(plan, "A", "other")["reason"]
+
+
+def test_unapproved_positions_end_first_and_are_not_bought(folder):
+    """Base 11, reduction 0.72 → cap ⌊3.08⌋ = 3: the 8 positions above the approved ones
+    (2 of medical, 2 never-approved 'other', 4 never-approved logistics although flagged
+    outsourceable) end, nothing is bought, the 3 approved medical stay."""
+    ds = load(folder([{"unit_id": "A"}], [("A", FULL, 10, 10)], [
+        ("A", "medical", 5, 3, "no"), ("A", "other", 2, None, "no"),
+        ("A", "logistics", 4, 0, "yes")]))
+    plan = plan_aux(ds, AuxOptions(reduction=0.72))
     assert outcome(plan, "A", "medical") == (3, 0, 2)
     assert outcome(plan, "A", "other") == (0, 0, 2)
     assert outcome(plan, "A", "logistics") == (0, 0, 4)
@@ -82,22 +95,23 @@ def test_unapproved_positions_end_and_are_not_bought(folder):
     assert row(plan, "A", "logistics")["never_approved"]
     assert not row(plan, "A", "medical")["never_approved"]
     assert plan.summary()["ended_unapproved"] == 8
-    assert "never approved: 2 ended" in row(plan, "A", "other")["reason"]
-    assert "2 above the approved 3 ended" in row(plan, "A", "medical")["reason"]
+    assert "2 never approved ended first" in row(plan, "A", "other")["reason"]
+    assert "2 above the approved 3 ended first" in row(plan, "A", "medical")["reason"]
 
 
-# ---------------------------------------------------------------- rule 2: services
+# ---------------------------------------------------------------- then services
 
 
-def test_outsourceable_work_is_bought_and_the_flag_is_the_authority(folder):
-    """Approved logistics 4 flagged yes → 4 bought; the same flagged no, or without a flag,
-    is kept (recruitment, labour-dispatch and public-welfare posts are never bought)."""
+def test_outsourceable_work_is_bought_next_and_the_flag_is_the_authority(folder):
+    """Base 12, reduction 1/3 → cap 8: the 4 positions to cut are A's logistics, flagged yes:
+    bought; the same flagged no, or without a flag, is kept (recruitment, labour-dispatch
+    and public-welfare posts are never bought)."""
     units = [{"unit_id": u} for u in ("A", "B", "C")]
     quotas = [(u, FULL, 10, 10) for u in ("A", "B", "C")]
     ds = load(folder(units, quotas, [
         ("A", "logistics", 4, 4, "yes"), ("B", "logistics", 4, 4, "no"),
         ("C", "logistics", 4, 4, None)]))
-    plan = plan_aux(ds, AuxOptions(reduction=0.0))
+    plan = plan_aux(ds, AuxOptions(reduction=1 / 3))
     assert outcome(plan, "A", "logistics") == (0, 4, 0)
     assert outcome(plan, "B", "logistics") == (4, 0, 0)
     assert outcome(plan, "C", "logistics") == (4, 0, 0)
@@ -105,15 +119,16 @@ def test_outsourceable_work_is_bought_and_the_flag_is_the_authority(folder):
 
 
 def test_services_do_not_count_against_the_cap(folder):
-    """Base 10 (6 bought + 4 kept), reduction 0.5 → cap 5 ≥ 4 kept: nothing more ends."""
+    """Base 10 (logistics 6 buyable + medical 4), reduction 0.5 → cap 5: 5 logistics
+    positions are bought, and medical keeps all 4."""
     ds = load(folder([{"unit_id": "A"}], [("A", FULL, 10, 10)], [
         ("A", "logistics", 6, 6, "yes"), ("A", "medical", 4, 4, "no")]))
     plan = plan_aux(ds, AuxOptions(reduction=0.5))
-    assert outcome(plan, "A", "logistics") == (0, 6, 0)
+    assert outcome(plan, "A", "logistics") == (1, 5, 0)
     assert outcome(plan, "A", "medical") == (4, 0, 0)
     assert plan.summary()["by_region"]["r1"] == {
-        "base": 10, "cap": 5, "approved_after": 4, "to_services": 6, "ended": 0,
-        "cap_binding": False}
+        "base": 10, "cap": 5, "approved_after": 5, "to_services": 5, "ended": 0,
+        "cap_binding": True}
 
 
 # ---------------------------------------------------------------- rule 3: own vacancies
@@ -148,14 +163,14 @@ def test_vacancies_sum_over_quota_rows_and_lapsed_units_have_none(folder):
     assert outcome(plan, "B", "other") == (3, 0, 0)
 
 
-def test_bought_work_is_not_taken_over_by_vacancies(folder):
-    """Vacancy 3 at A; its only non-outsourceable row is medical 1: 1 ends, the 5 bought
-    logistics positions stay bought (the rule reduces approved headcount)."""
+def test_vacancies_take_over_buyable_work_before_protected_posts(folder):
+    """Vacancy 3 at A, 6 positions: 3 must go; the buyable logistics work goes to services
+    before the medical post is touched."""
     ds = load(folder([{"unit_id": "A"}], [("A", FULL, 10, 7)], [
         ("A", "logistics", 5, 5, "yes"), ("A", "medical", 1, 1, "no")]))
     plan = plan_aux(ds, AuxOptions(reduction=0.0))
-    assert outcome(plan, "A", "logistics") == (0, 5, 0)
-    assert outcome(plan, "A", "medical") == (0, 0, 1)
+    assert outcome(plan, "A", "logistics") == (2, 3, 0)
+    assert outcome(plan, "A", "medical") == (1, 0, 0)
 
 
 # ---------------------------------------------------------------- rule 4: locked base
@@ -274,10 +289,10 @@ def check_invariants(ds, plan, options: AuxOptions) -> None:
     kept, bought, ended = (t[c].to_numpy() for c in ("approved_after", "to_services", "ended"))
     assert (kept >= 0).all() and (bought >= 0).all() and (ended >= 0).all()
     assert (kept + bought + ended == head).all()
-    approved = t["approved_before"].to_numpy()
-    assert (kept + bought <= np.minimum(approved, head)).all()  # unapproved never stay
-    assert (bought[~t["outsourceable"].to_numpy()] == 0).all()  # only where flagged yes
-    assert (kept[t["outsourceable"].to_numpy()] == 0).all()
+    approved = np.minimum(t["approved_before"].to_numpy(), head)
+    out = t["outsourceable"].to_numpy()
+    assert (bought <= np.where(out, approved, 0)).all()  # only approved work, only where flagged
+    assert (t["ended_unapproved"].to_numpy() <= head - approved).all()
     assert (t["ended_unapproved"] + t["ended_vacancy"] + t["ended_cap"] == t["ended"]).all()
     for region, g in t.groupby("region"):
         cap = math.floor(g["headcount_before"].sum() * (1 - options.reduction) + 1e-9)
@@ -287,25 +302,27 @@ def check_invariants(ds, plan, options: AuxOptions) -> None:
     for r in t.itertuples():
         if r.to_services:
             assert flags[(r.unit_id, r.category)] == "yes"
-    # rule 3 per unit, and nothing ends without a binding reason (optimality)
+    # own vacancies per unit, nothing cut without a binding limit, and the cut order
     q = ds.quotas.assign(gap=(ds.quotas["approved"] - ds.quotas["staff"]).clip(lower=0))
     vacancy = q.groupby("unit_id")["gap"].sum()
     lapsed = set(ds.units.loc[ds.units["function_status"] == "lapsed", "unit_id"])
-    non_out = t[~t["outsourceable"]]
     region_tight = {
         reg: g["approved_after"].sum()
-        >= math.floor(t.loc[t["region"] == reg, "headcount_before"].sum()
-                      * (1 - options.reduction) + 1e-9)
-        for reg, g in non_out.groupby("region")}
-    for unit, g in non_out.groupby("unit_id"):
+        >= math.floor(g["headcount_before"].sum() * (1 - options.reduction) + 1e-9)
+        for reg, g in t.groupby("region")}
+    for unit, g in t.groupby("unit_id"):
         v = 0 if unit in lapsed else int(vacancy.get(unit, 0))
         cover = math.floor(v * options.vacancy_offset + 1e-9)
-        K = int(np.minimum(g["approved_before"], g["headcount_before"]).sum())
-        limit = max(K - cover, 0)
+        limit = max(int(g["headcount_before"].sum()) - cover, 0)
         assert g["approved_after"].sum() <= limit
-        cut = (np.minimum(g["approved_before"], g["headcount_before"]) > g["approved_after"])
-        if cut.any():
+        if (g["ended"] + g["to_services"]).sum() > 0:
             assert g["approved_after"].sum() == limit or region_tight[g["region"].iat[0]]
+        protected_ended = (g["ended"] - g["ended_unapproved"]).sum()
+        if protected_ended > 0:
+            # unapproved and buyable positions of the unit went before any protected one
+            unapproved = np.minimum(g["approved_before"], g["headcount_before"])
+            assert (g["ended_unapproved"] == g["headcount_before"] - unapproved).all()
+            assert g.loc[g["outsourceable"], "approved_after"].sum() == 0
 
 
 @st.composite
