@@ -202,6 +202,10 @@ def render_run(summary: dict, out_dir: Path) -> None:
         groups = ", ".join(f"{k} {v}" for k, v in c["by_group"].items())
         out.print(f"Surplus people: {c['people']} — {options}; groups: {groups}; formal "
                   f"notices {c['follow_up_notice']}")
+    a = summary.get("aux", {})
+    if a.get("present"):
+        out.print(f"Off-quota staff: base {a['base']} → approved headcount {a['approved_after']}, "
+                  f"to purchased services {a['to_services']}, ended {a['ended']}")
     reasons = ", ".join(f"{k} {v}" for k, v in summary["unmet"]["by_reason"].items())
     if reasons:
         out.print(f"Unmet demands: {summary['unmet']['demands']} ({reasons})")
@@ -234,8 +238,8 @@ def run(
     """Compute the reallocation plan and write the plan folder."""
     import time as _time
 
-    from solver.plan import PlanViolation, verify_plan_tables, write_plan
-    from solver.runner import load_data, plan_year, run_scenario
+    from solver.plan import PlanViolation, write_plan
+    from solver.runner import load_data, run_scenario
 
     start = _time.perf_counter()
     _check_lang(lang)
@@ -253,9 +257,7 @@ def run(
         plan = run_scenario(scenario, ds, with_marginals=marginals)
     plan.timings["load"] = load_s
     t1 = _time.perf_counter()
-    year = plan_year(scenario, ds) if ds.people is not None else None
-    violations = verify_plan_tables(ds, scenario.policy, plan.tables(), year,
-                                    ds.year or year)
+    violations = plan.verify()
     plan.timings["verify"] = _time.perf_counter() - t1
     if violations:
         raise PlanViolation("the plan breaks hard rules (nothing was written):\n"
@@ -271,8 +273,7 @@ def run(
         for k, quota in enumerate(near_optimal(plan.quota, alternatives, slack,
                                                scenario.solver.name), start=1):
             alt = _replace(plan, quota=quota, alternative={"number": k, "slack": slack})
-            problems = verify_plan_tables(ds, scenario.policy, alt.tables(), year,
-                                          ds.year or year)
+            problems = alt.verify()
             if problems:
                 raise PlanViolation(f"alternative {k} breaks hard rules:\n"
                                     + "\n".join(f"  - {x}" for x in problems))

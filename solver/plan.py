@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from solver.cadres.checks import check_assignments
+from solver.aux import AuxPlan
 from solver.cadres.model import CadrePlan
 from solver.domain import TIER_ORDER
 from solver.errors import BianzhiError
@@ -63,6 +64,7 @@ class Plan:
     dataset: Dataset
     quota: QuotaPlan
     cadres: CadrePlan | None = None
+    aux: AuxPlan | None = None
     timings: dict[str, float] = field(default_factory=dict)
     alternative: dict | None = None  # for a near-optimal alternative: its number and slack
 
@@ -76,10 +78,24 @@ class Plan:
         }
         if self.cadres is not None:
             out["assignments"] = self.cadres.assignments[PLAN_COLUMNS["assignments"]]
+        if self.aux is not None and self.aux.status != "no_data":
+            t = self.aux.table.copy()
+            for col in ("never_approved", "outsourceable"):
+                t[col] = np.where(t[col].astype(bool), "yes", "no")
+            out["aux_plan"] = t
         return out
 
     def summary(self) -> dict:
         return build_summary(self)
+
+    def verify(self) -> list[str]:
+        """Every hard rule on this plan's tables (the same check `bianzhi verify` runs)."""
+        from solver.runner import plan_year
+
+        year = plan_year(self.scenario, self.dataset) if self.dataset.people is not None \
+            else None
+        return verify_plan_tables(self.dataset, self.scenario.policy, self.tables(), year,
+                                  self.dataset.year or year, self.scenario.aux.reduction)
 
 
 def _met_summary(d: pd.DataFrame) -> dict:
@@ -175,6 +191,9 @@ def build_summary(plan: Plan) -> dict:
         },
         "alternative": plan.alternative,
         "cadres": _cadre_summary(plan),
+        "aux": ({"present": True, **plan.aux.summary()} if plan.aux is not None
+                and plan.aux.status != "no_data" else
+                {"present": False, "note": "no aux_positions table or aux.enabled is false"}),
         "timings": {k: round(v, 4) for k, v in {**plan.timings, **q.timings}.items()},
     }
 
@@ -507,19 +526,60 @@ def verify_plan(plan_dir: str | Path) -> list[str]:
         if not path.exists():
             raise BianzhiError(f"{plan_dir}: {name}.csv is missing")
         tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if (plan_dir / "aux_plan.csv").exists():
+        tables["aux_plan"] = pd.read_csv(plan_dir / "aux_plan.csv", dtype=str,
+                                         keep_default_na=False)
     if (plan_dir / "assignments.csv").exists():
         tables["assignments"] = pd.read_csv(plan_dir / "assignments.csv", dtype=str,
                                             keep_default_na=False)
     cadres = summary.get("cadres", {})
     violations += verify_plan_tables(ds, scenario.policy, tables,
-                                     cadres.get("plan_year"), cadres.get("data_year"))
+                                     cadres.get("plan_year"), cadres.get("data_year"),
+                                     scenario.aux.reduction)
     return violations
 
 
+def verify_aux(ds: Dataset, table: pd.DataFrame, reduction: float) -> list[str]:
+    """The off-quota plan: every position once, the locked base, services only where allowed."""
+    v: list[str] = []
+    t = table.copy()
+    for col in ("headcount_before", "approved_after", "to_services", "ended"):
+        t[col] = _int(t, col)
+    aux = ds.aux_positions.drop(columns=["_row"], errors="ignore")
+    key = ["unit_id", "category"]
+    merged = aux.merge(t, on=key, how="outer", indicator=True)
+    if (merged["_merge"] != "both").any():
+        v.append("aux_plan.csv does not list exactly the rows of aux_positions")
+        return v
+    if (merged["headcount"].astype(int) != merged["headcount_before"]).any():
+        v.append("aux_plan.csv: headcount_before differs from the input")
+    total = merged["approved_after"] + merged["to_services"] + merged["ended"]
+    if (total != merged["headcount_before"]).any() or (merged[["approved_after", "to_services",
+                                                              "ended"]] < 0).any().any():
+        v.append("aux_plan.csv: kept + to_services + ended must equal today's headcount")
+    flag = merged["outsourceable_x"].astype(object).fillna("no") if "outsourceable_x" in merged \
+        else merged["outsourceable"].astype(object).fillna("no")
+    bad = merged[(merged["to_services"] > 0) & (flag != "yes")]
+    for _, r in bad.head(10).iterrows():
+        v.append(f"aux {r['unit_id']} {r['category']}: {r['to_services']} positions bought as "
+                 "a service although the post may not be bought (outsourceable is not yes)")
+    region = merged["unit_id"].map(ds.units.set_index("unit_id")["region"])
+    for reg, g in merged.groupby(region):
+        cap = math.floor(g["headcount_before"].sum() * (1 - reduction) + 1e-9)
+        if g["approved_after"].sum() > cap:
+            v.append(f"region {reg}: off-quota headcount after the plan {g['approved_after'].sum()}"
+                     f" is above the locked base {cap} (锁定现有基数,只减不增)")
+    return v
+
+
 def verify_plan_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
-                       plan_year: int | None, data_year: int | None) -> list[str]:
-    """Quota rules and, where people are given, the cadre rules."""
+                       plan_year: int | None, data_year: int | None,
+                       aux_reduction: float | None = None) -> list[str]:
+    """Quota rules and, where people or off-quota positions are given, theirs."""
     violations = verify_tables(ds, policy, tables)
+    if "aux_plan" in tables:
+        violations += verify_aux(ds, tables["aux_plan"],
+                                 0.0 if aux_reduction is None else aux_reduction)
     if ds.people is not None or "assignments" in tables:
         if "assignments" not in tables:
             return violations + ["the inputs have people but the plan has no assignments.csv"]

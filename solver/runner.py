@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from solver.aux import AuxOptions, plan_aux
 from solver.cadres.model import CadreWeights, plan_cadres
 from solver.edits import apply_edits
 from solver.errors import ScenarioError
@@ -60,4 +61,13 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
     quota = reallocate(ds, scenario.policy, solver=scenario.solver.name,
                        time_limit=scenario.solver.time_limit, with_marginals=with_marginals,
                        people=people)
-    return Plan(scenario=scenario, dataset=ds, quota=quota, cadres=cadres, timings=timings)
+    aux = None
+    if ds.aux_positions is not None and scenario.aux.enabled:
+        a = scenario.aux
+        aux = plan_aux(ds, AuxOptions(reduction=a.reduction,
+                                      essential_weights=a.essential_weights,
+                                      vacancy_offset=a.vacancy_offset),
+                       solver=scenario.solver.name)
+        timings["aux"] = aux.seconds
+    return Plan(scenario=scenario, dataset=ds, quota=quota, cadres=cadres, aux=aux,
+                timings=timings)
