@@ -202,6 +202,10 @@ def render_run(summary: dict, out_dir: Path) -> None:
         groups = ", ".join(f"{k} {v}" for k, v in c["by_group"].items())
         out.print(f"Surplus people: {c['people']} — {options}; groups: {groups}; formal "
                   f"notices {c['follow_up_notice']}")
+    c = summary.get("consolidation", {})
+    if c.get("present"):
+        out.print(f"Mergers (整合小散弱): {c['mergers']} mergers of {c['units_merged']} small "
+                  f"institutions free {c['quotas_freed']} quotas to the pool")
     a = summary.get("aux", {})
     if a.get("present"):
         out.print(f"Off-quota staff: base {a['base']} → approved headcount {a['approved_after']}, "

@@ -282,6 +282,7 @@ PLAN_TABLES: dict[str, Table] = {
             Column("balance_before", "调整前余额", "int"),
             Column("balance_after", "调整后余额", "int"),
             Column("withdrawn", "收回", "int", required=False),
+            Column("merge_released", "整合收回", "int", required=False),
             Column("granted", "动态使用", "int", required=False),
         )),
         Table("demands", "需求满足情况", columns=(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from solver.cadres.checks import check_assignments
 from solver.aux import AuxPlan
+from solver.consolidation import MergerPlan
 from solver.cadres.model import CadrePlan
 from solver.domain import TIER_ORDER
 from solver.errors import BianzhiError
@@ -33,9 +34,13 @@ PLAN_COLUMNS: dict[str, list[str]] = {
               "source", "reason", "temporary_until", "from_region", "to_region"],
     "units": ["unit_id", "quota_type", "approved_before", "approved_after", "staff_before",
               "staff_after", "region", "system", "status"],
-    "pool": ["region", "quota_type", "balance_before", "balance_after", "withdrawn", "granted"],
+    "pool": ["region", "quota_type", "balance_before", "balance_after", "withdrawn",
+             "merge_released", "granted"],
     "demands": ["demand_id", "unit_id", "quota_type", "tier", "amount", "met", "met_own",
                 "met_transfer", "unmet_reason", "reason", "start_year", "end_year"],
+    "mergers": ["merger_id", "unit_id", "parent_id", "freed", "reason", "role", "keeper_id",
+                "region", "system", "quota_type", "approved_before", "staff_before",
+                "approved_after", "staff_after"],
     "assignments": ["person_id", "option", "group_id", "score", "reason", "unit_id",
                     "quota_type", "to_unit", "demand_id", "follow_up"],
 }
@@ -65,6 +70,7 @@ class Plan:
     quota: QuotaPlan
     cadres: CadrePlan | None = None
     aux: AuxPlan | None = None
+    mergers: MergerPlan | None = None
     timings: dict[str, float] = field(default_factory=dict)
     alternative: dict | None = None  # for a near-optimal alternative: its number and slack
 
@@ -83,6 +89,8 @@ class Plan:
             for col in ("never_approved", "outsourceable"):
                 t[col] = np.where(t[col].astype(bool), "yes", "no")
             out["aux_plan"] = t
+        if self.mergers is not None and self.mergers.status not in ("disabled",):
+            out["mergers"] = self.mergers.table[PLAN_COLUMNS["mergers"]]
         return out
 
     def summary(self) -> dict:
@@ -95,7 +103,8 @@ class Plan:
         year = plan_year(self.scenario, self.dataset) if self.dataset.people is not None \
             else None
         return verify_plan_tables(self.dataset, self.scenario.policy, self.tables(), year,
-                                  self.dataset.year or year, self.scenario.aux.reduction)
+                                  self.dataset.year or year, self.scenario.aux.reduction,
+                                  self.scenario.consolidation)
 
 
 def _met_summary(d: pd.DataFrame) -> dict:
@@ -190,6 +199,9 @@ def build_summary(plan: Plan) -> dict:
             "by_region": q.marginal_values,
         },
         "alternative": plan.alternative,
+        "consolidation": ({"present": True, **plan.mergers.summary()}
+                          if plan.mergers is not None else
+                          {"present": False, "note": "consolidation.enabled is false"}),
         "cadres": _cadre_summary(plan),
         "aux": ({"present": True, **plan.aux.summary()} if plan.aux is not None
                 and plan.aux.status != "no_data" else
@@ -274,10 +286,97 @@ def _text(frame: pd.DataFrame, col: str) -> pd.Series:
     return frame[col].fillna("").astype(str).replace("nan", "")
 
 
+def merged_view(ds: Dataset, tables: dict[str, pd.DataFrame]
+                ) -> tuple[Dataset, dict[str, pd.DataFrame]]:
+    """Inputs and plan tables with every merged group as one unit (its keeper).
+
+    A merger makes one unit of several (issue 7), so the quota rules hold for the group:
+    quotas, plan rows, moves, demands and people of absorbed units count under the keeper.
+    """
+    from dataclasses import replace
+
+    m = tables["mergers"]
+    absorbed = m[m["role"] == "absorbed"] if "role" in m else m.iloc[0:0]
+    owner = dict(zip(absorbed["unit_id"], absorbed["keeper_id"]))
+    if not owner:
+        return ds, tables
+
+    def remap(series: pd.Series) -> pd.Series:
+        return series.map(lambda u: owner.get(u, u))
+
+    q = ds.quotas.assign(unit_id=remap(ds.quotas["unit_id"]))
+    q = q.groupby(["unit_id", "quota_type"], as_index=False, sort=False)[
+        ["approved", "staff"]].sum()
+    out = dict(tables)
+    u = tables["units"].copy()
+    num = ["approved_before", "approved_after", "staff_before", "staff_after"]
+    for col in num:
+        u[col] = _int(u, col)
+    u["unit_id"] = remap(u["unit_id"])
+    out["units"] = u.groupby(["unit_id", "quota_type"], as_index=False, sort=False)[num].sum()
+    moves = tables["moves"].copy()
+    for end in ("from_unit", "to_unit"):
+        moves[end] = remap(_text(moves, end)).where(_text(moves, end) != "", "")
+    out["moves"] = moves
+    out["demands"] = tables["demands"].assign(unit_id=remap(tables["demands"]["unit_id"]))
+    if "assignments" in tables:
+        out["assignments"] = tables["assignments"].assign(
+            unit_id=remap(tables["assignments"]["unit_id"]))
+    return replace(ds, quotas=q), out
+
+
+def verify_mergers(ds: Dataset, mergers: pd.DataFrame, moves: pd.DataFrame,
+                   threshold: int, max_size: int) -> list[str]:
+    """Mergers join only small institutions of one parent and system, within the size limit,
+    freeing only vacant quotas, and every freed quota goes to the pool."""
+    v: list[str] = []
+    m = mergers.copy()
+    m["freed"] = _int(m, "freed")
+    units = ds.units.set_index("unit_id")
+    q = ds.quotas[ds.quotas["quota_type"] == "institution"].set_index("unit_id")
+    for mid, g in m.groupby("merger_id"):
+        ids = list(g["unit_id"])
+        missing = [u for u in ids if u not in units.index]
+        if missing:
+            v.append(f"merger {mid}: unknown units {missing}")
+            continue
+        info = units.loc[ids]
+        if info["parent_id"].nunique() != 1 or info["parent_id"].isna().any():
+            v.append(f"merger {mid} joins institutions of different parent departments")
+        if info["system"].nunique() != 1 or info["region"].nunique() != 1:
+            v.append(f"merger {mid} joins institutions of different systems or regions")
+        if (info["kind"] != "institution").any() or (info["function_status"] == "lapsed").any():
+            v.append(f"merger {mid} joins a unit that is not an active institution")
+        approved = q["approved"].reindex(ids).fillna(0).astype(int)
+        staff = q["staff"].reindex(ids).fillna(0).astype(int)
+        if (approved > threshold).any():
+            v.append(f"merger {mid} joins an institution above the threshold {threshold}")
+        freed = int(g["freed"].sum())
+        if freed > approved.sum() - staff.sum():
+            v.append(f"merger {mid} frees {freed} quotas but has only "
+                     f"{approved.sum() - staff.sum()} vacant")
+        if approved.sum() - freed > max_size:
+            v.append(f"merger {mid}: the merged unit ({approved.sum() - freed}) exceeds "
+                     f"max_size {max_size}")
+    released = moves[_text(moves, "kind") == "merge_release"]
+    by_unit = _int(released, "amount").groupby(_text(released, "from_unit")).sum()
+    freed_by_unit = m.set_index("unit_id")["freed"]
+    freed_by_unit = freed_by_unit[freed_by_unit > 0]
+    if not by_unit.sort_index().equals(freed_by_unit.groupby(level=0).sum().sort_index()
+                                       .astype(by_unit.dtype)):
+        v.append("the quotas freed in mergers.csv do not all appear as merge_release moves "
+                 "into the pool")
+    if (_text(released, "to_unit") != "").any():
+        v.append("a merge_release move does not go to the pool")
+    return v
+
+
 def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
                   releases: dict[tuple[str, str], int] | None = None) -> list[str]:
     """Every hard rule, recomputed from inputs and plan tables; one line per violation."""
     v: list[str] = []
+    if "mergers" in tables and len(tables["mergers"]):
+        ds, tables = merged_view(ds, tables)
     releases = releases or {}
     units_in = ds.units.set_index("unit_id")
     q = ds.quotas.set_index(["unit_id", "quota_type"])
@@ -470,9 +569,12 @@ def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
                      "(totals never rise: 只减不增)")
         if after != before:
             v.append(f"{key}: quota not conserved ({int(before)} before, {int(after)} after)")
+    merged_r = moves[moves["kind"] == "merge_release"].assign(
+        region=lambda m: m["from_unit"].map(units_in["region"])).groupby(
+        ["region", "quota_type"])["amount"].sum()
     for (r, t), row in pl.iterrows():
-        expected = pool_in.get((r, t), 0) + int(withdrawn_r.get((r, t), 0)) - int(
-            granted_r.get((r, t), 0))
+        expected = pool_in.get((r, t), 0) + int(withdrawn_r.get((r, t), 0)) + int(
+            merged_r.get((r, t), 0)) - int(granted_r.get((r, t), 0))
         if int(row["balance_before"]) != pool_in.get((r, t), 0):
             v.append(f"pool.csv: {r} {t} balance_before {row['balance_before']} differs from "
                      f"the input {pool_in.get((r, t), 0)}")
@@ -526,6 +628,9 @@ def verify_plan(plan_dir: str | Path) -> list[str]:
         if not path.exists():
             raise BianzhiError(f"{plan_dir}: {name}.csv is missing")
         tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if (plan_dir / "mergers.csv").exists():
+        tables["mergers"] = pd.read_csv(plan_dir / "mergers.csv", dtype=str,
+                                        keep_default_na=False)
     if (plan_dir / "aux_plan.csv").exists():
         tables["aux_plan"] = pd.read_csv(plan_dir / "aux_plan.csv", dtype=str,
                                          keep_default_na=False)
@@ -535,7 +640,7 @@ def verify_plan(plan_dir: str | Path) -> list[str]:
     cadres = summary.get("cadres", {})
     violations += verify_plan_tables(ds, scenario.policy, tables,
                                      cadres.get("plan_year"), cadres.get("data_year"),
-                                     scenario.aux.reduction)
+                                     scenario.aux.reduction, scenario.consolidation)
     return violations
 
 
@@ -574,9 +679,12 @@ def verify_aux(ds: Dataset, table: pd.DataFrame, reduction: float) -> list[str]:
 
 def verify_plan_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
                        plan_year: int | None, data_year: int | None,
-                       aux_reduction: float | None = None) -> list[str]:
+                       aux_reduction: float | None = None, consolidation=None) -> list[str]:
     """Quota rules and, where people or off-quota positions are given, theirs."""
     violations = verify_tables(ds, policy, tables)
+    if "mergers" in tables and consolidation is not None:
+        violations += verify_mergers(ds, tables["mergers"], tables["moves"],
+                                     consolidation.threshold, consolidation.max_size)
     if "aux_plan" in tables:
         violations += verify_aux(ds, tables["aux_plan"],
                                  0.0 if aux_reduction is None else aux_reduction)

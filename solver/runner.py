@@ -15,7 +15,8 @@ from solver.edits import apply_edits
 from solver.errors import ScenarioError
 from solver.plan import Plan
 from solver.quotas.engine import reallocate
-from solver.quotas.network import PeopleMoves
+from solver.consolidation import ConsolidationOptions, plan_mergers
+from solver.quotas.network import MergeMoves, PeopleMoves
 from solver.scenario import Scenario
 from solver.validate import Dataset, load
 
@@ -58,9 +59,18 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
             solver=scenario.solver.name)
         timings["cadres"] = cadres.seconds
         people = PeopleMoves(retirements=cadres.retirements, transfers=cadres.transfers)
+    merger_plan = None
+    merges = None
+    if scenario.consolidation.enabled:
+        c = scenario.consolidation
+        merger_plan = plan_mergers(ds, ConsolidationOptions(
+            enabled=True, threshold=c.threshold, max_size=c.max_size,
+            overhead_per_unit=c.overhead_per_unit), solver=scenario.solver.name)
+        timings["consolidation"] = merger_plan.seconds
+        merges = merge_moves(merger_plan)
     quota = reallocate(ds, scenario.policy, solver=scenario.solver.name,
                        time_limit=scenario.solver.time_limit, with_marginals=with_marginals,
-                       people=people)
+                       people=people, mergers=merges)
     aux = None
     if ds.aux_positions is not None and scenario.aux.enabled:
         a = scenario.aux
@@ -70,4 +80,15 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
                        solver=scenario.solver.name)
         timings["aux"] = aux.seconds
     return Plan(scenario=scenario, dataset=ds, quota=quota, cadres=cadres, aux=aux,
-                timings=timings)
+                mergers=merger_plan, timings=timings)
+
+
+def merge_moves(plan) -> MergeMoves:
+    """What the reallocation needs of a merger plan: who keeps whom, what each unit frees."""
+    t = plan.table
+    absorbed = t[t["role"] == "absorbed"]
+    return MergeMoves(
+        owner=dict(zip(absorbed["unit_id"], absorbed["keeper_id"])),
+        freed={(r["unit_id"], r["quota_type"]): int(r["amount"])
+               for _, r in plan.releases.iterrows()},
+        reasons={r["unit_id"]: r["reason"] for _, r in plan.releases.iterrows()})

@@ -43,7 +43,8 @@ def make_inputs(folder: Path, units: list[dict], quotas: list[tuple], demands: l
     folder.mkdir(parents=True, exist_ok=True)
     write_table(folder, "units", [
         {"unit_id": u["unit_id"], "name": u.get("name", u["unit_id"]),
-         **{k: u.get(k, v) for k, v in UNIT_DEFAULTS.items()}} for u in units])
+         **{k: u.get(k, v) for k, v in UNIT_DEFAULTS.items()},
+         **{k: v for k, v in u.items() if k not in UNIT_DEFAULTS}} for u in units])
     write_table(folder, "quotas", [
         {"unit_id": q[0], "quota_type": q[1], "approved": q[2], "staff": q[3]} for q in quotas])
     write_table(folder, "demands", [

@@ -80,7 +80,7 @@ def alternatives(plan: QuotaPlan, count: int, slack: float = 0.02, solver: str =
             break  # nothing new within the slack
         seen.append(give)
         times_used += (give > 0.5)
-        alt = plan_from_flows(inst, net, x, plan.people)
+        alt = plan_from_flows(inst, net, x, plan.people, plan.mergers)
         alt.status, alt.solver = sol.status, solver
         alt.marginal_values = plan.marginal_values
         out.append(alt)

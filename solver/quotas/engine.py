@@ -67,6 +67,7 @@ class QuotaPlan:
     timings: dict[str, float] = field(default_factory=dict)
     size: dict[str, int] = field(default_factory=dict)
     people: nw.PeopleMoves | None = None
+    mergers: nw.MergeMoves | None = None
     # the model behind the plan, kept for alternatives (not written anywhere)
     instance: Instance | None = None
     network: Network | None = None
@@ -276,7 +277,8 @@ def _reason_text(tier: str, demand_id: str, source: str, donor: str, region_note
 
 
 def extract(inst: Instance, net: Network, x: np.ndarray,
-            people: nw.PeopleMoves | None = None) -> dict[str, pd.DataFrame]:
+            people: nw.PeopleMoves | None = None, mergers: nw.MergeMoves | None = None
+            ) -> dict[str, pd.DataFrame]:
     """Plan tables from flows: demands (met, own), moves, units, pool."""
     rows, demands, blocks = inst.rows, inst.demands, inst.blocks
     n = len(rows)
@@ -362,14 +364,25 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
                "source", "reason", "temporary_until", "from_region", "to_region"]
     moves = pd.DataFrame(withdraw_moves + move_rows, columns=columns)
 
-    # units: approved ± moves, staff + hires
-    approved_after = rows["approved"].to_numpy(np.int64).copy()
+    merge_moves = [{
+        "kind": "merge_release", "quota_type": r["quota_type"], "from_unit": r["unit_id"],
+        "to_unit": "", "amount": int(r["merge_freed"]), "demand_id": "", "tier": "",
+        "source": "", "reason": (mergers.reasons.get(r["unit_id"], "") if mergers else "")
+        or "merger of small institutions: overhead freed to the pool (整合小散弱)",
+        "temporary_until": "", "from_region": r["region"], "to_region": r["region"],
+    } for _, r in rows[rows["merge_freed"] > 0].iterrows()]
+    if merge_moves:
+        moves = pd.concat([moves, pd.DataFrame(merge_moves, columns=columns)],
+                          ignore_index=True)
+    # units: the figures after people and mergers, ± the moves the model made, + hires
+    approved_after = rows["approved_now"].to_numpy(np.int64).copy()
     key = pd.Series(np.arange(n), index=pd.MultiIndex.from_frame(rows[["unit_id", "quota_type"]]))
-    if len(moves):
-        out_moves = moves[moves["from_unit"] != ""]
+    model_moves = moves[moves["kind"].isin(["transfer", "pool_grant", "withdraw"])]
+    if len(model_moves):
+        out_moves = model_moves[model_moves["from_unit"] != ""]
         idx = key.reindex(pd.MultiIndex.from_frame(out_moves[["from_unit", "quota_type"]]))
         np.subtract.at(approved_after, idx.to_numpy(), out_moves["amount"].to_numpy(np.int64))
-        in_moves = moves[moves["to_unit"] != ""]
+        in_moves = model_moves[model_moves["to_unit"] != ""]
         idx = key.reindex(pd.MultiIndex.from_frame(in_moves[["to_unit", "quota_type"]]))
         np.add.at(approved_after, idx.to_numpy(), in_moves["amount"].to_numpy(np.int64))
     hires = np.zeros(n, dtype=np.int64)
@@ -390,9 +403,11 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
         "region": blocks["region"].to_numpy(), "quota_type": blocks["quota_type"].to_numpy(),
         "balance_before": blocks["pool_before"].to_numpy(np.int64),
         "withdrawn": blocks["withdraw"].to_numpy(np.int64),
+        "merge_released": blocks["merge_released"].to_numpy(np.int64),
         "granted": granted,
     })
-    pool["balance_after"] = pool["balance_before"] + pool["withdrawn"] - pool["granted"]
+    pool["balance_after"] = (pool["balance_before"] + pool["withdrawn"] + pool["merge_released"]
+                             - pool["granted"])
     return {"demands": d, "moves": moves, "units": units, "pool": pool}
 
 
@@ -501,7 +516,8 @@ def marginal_values(inst: Instance, net: Network, x: np.ndarray, solver: str,
 
 def reallocate(ds: Dataset, policy: Policy, solver: str = "highs",
                time_limit: float | None = None, releases: dict | None = None,
-               with_marginals: bool = True, people: nw.PeopleMoves | None = None) -> QuotaPlan:
+               with_marginals: bool = True, people: nw.PeopleMoves | None = None,
+               mergers: nw.MergeMoves | None = None) -> QuotaPlan:
     """The optimal reallocation plan for the dataset under the policy.
 
     `people` carries the surplus cadres' early retirements and transfers with the quota,
@@ -509,7 +525,7 @@ def reallocate(ds: Dataset, policy: Policy, solver: str = "highs",
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    inst = prepare(ds, policy, releases, people)
+    inst = prepare(ds, policy, releases, people, mergers)
     blocking = check_hard_keys(inst)
     if blocking:
         raise PlanInfeasible(
@@ -530,7 +546,7 @@ def reallocate(ds: Dataset, policy: Policy, solver: str = "highs",
                           f"(status {sol.status.value}); raise --time-limit or try --solver")
     x = np.round(sol.x)
     t2 = time.perf_counter()
-    plan = plan_from_flows(inst, net, x, people)
+    plan = plan_from_flows(inst, net, x, people, mergers)
     timings["extract"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     plan.marginal_values = marginal_values(inst, net, x, solver, session) if with_marginals \
@@ -543,9 +559,10 @@ def reallocate(ds: Dataset, policy: Policy, solver: str = "highs",
 
 
 def plan_from_flows(inst: Instance, net: Network, x: np.ndarray,
-                    people: nw.PeopleMoves | None = None) -> QuotaPlan:
+                    people: nw.PeopleMoves | None = None,
+                    mergers: nw.MergeMoves | None = None) -> QuotaPlan:
     """The plan tables and reasons of one solution (the optimum or an alternative)."""
-    tables = extract(inst, net, x, people)
+    tables = extract(inst, net, x, people, mergers)
     d = tables["demands"]
     d["unmet_reason"] = unmet_reasons(inst, net, x, d)
     blocks = inst.blocks.copy()
@@ -560,7 +577,7 @@ def plan_from_flows(inst: Instance, net: Network, x: np.ndarray,
         size={"arcs": int(net.lp.num_cols), "nodes": int(net.lp.num_rows),
               "quota_rows": len(inst.rows), "demands": len(inst.demands),
               "blocks": len(inst.blocks)},
-        people=people,
+        people=people, mergers=mergers,
     )
 
 

@@ -71,6 +71,20 @@ class PeopleMoves:
 
 
 @dataclass
+class MergeMoves:
+    """Mergers of small institutions (issue 7) as the reallocation sees them.
+
+    `owner` maps an absorbed unit to the unit that keeps it; `freed` the quotas each absorbed
+    unit releases to the pool (`merge_release`). In the model the group is one unit: the
+    keeper's row carries the group's approved minus what is freed and the group's staff.
+    """
+
+    owner: dict[str, str] = field(default_factory=dict)
+    freed: dict[tuple[str, str], int] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # absorbed unit → merger reason
+
+
+@dataclass
 class Instance:
     """Inputs of the model in array form, one row per unit and quota type ("quota row")."""
 
@@ -145,7 +159,7 @@ def group_codes(*columns) -> np.ndarray:
 
 
 def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | None = None,
-            people: PeopleMoves | None = None) -> Instance:
+            people: PeopleMoves | None = None, mergers: MergeMoves | None = None) -> Instance:
     """Quota rows, blocks and demands in array form, with every rule's status worked out."""
     units = ds.units.set_index("unit_id")
     rows = ds.quotas[["unit_id", "quota_type", "approved", "staff"]]
@@ -161,19 +175,45 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     d_approved = np.zeros(len(rows), dtype=np.int64)
     d_staff = np.zeros(len(rows), dtype=np.int64)
     rel = np.zeros(len(rows), dtype=np.int64)
+    # a merged group is one unit: its rows are held by the keeper's row (`owner`)
+    owner = np.arange(len(rows))
+    merge_freed = np.zeros(len(rows), dtype=np.int64)
+    status_approved, status_staff = approved.copy(), staff.copy()
+    if mergers is not None and mergers.owner:
+        keeper = rows["unit_id"].map(mergers.owner)
+        merged = np.flatnonzero(keeper.notna().to_numpy())
+        target = row_key.get_indexer(keeper.iloc[merged].astype(str) + "\x1f"
+                                     + rows["quota_type"].iloc[merged].astype(str))
+        ok = target >= 0  # a keeper without this quota type keeps nothing of it
+        merged, target = merged[ok], target[ok]
+        owner[merged] = target
+        for i in merged:
+            merge_freed[i] = mergers.freed.get((rows["unit_id"].iat[i],
+                                                rows["quota_type"].iat[i]), 0)
+        np.add.at(d_approved, target, approved[merged] - merge_freed[merged])
+        np.add.at(d_staff, target, staff[merged])
+        d_approved[merged] -= approved[merged]
+        d_staff[merged] -= staff[merged]
+        np.add.at(status_approved, target, approved[merged])
+        np.add.at(status_staff, target, staff[merged])
+
+    def at_rows(units_col: pd.Series, types: pd.Series) -> np.ndarray:
+        found = row_key.get_indexer(units_col.astype(str) + "\x1f" + types.astype(str))
+        return np.where(found >= 0, owner[np.maximum(found, 0)], -1)
+
     all_releases = dict(releases or {})
     if people is not None:
         for key, count in people.retirements.items():
-            d_staff[row_key.get_loc(f"{key[0]}\x1f{key[1]}")] -= count
+            d_staff[owner[row_key.get_loc(f"{key[0]}\x1f{key[1]}")]] -= count
         t = people.transfers
         for end, sign in (("from_unit", -1), ("to_unit", 1)):
-            at = row_key.get_indexer(t[end].astype(str) + "\x1f" + t["quota_type"].astype(str))
+            at = at_rows(t[end], t["quota_type"])
             np.add.at(d_approved, at, sign)
             np.add.at(d_staff, at, sign)
         for key, count in people.releases().items():
             all_releases[key] = all_releases.get(key, 0) + count
     for key, count in all_releases.items():
-        at = row_key.get_indexer([f"{key[0]}\x1f{key[1]}"])[0]
+        at = at_rows(pd.Series([key[0]]), pd.Series([key[1]]))[0]
         if at >= 0:
             rel[at] += count
     rows["approved_now"] = approved + d_approved
@@ -182,8 +222,10 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     input_vacancy = np.maximum(approved - staff, 0)
     lapsed = rows["function_status"].to_numpy() == "lapsed"
     rows["vacancy"] = vacancy
-    rows["status"] = np.where(staff > approved, "over", np.where(staff == approved, "full",
-                                                                   "vacant"))
+    rows["status"] = np.where(status_staff > status_approved, "over",
+                              np.where(status_staff == status_approved, "full", "vacant"))
+    rows["owner"] = owner
+    rows["merge_freed"] = merge_freed
     rows["lapsed"] = lapsed
     rows["withdraw"] = np.where(lapsed, vacancy, 0)
     rows["donor_cap"] = np.where(lapsed, 0, vacancy)
@@ -202,9 +244,10 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
         "input_vacancy": np.bincount(block_index, weights=input_vacancy, minlength=n_blocks),
         "withdraw": np.bincount(block_index, weights=rows["withdraw"].to_numpy(),
                                 minlength=n_blocks),
+        "merge_released": np.bincount(block_index, weights=merge_freed, minlength=n_blocks),
         "units": np.bincount(block_index, minlength=n_blocks),
     }).astype({"approved": np.int64, "unit_vacancy": np.int64, "input_vacancy": np.int64,
-               "withdraw": np.int64})
+               "withdraw": np.int64, "merge_released": np.int64})
     blocks.index = pd.Index(blocks["region"] + "|" + blocks["quota_type"], name="block")
     pool = np.zeros(n_blocks, dtype=np.int64)
     if ds.pool is not None and len(ds.pool):
@@ -217,9 +260,10 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     blocks["floor"] = [math.ceil(r * b - 1e-9) for r, b in zip(blocks["rate"], blocks["base"])]
     blocks["vacancy_before"] = blocks["input_vacancy"] + blocks["pool_before"]
     # what the plan may use: vacancies after people's releases, down to the reserve floor
-    blocks["vacancy_available"] = blocks["unit_vacancy"] + blocks["pool_before"]
+    blocks["vacancy_available"] = (blocks["unit_vacancy"] + blocks["pool_before"]
+                                   + blocks["merge_released"])
     blocks["budget"] = np.maximum(blocks["vacancy_available"] - blocks["floor"], 0)
-    blocks["pool_supply"] = blocks["pool_before"] + blocks["withdraw"]
+    blocks["pool_supply"] = blocks["pool_before"] + blocks["withdraw"] + blocks["merge_released"]
     blocks["block_index"] = np.arange(n_blocks)
 
     demands = ds.demands.drop(columns=["_row"], errors="ignore")
@@ -229,6 +273,7 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     if (r < 0).any():  # validation guarantees this; keep the model honest
         bad = demands.loc[r < 0, "demand_id"].tolist()
         raise ValueError(f"demands without a quota row: {bad[:5]}")
+    r = owner[r]  # a merged unit's demands are the merged unit's
     demands["row"] = r
     transferred = pd.Series(0, index=demands["demand_id"], dtype=np.int64)
     if people is not None and len(people.transfers):
