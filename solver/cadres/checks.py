@@ -12,7 +12,12 @@ from solver.validate import Dataset
 
 def check_assignments(ds: Dataset, assignments: pd.DataFrame, plan_year: int, data_year: int,
                       moves: pd.DataFrame) -> list[str]:
-    """Every person exactly once, and no option given against the rules of issue 4."""
+    """Every person exactly once, and no option given against the rules of issue 4.
+
+    The rules are those of solver/cadres/model.py, recomputed from the input tables and the
+    plan's assignments and moves alone. Not checked here (it needs the policy): whether a
+    transfer went to a full unit for a tier listed in `full_units_release_first`.
+    """
     v: list[str] = []
     if ds.people is None:
         return v if assignments is None or assignments.empty else [
@@ -70,18 +75,54 @@ def check_assignments(ds: Dataset, assignments: pd.DataFrame, plan_year: int, da
     old = ages[(option == "group")] > max_age.to_numpy(float)
     for pid in in_group["person_id"].to_numpy()[old][:10]:
         v.append(f"person {pid} is above the max_age of the task group")
-    # transfers: same region and type, matched by a transfer_with_person move
+    # transfers: not the seriously ill; to the unit of a demand of the same region and type
+    # that may receive (not over quota, not lapsed, not a temporary emergency task, not the
+    # home unit); each matched by a transfer_with_person move
     t = a[a["option"] == "transfer"]
-    region = ds.units.set_index("unit_id")["region"]
+    units = ds.units.set_index("unit_id")
+    region = units["region"]
+    demands = ds.demands.drop_duplicates("demand_id").set_index("demand_id")
+    q = ds.quotas.set_index(["unit_id", "quota_type"])
+    for i in np.flatnonzero((option == "transfer") & serious):
+        v.append(f"person {ids[i]} is seriously ill but transfers with the quota")
     for _, row in t.iterrows():
-        if region.get(row["unit_id"]) != region.get(row["to_unit"]):
-            v.append(f"person {row['person_id']} transfers across regions")
+        pid, home, to = row["person_id"], row["unit_id"], row["to_unit"]
+        if region.get(home) != region.get(to):
+            v.append(f"person {pid} transfers across regions")
+        if row["demand_id"] not in demands.index:
+            v.append(f"person {pid} transfers for demand {row['demand_id']!r}, which is not in "
+                     "the demands table")
+            continue
+        d = demands.loc[row["demand_id"]]
+        if d["unit_id"] != to:
+            v.append(f"person {pid} transfers to {to} for demand {row['demand_id']} of "
+                     f"{d['unit_id']}")
+        if d["quota_type"] != people.loc[pid, "quota_type"]:
+            v.append(f"person {pid} holds {people.loc[pid, 'quota_type']} quota but transfers "
+                     f"for a {d['quota_type']} demand (types never mix)")
+        if d["unit_id"] == people.loc[pid, "unit_id"]:
+            v.append(f"person {pid} transfers to the home unit")
+        key = (d["unit_id"], d["quota_type"])
+        if key in q.index and q.loc[key, "staff"] > q.loc[key, "approved"]:
+            v.append(f"person {pid} transfers to {d['unit_id']}, which is over quota")
+        if units["function_status"].get(d["unit_id"]) == "lapsed":
+            v.append(f"person {pid} transfers to {d['unit_id']}, whose functions lapsed")
+        if d["tier"] == "emergency" and pd.notna(d.get("end_year")):
+            v.append(f"person {pid} transfers for emergency demand {row['demand_id']}, a "
+                     "temporary task (met by dynamic quota, not by moving a person)")
     twp = moves[moves["kind"] == "transfer_with_person"] if len(moves) else moves
     if len(twp) != len(t):
         v.append(f"{len(t)} transfers in assignments.csv but {len(twp)} transfer_with_person "
                  "moves")
+    elif len(t):
+        cols = ["unit_id", "to_unit", "quota_type", "demand_id"]
+        ours = sorted(map(tuple, t[cols].astype(str).to_numpy()))
+        theirs = sorted(map(tuple, twp[["from_unit", "to_unit", "quota_type", "demand_id"]]
+                            .astype(str).to_numpy()))
+        if ours != theirs:
+            v.append("the transfers in assignments.csv and the transfer_with_person moves "
+                     "differ (home unit, destination, quota type or demand)")
     # returns: no more than the home unit's posts (vacancy + releases)
-    q = ds.quotas.set_index(["unit_id", "quota_type"])
     key = ["unit_id", "quota_type"]
     returns = a[a["option"] == "return"].groupby(key).size()
     released = a[a["option"].isin(["early_retirement", "transfer"])].groupby(key).size()

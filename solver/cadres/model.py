@@ -8,34 +8,44 @@ Options (DOMAIN.md "Surplus cadres"; seed 五(三)):
 - `early_retirement`: only if eligible (`rules.early_retirement_eligible`) and willing or
   seriously ill;
 - `transfer`: move with the quota (带编调剂) to a unit of the same region and quota type with a
-  demand it may receive, where the person suits the post (fit ≥ `transfer_min_fit`);
+  demand it may receive (not over quota, not lapsed, not full for a tier in
+  `full_units_release_first`, not an emergency task with an end year), where the person suits
+  the post (fit ≥ `transfer_min_fit`) — not for the seriously ill; each person is offered the
+  `TRANSFER_CANDIDATES` best-scoring such demands (earlier demand ids on ties);
 - `stay`: always allowed, penalised — it is what the clean-up wants to end.
 People absent without reason or missing get `stay` with a formal-notice flag (告知书).
 
 Suitability (weights `cadres.weights` in the scenario, all ≥ 0):
-    group     = skills·|skills ∩ wanted| / |wanted| + preference·(1 / rank of the group in
-                the person's preferences, 0 if absent) + experience·exp + health·hp
+    group     = skills·|skills ∩ wanted| / |wanted| (0.5 for a group that wants no skills)
+                + preference·(1 / rank of the group in the person's preferences, 0 if
+                absent) + experience·exp + health·hp
     return    = return_base + experience·exp
     early_ret = retirement_base + health·(1 − hp)
-    transfer  = transfer_base + skills·post_fit + experience·exp + health·hp
+    transfer  = transfer_base + skills·post_fit + experience·exp + health·hp + tier_bonus
     stay      = −stay_penalty
 with exp = 1 / 0.6 / 0.2 for in charge / assisting / idle, hp = 1 / 0.5 / 0 for healthy /
 chronic / serious, post_fit = 1 same system as the home unit, 0.8 a skill names the post's
-system, 0.6 same sector, else 0. Scores count in hundredths. Exact ties are broken by a second
+system, 0.6 same sector, else 0, tier_bonus = 0.5 for a key demand, 0.25 for an emergency
+one, 0 for an operational one. Scores count in hundredths. Exact ties are broken by a second
 stage: among the assignments of the best total score, the one with the largest sum of fixed
 pseudo-random weights, one per (person, option, target) from a hash of the ids — the answer is
 then unique and the same with either solver and on every machine.
 
 The model is a transportation problem (people → options with capacities) plus one side row
-per home unit for returns; it is solved as an LP through the solve layer, its integrality
-checked, and re-solved as a MIP only if a vertex came out fractional.
+per home unit for returns, solved as an LP through the solve layer. The post rows (returns −
+releases ≤ vacancy) break total unimodularity: a vertex may give someone half a return paid by
+their own half release. Such vertices are cut off by valid post cuts (`_PostCuts`, a few
+rounds); only a vertex that stays fractional is re-solved as a MIP. The tie-break stage runs
+over the first stage's optimal face (complementary slackness), so an integral first stage
+keeps the LP structure; after a MIP it adds a row holding the best score instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -52,6 +62,7 @@ HEALTH = {"healthy": 1.0, "chronic": 0.5, "serious": 0.0}
 TRANSFER_CANDIDATES = 20  # best demands kept per person: keeps the model sparse
 INTEGRALITY_TOL = 1e-6
 MAX_HALL_GROUPS = 12  # sets of task groups checked for joint minimums before solving
+MAX_CUT_ROUNDS = 10  # rounds of post cuts before the MIP
 
 
 class CadreInfeasible(BianzhiError):
@@ -100,14 +111,12 @@ class CadrePlan:
         }
 
 
-def _relation(home_system, home_sector, skills, post_system, post_sector) -> float:
-    if home_system == post_system:
-        return 1.0
-    if post_system in skills:
-        return 0.8
-    if home_sector == post_sector:
-        return 0.6
-    return 0.0
+def _post_fit(home_system, home_sector, skills, post_system, post_sector) -> np.ndarray:
+    """post_fit of one person for each post: 1 same system, 0.8 a skill names the post's
+    system, 0.6 same sector, else 0."""
+    return np.where(post_system == home_system, 1.0,
+                    np.where(np.isin(post_system, list(skills)), 0.8,
+                             np.where(post_sector == home_sector, 0.6, 0.0)))
 
 
 def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeights,
@@ -202,13 +211,15 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
             if cand is None:
                 continue
             cand = cand[d_unit[cand] != home[p]]
-            fit = np.array([_relation(p_system[p], p_sector[p], skills[p], d_system[c],
-                                      d_sector[c]) for c in cand])
+            fit = _post_fit(p_system[p], p_sector[p], skills[p], d_system[cand],
+                            d_sector[cand])
             keep = fit >= transfer_min_fit
             cand, fit = cand[keep], fit[keep]
             if len(cand) == 0:
                 continue
-            order = np.lexsort((cand, -(fit + tier_bonus[cand])))[:TRANSFER_CANDIDATES]
+            # keep the best-scoring demands (the score's only terms that vary by demand)
+            order = np.lexsort((cand, -(w.skills * fit + tier_bonus[cand])))[
+                :TRANSFER_CANDIDATES]
             cand, fit = cand[order], fit[order]
             score = (w.transfer_base + w.skills * fit + w.experience * exp[p] + w.health * hp[p]
                      + tier_bonus[cand])
@@ -249,9 +260,8 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
         rows_i.append(post_row[mask])
         cols_i.append(np.flatnonzero(mask))
         vals.append(np.full(mask.sum(), sign))
-    uk = [k.split("\x1f") for k in home_uniques]
-    vacancy = np.array([max(int(q.loc[(u, t), "approved"]) - int(q.loc[(u, t), "staff"]), 0)
-                        if (u, t) in q.index else 0 for u, t in uk], dtype=float)
+    uk = pd.MultiIndex.from_tuples([tuple(k.split("\x1f")) for k in home_uniques])
+    vacancy = (q["approved"] - q["staff"]).clip(lower=0).reindex(uk).fillna(0).to_numpy(float)
     lo.append(np.full(len(uk), -np.inf))
     hi.append(vacancy)
     n_rows = base + len(uk)
@@ -261,7 +271,8 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
                        row_upper=np.concatenate(hi), col_lower=np.zeros(m),
                        col_upper=np.ones(m))
     _check_group_sizes(groups, person, kind, target, n)
-    sol, method = _solve_integral(lp, solver)
+    posts = _PostCuts(person, home_codes, is_return, releasing, vacancy)
+    sol, method, lp = _solve_integral(lp, solver, posts)
     if sol.status == Status.INFEASIBLE:
         may = [len(np.unique(person[is_group & (target == g)])) for g in range(len(groups))]
         raise CadreInfeasible(
@@ -272,17 +283,26 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
             "one group; lower min_size or add groups")
     if not sol.status.has_solution:
         raise CadreInfeasible(f"the cadre assignment stopped without a solution ({sol.message})")
-    # Second stage: among the assignments of the best total score (in whole hundredths, so
-    # the bound is exact), take the one a fixed pseudo-random order of the ids prefers; the
-    # answer is then unique, and the same whichever solver runs.
-    best = int(round(float(points @ np.round(sol.x))))
-    tie_ids = [f"{people['person_id'].iat[p]}|{OPTIONS[kd]}|{tg}"
-               for p, kd, tg in zip(person, kind, target)]
-    tie_lp = LinearProgram(
-        c=-_stable_uniform(tie_ids), A=sp.vstack([lp.A, sp.csr_matrix(points.astype(float))]),
-        row_lower=np.append(lp.row_lower, best), row_upper=np.append(lp.row_upper, np.inf),
-        col_lower=lp.col_lower, col_upper=lp.col_upper)
-    tied, tie_method = _solve_integral(tie_lp, solver)
+    # Second stage: among the assignments of the best total score, take the one a fixed
+    # pseudo-random order of the ids prefers; the answer is then unique, and the same
+    # whichever solver runs. Where the first stage was an integral LP vertex, its optimal
+    # face (complementary slackness with the duals) holds exactly the assignments of the best
+    # score, as bounds: the matrix keeps its structure. Otherwise (a MIP) one more row keeps
+    # the score at least the best, in whole hundredths, so the bound is exact.
+    pid = people["person_id"].astype(str).to_numpy()
+    tie_ids = [f"{a}|{OPTIONS[kd]}|{tg}" for a, kd, tg in zip(pid[person], kind, target)]
+    tie_c = -_stable_uniform(tie_ids)
+    face = _optimal_face(lp, sol, tie_c) if method.startswith("lp") else None
+    tied = None
+    if face is not None:
+        tied, tie_method, _ = _solve_integral(face, solver, posts)
+    if tied is None or not tied.status.has_solution:
+        best = round(float(points @ np.round(sol.x)))
+        tie_lp = LinearProgram(
+            c=tie_c, A=sp.vstack([lp.A, sp.csr_matrix(points.astype(float))], format="csc"),
+            row_lower=np.append(lp.row_lower, best), row_upper=np.append(lp.row_upper, np.inf),
+            col_lower=lp.col_lower, col_upper=lp.col_upper)
+        tied, tie_method, _ = _solve_integral(tie_lp, solver, posts)
     if tied.status.has_solution:
         sol, method = tied, f"{method}+{tie_method} tie-break"
     chosen = np.flatnonzero(np.round(sol.x) > 0.5)
@@ -308,12 +328,118 @@ def _stable_uniform(keys: list[str]) -> np.ndarray:
                      / 2 ** 48 for k in keys])
 
 
-def _solve_integral(lp: LinearProgram, solver: str):
-    """The LP at a vertex; the MIP only if the vertex is fractional."""
-    sol = solve(lp, solver)
-    if sol.status.has_solution and np.any(np.abs(sol.x - np.round(sol.x)) > INTEGRALITY_TOL):
-        return solve(lp.as_mip(), solver), "milp"
-    return sol, "lp"
+def _solve_integral(lp: LinearProgram, solver: str, posts: _PostCuts | None = None):
+    """The LP at a vertex, tightened by post cuts while they cut it off; the MIP only if the
+    vertex stays fractional. Returns the solution, the method and the LP with its cuts.
+
+    The MIP's objective is shifted by the LP bound (an offset: the values then measure the
+    distance to it). Solvers stop at a relative gap (HiGHS: 1e-4 of the objective); on the
+    unshifted objective of thousands of people that is worth whole points, on the shifted one
+    a small fraction of a hundredth while the LP bound is within 100 points of the optimum.
+    """
+    method = "lp"
+    for _ in range(MAX_CUT_ROUNDS + 1):
+        sol = solve(lp, solver)
+        if not sol.status.has_solution or not np.any(
+                np.abs(sol.x - np.round(sol.x)) > INTEGRALITY_TOL):
+            return sol, method, lp
+        cuts = posts.separate(sol.x) if posts is not None else None
+        if cuts is None:
+            break
+        A_cut, rhs = cuts
+        lp = LinearProgram(c=lp.c, A=sp.vstack([lp.A, A_cut], format="csc"),
+                           row_lower=np.append(lp.row_lower, np.full(len(rhs), -np.inf)),
+                           row_upper=np.append(lp.row_upper, rhs), col_lower=lp.col_lower,
+                           col_upper=lp.col_upper, offset=lp.offset)
+        method = "lp+cuts"
+    mip = replace(lp.as_mip(), offset=lp.offset - math.floor(sol.objective))
+    return solve(mip, solver), "milp", lp
+
+
+class _PostCuts:
+    """Cuts for the return posts, whose rows are where the LP's vertices turn fractional.
+
+    A person may take a return or a release, not both, so a post row alone lets the LP give
+    someone half a return paid by their own half release. For a home unit with V vacant posts
+    and any set S of its people, R_S + Y_S ≤ |S| and R_S ≤ V + Y_S + Y_out give
+    2·R_S ≤ V + |S| + Y_out, and since R_S is whole,
+        R_S − Y_out ≤ ⌊(V + |S|) / 2⌋
+    (R_S: returns in S, Y_S and Y_out: releases in and outside S, among the unit's people).
+    `separate` finds, per home unit with a fractional person, the most violated S (people
+    ranked by return + release, each prefix tried). The cuts hold for every whole assignment,
+    so they change neither the optimum nor the set of optimal assignments.
+    """
+
+    def __init__(self, person, home, is_return, releasing, vacancy):
+        self.person, self.home, self.vacancy = person, home, vacancy
+        self.is_return, self.releasing = is_return, releasing
+        n = len(home)
+        self.involved = np.zeros(n, dtype=bool)
+        self.involved[person[is_return | releasing]] = True
+
+    def separate(self, x: np.ndarray):
+        """(rows, right-hand sides) of the violated cuts, or None."""
+        person, home, n = self.person, self.home, len(self.home)
+        r = np.bincount(person[self.is_return], weights=x[self.is_return], minlength=n)
+        y = np.bincount(person[self.releasing], weights=x[self.releasing], minlength=n)
+        fractional = np.zeros(n, dtype=bool)
+        fractional[person[np.abs(x - np.round(x)) > INTEGRALITY_TOL]] = True
+        members: list[np.ndarray] = []
+        rhs: list[float] = []
+        for h in np.unique(home[fractional & self.involved]):
+            p = np.flatnonzero(self.involved & (home == h))
+            order = np.argsort(-(r[p] + y[p]), kind="stable")
+            k = np.arange(1, len(p) + 1)
+            violation = (np.cumsum((r[p] + y[p])[order]) - y[p].sum()
+                         - np.floor((self.vacancy[h] + k) / 2))
+            best = int(np.argmax(violation))
+            if violation[best] > INTEGRALITY_TOL:
+                members.append(p[order[:best + 1]])
+                rhs.append(float(np.floor((self.vacancy[h] + best + 1) / 2)))
+        if not rhs:
+            return None
+        in_s = np.full(n, -1)
+        for row, s_members in enumerate(members):
+            in_s[s_members] = row
+        row_of_home = np.full(int(home.max()) + 1, -1)
+        row_of_home[[home[m[0]] for m in members]] = np.arange(len(members))
+        col_row = row_of_home[home[person]]
+        returns = self.is_return & (in_s[person] == col_row) & (col_row >= 0)
+        releases = self.releasing & (in_s[person] != col_row) & (col_row >= 0)
+        cols = np.concatenate([np.flatnonzero(returns), np.flatnonzero(releases)])
+        vals = np.concatenate([np.ones(returns.sum()), -np.ones(releases.sum())])
+        A = sp.csr_matrix((vals, (col_row[cols], cols)), shape=(len(rhs), len(x)))
+        return A, np.array(rhs)
+
+
+def _optimal_face(lp: LinearProgram, sol, c: np.ndarray) -> LinearProgram | None:
+    """`lp` with objective `c` over the optimal face of `lp` (None if the duals disagree).
+
+    By complementary slackness with any optimal dual y, the optimal solutions are exactly the
+    feasible x with x_j at its bound where the reduced cost c_j − (Aᵀy)_j is not 0, and every
+    row whose dual is not 0 at the bound that dual belongs to. Costs are whole hundredths and
+    the vertex duals of this matrix are small fractions, so a tolerance of 1e-6 is safe. A
+    solver whose duals do not pass these checks gets None (the caller adds a score row).
+    """
+    y, x = sol.row_duals, sol.x
+    if y is None or len(y) != lp.num_rows:
+        return None
+    tol = 1e-6
+    reduced = lp.c - lp.A.T @ y
+    activity = lp.A @ x
+    at_lower, at_upper = reduced > tol, reduced < -tol
+    row_lower, row_upper = y > tol, y < -tol
+    if (np.any(np.abs(x[at_lower] - lp.col_lower[at_lower]) > INTEGRALITY_TOL)
+            or np.any(np.abs(x[at_upper] - lp.col_upper[at_upper]) > INTEGRALITY_TOL)
+            or np.any(np.abs(activity[row_lower] - lp.row_lower[row_lower]) > INTEGRALITY_TOL)
+            or np.any(np.abs(activity[row_upper] - lp.row_upper[row_upper]) > INTEGRALITY_TOL)):
+        return None
+    return LinearProgram(
+        c=c, A=lp.A,
+        row_lower=np.where(row_upper, lp.row_upper, lp.row_lower),
+        row_upper=np.where(row_lower, lp.row_lower, lp.row_upper),
+        col_lower=np.where(at_upper, lp.col_upper, lp.col_lower),
+        col_upper=np.where(at_lower, lp.col_lower, lp.col_upper))
 
 
 def _check_group_sizes(groups, person, kind, target, n) -> None:
@@ -345,7 +471,7 @@ def _check_group_sizes(groups, person, kind, target, n) -> None:
         return
     masks = allowed.astype(np.int64) @ (np.int64(1) << np.arange(m, dtype=np.int64))
     mask, count = np.unique(masks[masks > 0], return_counts=True)
-    for subset in sorted(range(1, 1 << m), key=lambda s: (bin(s).count("1"), s)):
+    for subset in sorted(range(1, 1 << m), key=lambda s: (s.bit_count(), s)):
         members = [g for g in range(m) if subset >> g & 1]
         need = int(mins[members].sum())
         if len(members) < 2 or need == 0:
@@ -367,40 +493,43 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
     rows = []
     by_person = {int(person[c]): c for c in chosen}
     exp_words = {1.0: "in charge of work", 0.6: "assisting", 0.2: "only enjoying rank"}
-    for p, pr in people.iterrows():
+    col = {k: people[k].to_numpy() for k in ("person_id", "unit_id", "quota_type", "health",
+                                             "service_plan", "surplus_reason")}
+    g_id, g_name = groups["group_id"].to_numpy(), groups["name"].to_numpy()
+    d_id, d_unit, d_tier = (demands[k].to_numpy() for k in ("demand_id", "unit_id", "tier"))
+    for p in range(len(people)):
         c = by_person[p]
         option = OPTIONS[kind[c]]
         group_id = to_unit = demand_id = ""
         if option == "group":
-            g = groups.iloc[target[c]]
-            group_id = g["group_id"]
+            group_id = g_id[target[c]]
             match = sorted(skills[p] & wanted[target[c]])
             pref = prefs[p].index(group_id) + 1 if group_id in prefs[p] else 0
-            parts = [f"{g['name']}: skills {', '.join(match) if match else 'none'} match",
+            skill_text = ", ".join(match) if match else "none"
+            parts = [f"{g_name[target[c]]}: skills {skill_text} match",
                      f"preference {pref}" if pref else "not among preferences",
                      exp_words[exp[p]]]
             reason = "; ".join(parts)
         elif option == "return":
             reason = "wants to return; the home unit has a post (a vacancy or a release)"
         elif option == "early_retirement":
-            why = "seriously ill" if pr["health"] == "serious" else "willing"
-            reason = (f"eligible ({int(pr['service_plan'])} years of service, "
+            why = "seriously ill" if col["health"][p] == "serious" else "willing"
+            reason = (f"eligible ({int(col['service_plan'][p])} years of service, "
                       f"{max(to_stat[p], 0):.1f} years to the statutory age) and {why}")
         elif option == "transfer":
-            d = demands.iloc[target[c]]
-            to_unit, demand_id = d["unit_id"], d["demand_id"]
-            reason = (f"moves with the quota (带编调剂) to {to_unit} for {d['tier']} demand "
-                      f"{demand_id}")
+            to_unit, demand_id = d_unit[target[c]], d_id[target[c]]
+            reason = (f"moves with the quota (带编调剂) to {to_unit} for {d_tier[target[c]]} "
+                      f"demand {demand_id}")
         elif follow[p]:
-            reason = (f"{pr['surplus_reason']}: formal notice (告知书) for follow-up; "
+            reason = (f"{col['surplus_reason'][p]}: formal notice (告知书) for follow-up; "
                       "not assigned")
         else:
             reason = "no other option fits (penalised: the clean-up wants to end this)"
         rows.append({
-            "person_id": pr["person_id"], "option": option, "group_id": group_id,
+            "person_id": col["person_id"][p], "option": option, "group_id": group_id,
             "score": round(float(score[c]), 2), "reason": reason,
-            "unit_id": pr["unit_id"], "quota_type": pr["quota_type"], "to_unit": to_unit,
-            "demand_id": demand_id, "follow_up": "yes" if follow[p] else "no",
+            "unit_id": col["unit_id"][p], "quota_type": col["quota_type"][p],
+            "to_unit": to_unit, "demand_id": demand_id, "follow_up": "yes" if follow[p] else "no",
         })
     return pd.DataFrame(rows, columns=["person_id", "option", "group_id", "score", "reason",
                                        "unit_id", "quota_type", "to_unit", "demand_id",
