@@ -522,7 +522,8 @@ def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
         v.append(f"demand {row['demand_id']}: met {row['met']} at an over-quota or lapsed unit")
     gated = demands[(d_status == "full") & demands["tier"].isin(policy.full_units_release_first)]
     if len(gated):
-        g = gated.groupby(["unit_id", "quota_type"])["hired"].sum()
+        # hires and people transferred in alike: a full unit receives only what it releases
+        g = gated.groupby(["unit_id", "quota_type"])["met"].sum()
         for key, amount in g.items():
             if amount > released.get(key, 0):
                 v.append(f"full unit {key[0]} ({key[1]}) receives {amount} for "

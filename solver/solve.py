@@ -133,6 +133,9 @@ class HighsSession:
         self.h.setOptionValue("solver", "simplex" if not lp.is_mip() else "choose")
         if time_limit is not None:
             self.h.setOptionValue("time_limit", float(time_limit))
+        if lp.is_mip():
+            # exact: HiGHS's default relative gap (1e-4) can stop whole points short
+            self.h.setOptionValue("mip_rel_gap", 0.0)
         self.lp = lp
         model = highspy.HighsLp()
         model.num_col_ = lp.num_cols
@@ -247,7 +250,8 @@ def _solve_cbc(lp: LinearProgram, time_limit: float | None) -> Solution:
         # PuLP 3.3 deprecates its bundled CBC for 4.0 (which needs Python ≥ 3.12); on 3.11
         # the bundled binary is the CBC that is always there.
         warnings.simplefilter("ignore", DeprecationWarning)
-        cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+        cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit,
+                                gapRel=0.0 if lp.is_mip() else None)
     start = time.perf_counter()
     try:
         prob.solve(cmd)
