@@ -27,7 +27,7 @@ from solver.domain import TIER_ORDER
 from solver.errors import BianzhiError
 from solver.quotas.engine import UNMET_REASONS, QuotaPlan
 from solver.scenario import Policy, Scenario, build_scenario
-from solver.validate import Dataset, load
+from solver.validate import Dataset
 
 PLAN_COLUMNS: dict[str, list[str]] = {
     "moves": ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
@@ -606,38 +606,39 @@ def verify_tables(ds: Dataset, policy: Policy, tables: dict[str, pd.DataFrame],
     return v
 
 
-def verify_plan(plan_dir: str | Path) -> list[str]:
-    """Re-check a written plan folder against its inputs (found through summary.json)."""
+PLAN_FILES = ("moves", "units", "pool", "demands", "assignments", "aux_plan", "mergers")
+REQUIRED_PLAN_FILES = ("moves", "units", "pool", "demands")
+
+
+def read_plan_folder(plan_dir: str | Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """A written plan folder: its summary.json and its tables as text."""
     plan_dir = Path(plan_dir)
     summary_path = plan_dir / "summary.json"
     if not summary_path.exists():
         raise BianzhiError(f"{plan_dir}: no summary.json; is this a plan folder written by "
                            "bianzhi run?")
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    tables = {}
+    for name in PLAN_FILES:
+        path = plan_dir / f"{name}.csv"
+        if path.exists():
+            tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+        elif name in REQUIRED_PLAN_FILES:
+            raise BianzhiError(f"{plan_dir}: {name}.csv is missing")
+    return summary, tables
+
+
+def verify_plan(plan_dir: str | Path) -> list[str]:
+    """Re-check a written plan folder against its inputs (found through summary.json)."""
     from solver.runner import load_data
 
-    scenario = build_scenario(summary["scenario"], Path("."), str(summary_path))
-    data_path = Path(summary["inputs"]["path"])
+    summary, tables = read_plan_folder(plan_dir)
+    scenario = build_scenario(summary["scenario"], Path("."), f"{plan_dir}/summary.json")
     ds = load_data(scenario)
     violations = []
     if ds.checksum != summary["inputs"]["checksum"]:
-        violations.append(f"the inputs at {data_path} changed since the plan was made "
-                          "(checksum differs); re-run the plan")
-    tables = {}
-    for name in ("moves", "units", "pool", "demands"):
-        path = plan_dir / f"{name}.csv"
-        if not path.exists():
-            raise BianzhiError(f"{plan_dir}: {name}.csv is missing")
-        tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if (plan_dir / "mergers.csv").exists():
-        tables["mergers"] = pd.read_csv(plan_dir / "mergers.csv", dtype=str,
-                                        keep_default_na=False)
-    if (plan_dir / "aux_plan.csv").exists():
-        tables["aux_plan"] = pd.read_csv(plan_dir / "aux_plan.csv", dtype=str,
-                                         keep_default_na=False)
-    if (plan_dir / "assignments.csv").exists():
-        tables["assignments"] = pd.read_csv(plan_dir / "assignments.csv", dtype=str,
-                                            keep_default_na=False)
+        violations.append(f"the inputs at {summary['inputs']['path']} changed since the plan "
+                          "was made (checksum differs); re-run the plan")
     cadres = summary.get("cadres", {})
     violations += verify_plan_tables(ds, scenario.policy, tables,
                                      cadres.get("plan_year"), cadres.get("data_year"),

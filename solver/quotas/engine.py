@@ -19,7 +19,7 @@ from solver.errors import BianzhiError
 from solver.quotas import network as nw
 from solver.quotas.network import Instance, Network, build, prepare
 from solver.scenario import Policy
-from solver.solve import HighsSession, LinearProgram, Solution, Status, solve
+from solver.solve import HighsSession, LinearProgram, Status, solve
 from solver.validate import Dataset
 
 UNMET_REASONS: dict[str, str] = {
