@@ -26,21 +26,10 @@ class PlanFiles:
 
 def read_plan(path: str | Path) -> PlanFiles:
     """Read a plan folder written by `bianzhi run` (or a sweep point)."""
-    path = Path(path)
-    summary_path = path / "summary.json"
-    if not summary_path.exists():
-        raise BianzhiError(f"{path}: no summary.json; is this a plan folder written by "
-                           "bianzhi run?")
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    tables = {}
-    for name in ("moves", "units", "demands", "assignments", "pool"):
-        file = path / f"{name}.csv"
-        if file.exists():
-            tables[name] = pd.read_csv(file, dtype=str, keep_default_na=False)
-    for name in ("moves", "units", "demands"):
-        if name not in tables:
-            raise BianzhiError(f"{path}: {name}.csv is missing")
-    return PlanFiles(name=path.name, path=path, summary=summary, tables=tables)
+    from solver.plan import read_plan_folder
+
+    summary, tables = read_plan_folder(path)
+    return PlanFiles(name=Path(path).name, path=Path(path), summary=summary, tables=tables)
 
 
 def kpis(plan: PlanFiles) -> dict:
