@@ -22,6 +22,22 @@ from solver.scenario import Condition, DataEdit
 from solver.validate import Dataset, validate
 
 INT_TYPES = ("int", "posint", "year")
+NUMBER_TYPES = (*INT_TYPES, "number")
+
+
+def _typed(frame: pd.DataFrame, table: str, column: str) -> pd.Series:
+    """A column with its type: an earlier edit (set, scale) leaves a column as objects; a
+    column the tables define as numeric is read back as numbers while it holds only numbers."""
+    series = frame[column]
+    if pd.api.types.is_numeric_dtype(series):
+        return series
+    spec = next((c for c in TABLES[table].columns if c.name == column), None)
+    if spec is None or spec.type not in NUMBER_TYPES:
+        return series
+    numbers = pd.to_numeric(series, errors="coerce")
+    if (numbers.isna() & series.map(lambda v: _text(v) != "")).any():
+        return series  # text in a number column: validation will name it
+    return numbers
 
 
 def _column_values(tables: dict[str, pd.DataFrame], table: str, column: str, where: str
@@ -31,14 +47,14 @@ def _column_values(tables: dict[str, pd.DataFrame], table: str, column: str, whe
         col = column[5:]
         if "unit_id" not in frame:
             raise ScenarioError(f"{where}: {column}: table {table} has no unit_id")
-        units = tables["units"].set_index("unit_id")
+        units = tables["units"]
         if col not in units:
             raise ScenarioError(f"{where}: {column}: units have no column {col}")
-        return frame["unit_id"].map(units[col])
+        return frame["unit_id"].map(_typed(units, "units", col).set_axis(units["unit_id"]))
     if column not in frame:
         raise ScenarioError(f"{where}: table {table} has no column {column}; columns: "
                             f"{', '.join(c for c in frame.columns)}")
-    return frame[column]
+    return _typed(frame, table, column)
 
 
 def _matches(values: pd.Series, cond: Condition, where: str) -> np.ndarray:
@@ -66,7 +82,9 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
         return ds
     tables = ds.tables()
     for i, edit in enumerate(edits):
-        where = f"data_edits[{i}] ({edit.table})"
+        # where the edit was written (file and line), else its place in the resolved list
+        where = (f"{edit.origin}: data edit on {edit.table}" if edit.origin
+                 else f"data_edits[{i}] ({edit.table})")
         frame = tables.get(edit.table)
         if frame is None:
             if edit.add is None:
@@ -88,14 +106,17 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
             continue
         if edit.scale is not None:
             for col, factor in edit.scale.items():
-                if col not in frame or not pd.api.types.is_numeric_dtype(frame[col]):
+                numbers = _typed(frame, edit.table, col) if col in frame else None
+                if numbers is None or not pd.api.types.is_numeric_dtype(numbers):
                     raise ScenarioError(f"{where}: scale: {col} is not a number column of "
                                         f"{edit.table}")
-                old = frame.loc[mask, col].astype(float)
+                old = numbers[mask].astype(float)
                 new = old * factor
                 spec = next((c for c in TABLES[edit.table].columns if c.name == col), None)
                 if spec is not None and spec.type in INT_TYPES:
-                    new = new.map(lambda x: math.floor(x + 0.5))  # half up, not to even
+                    # half up, not to even (25 × 0.58 is 14.4999… in binary, meant 14.5: 15);
+                    # an empty cell stays empty
+                    new = new.map(lambda x: x if pd.isna(x) else math.floor(round(x, 9) + 0.5))
                 frame[col] = frame[col].astype(object)
                 frame.loc[mask, col] = new.to_numpy()
         if edit.set is not None:
@@ -125,6 +146,8 @@ def _raw_inputs(tables: dict[str, pd.DataFrame], ds: Dataset, label: str) -> Raw
     """Edited tables as text, as if read from files named after the edit."""
     raw: dict[str, RawTable] = {}
     for name, frame in tables.items():
+        if frame.empty and not TABLES[name].required:
+            continue  # every row of an optional table dropped: as if there were no file
         text = pd.DataFrame({c: [_text(v) for v in frame[c]] for c in frame.columns},
                             dtype=object)
         text[ROW] = np.arange(2, len(frame) + 2)

@@ -1,17 +1,27 @@
 """Scenario files: what data, which policy, which solver — strict, with defaults in one place.
 
 A scenario is YAML read with a safe loader. Every key is declared below with its default;
-an unknown key or a value of the wrong type is an error naming the file and the key path.
+an unknown key, a repeated key or a value of the wrong type (validated strictly: no "1" for 1,
+no true for 1) is an error naming the file, the key path and the line.
 `--set key=value` overrides one dotted key (the value is read as YAML: numbers, lists, maps).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from solver.domain import QUOTA_TYPES, TIERS
 from solver.errors import ScenarioError
@@ -155,7 +165,10 @@ class Condition(Strict):
 
 
 class DataEdit(Strict):
-    """A declarative edit of an input table: exactly one of scale, set, add, drop."""
+    """A declarative edit of an input table: exactly one of scale, set, add, drop.
+
+    `origin` (set by the resolver) says where the edit was written, for messages.
+    """
 
     table: Literal["units", "quotas", "pool", "demands", "people", "task_groups",
                    "aux_positions"]
@@ -164,6 +177,11 @@ class DataEdit(Strict):
     set: dict[str, Any] | None = None
     add: list[dict[str, Any]] | None = None
     drop: bool = False
+    _origin: str = PrivateAttr(default="")
+
+    @property
+    def origin(self) -> str:
+        return self._origin
 
     @model_validator(mode="after")
     def _one_action(self) -> DataEdit:
@@ -198,11 +216,20 @@ class Scenario(Strict):
     sources: list[str] = Field(default_factory=list, exclude=True)
     applied_overrides: list[str] = Field(default_factory=list, exclude=True)
     sets: list[str] = Field(default_factory=list, exclude=True)
+    point: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
-    @field_validator("extends", mode="before")
+    @field_validator("extends", "apply", mode="before")
     @classmethod
-    def _extends(cls, value):
+    def _one_or_list(cls, value):
         return [value] if isinstance(value, str) else value
+
+    @field_validator("sweep")
+    @classmethod
+    def _sweep(cls, value):
+        empty = [k for k, v in value.items() if not v]
+        if empty:
+            raise ValueError(f"sweep over {', '.join(empty)}: give at least one value")
+        return value
 
     @property
     def data_path(self) -> Path:
@@ -211,15 +238,17 @@ class Scenario(Strict):
 
     def resolved(self) -> dict[str, Any]:
         """The fully resolved scenario as plain data (recorded in summary.json)."""
-        out = self.model_dump(mode="json", exclude={"base_dir", "sources", "applied_overrides",
-                                                    "sets", "extends", "overrides", "apply"})
+        out = self.model_dump(mode="json", exclude=INTERNAL | {"extends", "overrides", "apply"})
         out["data"] = str(self.data_path)
         out["resolution"] = {"files": self.sources, "applied_overrides": self.applied_overrides,
-                             "sets": self.sets}
+                             "point": self.point, "sets": self.sets}
         return out
 
 
-TOP_KEYS = set(Scenario.model_fields) - {"base_dir", "sources", "applied_overrides", "sets"}
+INTERNAL = {"base_dir", "sources", "applied_overrides", "sets", "point"}
+TOP_KEYS = set(Scenario.model_fields) - INTERNAL
+# keys that steer the resolution itself: a file sets them, not an override, a sweep or --set
+RESOLUTION_KEYS = ("extends", "overrides", "apply")
 
 
 # ---------------------------------------------------------------- reading with line numbers
@@ -235,17 +264,31 @@ def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        if "constructor for the tag" in problem:
+            problem += " (scenario files are read with a safe loader: no Python tags)"
+        raise ScenarioError(f"{where}: not valid YAML: {problem}"
+                            + (f" ({context})" if context else "")) from None
     if raw is None:
         return {}, {}
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}: a scenario is a map of keys (name, data, policy, …)")
+        line = node.start_mark.line + 1 if node is not None else 1
+        raise ScenarioError(f"{path}, line {line}: (top level): a scenario is a map of keys "
+                            f"(name, data, policy, …), not a {type(raw).__name__}")
     lines: dict[tuple, int] = {}
 
     def walk(n, prefix: tuple) -> None:
         if isinstance(n, yaml.MappingNode):
             for key, value in n.value:
                 here = prefix + (key.value,)
+                if here in lines:
+                    dotted = ".".join(str(p) for p in here)
+                    raise ScenarioError(
+                        f"{path}, line {key.start_mark.line + 1}: {dotted}: repeated key (first "
+                        f"on line {lines[here]}); YAML would silently keep only the last")
                 lines[here] = key.start_mark.line + 1
                 walk(value, here)
         elif isinstance(n, yaml.SequenceNode):
@@ -274,14 +317,17 @@ class _Layers:
     def __init__(self) -> None:
         self.raw: dict = {}
         self.where: dict[tuple, str] = {}
+        self.written: dict[tuple, tuple] = {}  # key path → the key path as written in its file
 
     def add(self, patch: dict, source: str, lines: dict[tuple, int] | None = None,
-            prefix: tuple = ()) -> None:
+            prefix: tuple = (), written: tuple = ()) -> None:
+        """Merge a patch; `written` is where it sits in its file (e.g. overrides.NAME)."""
         self.raw = deep_merge(self.raw, patch)
 
         def note(value, path: tuple) -> None:
             line = (lines or {}).get(prefix + path)
             self.where[path] = f"{source}, line {line}" if line else source
+            self.written[path] = written + path
             if isinstance(value, dict):
                 for k, v in value.items():
                     note(v, path + (k,))
@@ -298,27 +344,38 @@ class _Layers:
                 return self.where[loc[:cut]]
         return "the scenario"
 
+    def key_path(self, loc: tuple) -> tuple:
+        """The key path of `loc` as the user wrote it (an applied override's keys are named
+        overrides.NAME.…, where they are written)."""
+        for cut in range(len(loc), 0, -1):
+            if loc[:cut] in self.written:
+                return self.written[loc[:cut]] + loc[cut:]
+        return loc
+
 
 def _format_errors(exc: ValidationError, layers: _Layers, prefix: str = "") -> list[str]:
-    lines = []
+    found: dict[tuple[str, str], list[str]] = {}  # (where, key path) → messages
     for e in exc.errors():
         loc = tuple(e["loc"])
         # pydantic adds union branch names to a location; keep the user's key path
         loc = tuple(p for p in loc if not (isinstance(p, str) and p in (
-            "float", "dict[str,float]", "str", "list[str]", "function-before[_extends(), "
+            "float", "dict[str,float]", "str", "list[str]", "function-before[_one_or_list(), "
             "list[str]]")))
-        path = ".".join(str(p) for p in loc) or "(top level)"
+        path = ".".join(str(p) for p in layers.key_path(loc)) or "(top level)"
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling; the keys are listed in the README)"
         elif e["type"] == "literal_error" or e["type"].endswith("_type") or \
                 e["type"].endswith("_parsing"):
             msg = f"{msg} (got {e.get('input')!r})"
-        lines.append(f"  - {layers.locate(loc)}: {prefix}{path}: {msg}")
-    return lines
+        found.setdefault((layers.locate(loc), f"{prefix}{path}"), []).append(msg)
+    # one line per key: the branches of a union (a number or a map) are alternatives
+    return [f"  - {where}: {path}: {'; or '.join(dict.fromkeys(msgs))}"
+            for (where, path), msgs in found.items()]
 
 
 def _raise(problems: list[str]) -> None:
+    problems = list(dict.fromkeys(problems))  # an applied override is checked twice: say it once
     raise ScenarioError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
                         "scenario:\n" + "\n".join(problems))
 
@@ -334,6 +391,9 @@ def parse_set(assignments: list[str]) -> list[tuple[list[str], Any]]:
             raise ScenarioError(f"--set {item!r}: expected key=value, e.g. "
                                 "--set policy.reserve_rate=0.05")
         key, _, text = item.partition("=")
+        if key.strip().split(".")[0] in RESOLUTION_KEYS:
+            raise ScenarioError(f"--set {item!r}: {key.strip().split('.')[0]} cannot be set from "
+                                "the command line (use --apply NAME for a named override)")
         try:
             value = yaml.safe_load(text) if text.strip() else None
         except yaml.YAMLError as exc:
@@ -353,15 +413,18 @@ def dotted_patch(path: list[str], value: Any) -> dict:
 # ---------------------------------------------------------------- resolution
 
 
-def _chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict, dict]]:
-    """The extends chain of a file, farthest first: [(path, raw, lines), …, (path, …)]."""
+def _chain(path: Path, seen: tuple[Path, ...] = (), via: str = ""
+           ) -> list[tuple[Path, dict, dict]]:
+    """The extends chain of a file, farthest first: [(path, raw, lines), …, (path, …)].
+
+    `via` says where the file was named ("child.yaml, line 1: extends: "), for messages.
+    """
     path = path.resolve()
     if path in seen:
         cycle = " → ".join(str(p) for p in (*seen, path))
-        raise ScenarioError(f"{path}: extends forms a cycle: {cycle}")
+        raise ScenarioError(f"{via}{path}: extends forms a cycle: {cycle}")
     if not path.exists():
-        where = f" (extended by {seen[-1]})" if seen else ""
-        raise ScenarioError(f"{path}: scenario file not found{where}")
+        raise ScenarioError(f"{via}{path}: scenario file not found")
     raw, lines = read_yaml(path)
     # `data` is relative to the file that names it: make it absolute before layering
     if isinstance(raw.get("data"), str) and not Path(raw["data"]).is_absolute():
@@ -369,13 +432,30 @@ def _chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict, di
     parents = raw.get("extends") or []
     if isinstance(parents, str):
         parents = [parents]
-    if not isinstance(parents, list):
+    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
         raise ScenarioError(f"{path}, line {lines.get(('extends',), '?')}: extends: a file "
                             "name or a list of file names")
     out: list[tuple[Path, dict, dict]] = []
-    for parent in parents:
-        out += _chain(path.parent / str(parent), (*seen, path))
+    for i, parent in enumerate(parents):
+        line = lines.get(("extends", i)) or lines.get(("extends",), "?")
+        out += _chain(path.parent / parent, (*seen, path), f"{path}, line {line}: extends: ")
     return out + [(path, raw, lines)]
+
+
+def _unique(chain: list[tuple[Path, dict, dict]]) -> list[tuple[Path, dict, dict]]:
+    """A file reached twice (two parents extending one base) counts once, where first met:
+    read again later it would undo what the files between set."""
+    seen: set[Path] = set()
+    out = []
+    for item in chain:
+        if item[0] not in seen:
+            seen.add(item[0])
+            out.append(item)
+    return out
+
+
+def _line(lines: dict[tuple, int], key: tuple) -> str:
+    return str(lines.get(key, "?"))
 
 
 def resolve_priority(layers: _Layers, chain: list[tuple[Path, dict, dict]], apply: list[str],
@@ -384,37 +464,75 @@ def resolve_priority(layers: _Layers, chain: list[tuple[Path, dict, dict]], appl
     """THE priority, in one place (lowest first):
 
     defaults < extends chain (farthest first) < the file itself < applied overrides in order
-    < data_edits (edits listed by the layers above, applied to the input tables) < a sweep
-    point's values < `--set key=value` on the command line.
+    (the file's `apply:` list, then --apply) < data_edits (the edits listed by the layers
+    above, all of them in that order, applied to the input tables) < a sweep point's values
+    < `--set key=value` on the command line.
 
     Returns the names of the overrides applied.
     """
-    edits: list = []
-    overrides: dict[str, tuple[dict, str, dict, tuple]] = {}
+    edits: list[tuple[Any, str, dict, tuple]] = []
+    overrides: dict[str, tuple[Any, str, dict, tuple]] = {}
     for path, raw, lines in chain:
         body = {k: v for k, v in raw.items() if k not in ("overrides", "data_edits")}
         layers.add(body, str(path), lines)
-        for name, patch in (raw.get("overrides") or {}).items():
+        named = raw.get("overrides") or {}
+        if not isinstance(named, dict):
+            raise ScenarioError(f"{path}, line {_line(lines, ('overrides',))}: overrides: a map "
+                                "of named patches, e.g. overrides: {reserve-5: {policy: "
+                                "{reserve_rate: 0.05}}}")
+        for name, patch in named.items():
+            if isinstance(patch, dict):
+                steering = [k for k in patch if k in RESOLUTION_KEYS]
+                if steering:
+                    key = ("overrides", name, steering[0])
+                    raise ScenarioError(
+                        f"{path}, line {_line(lines, key)}: overrides.{name}.{steering[0]}: "
+                        "not allowed inside an override (extends, overrides and apply belong "
+                        "to the file itself)")
+                if isinstance(patch.get("data"), str) and not Path(patch["data"]).is_absolute():
+                    patch = {**patch, "data": str((path.parent / patch["data"]).resolve())}
             overrides[name] = (patch, str(path), lines, ("overrides", name))
-        edits += [(e, str(path), lines, ("data_edits", i))
-                  for i, e in enumerate(raw.get("data_edits") or [])]
-    applied = list(layers.raw.get("apply") or []) + list(apply)
-    for name in applied:
+        listed = raw.get("data_edits") or []
+        if not isinstance(listed, list):
+            raise ScenarioError(f"{path}, line {_line(lines, ('data_edits',))}: data_edits: a "
+                                "list of edits (- table: …)")
+        edits += [(e, str(path), lines, ("data_edits", i)) for i, e in enumerate(listed)]
+
+    from_file = layers.raw.get("apply") or []
+    if isinstance(from_file, str):
+        from_file = [from_file]
+    wanted = [(name, f"{layers.locate(('apply', i))}: apply") for i, name in
+              enumerate(from_file if isinstance(from_file, list) else [])
+              if isinstance(name, str)]  # anything else: the schema check names it
+    wanted += [(name, f"--apply {name}") for name in apply]
+    applied: list[str] = []
+    for name, asked in wanted:
         if name not in overrides:
             known = ", ".join(sorted(overrides)) or "none defined"
-            raise ScenarioError(f"override {name!r} is not defined (overrides: {known})")
+            raise ScenarioError(f"{asked}: override {name!r} is not defined in {chain[-1][0]} "
+                                f"or the files it extends (overrides: {known})")
         patch, source, lines, prefix = overrides[name]
         if not isinstance(patch, dict):
-            raise ScenarioError(f"{source}: overrides.{name}: a map of scenario keys")
+            raise ScenarioError(f"{source}, line {_line(lines, prefix)}: overrides.{name}: a "
+                                "map of scenario keys")
         body = {k: v for k, v in patch.items() if k != "data_edits"}
         layers.add(body, source, {k[len(prefix):]: v for k, v in lines.items()
-                                  if k[:len(prefix)] == prefix})
-        edits += [(e, source, lines, prefix + ("data_edits", i))
-                  for i, e in enumerate(patch.get("data_edits") or [])]
+                                  if k[:len(prefix)] == prefix}, written=prefix)
+        listed = patch.get("data_edits") or []
+        if not isinstance(listed, list):
+            raise ScenarioError(f"{source}, line {_line(lines, prefix + ('data_edits',))}: "
+                                f"overrides.{name}.data_edits: a list of edits (- table: …)")
+        edits += [(e, source, lines, prefix + ("data_edits", i)) for i, e in enumerate(listed)]
+        applied.append(name)
+
     layers.raw["data_edits"] = [e for e, _, _, _ in edits]
     for i, (_, source, lines, prefix) in enumerate(edits):
-        line = lines.get(prefix)
-        layers.where[("data_edits", i)] = f"{source}, line {line}" if line else source
+        layers.where[("data_edits", i)] = source
+        layers.written[("data_edits", i)] = prefix
+        for key, line in lines.items():
+            if key[:len(prefix)] == prefix:
+                layers.where[("data_edits", i) + key[len(prefix):]] = f"{source}, line {line}"
+                layers.written[("data_edits", i) + key[len(prefix):]] = key
     layers.raw["overrides"] = {name: o[0] for name, o in overrides.items()}
     for name, (_, source, lines, prefix) in overrides.items():
         for key, line in lines.items():
@@ -433,11 +551,9 @@ def _validate_overrides(layers: _Layers) -> list[str]:
     base = {k: v for k, v in layers.raw.items() if k not in ("overrides",)}
     for name, patch in (layers.raw.get("overrides") or {}).items():
         if not isinstance(patch, dict):
-            problems.append(f"  - {layers.locate(('overrides', name))}: overrides.{name}: "
-                            "a map of scenario keys")
-            continue
+            continue  # the schema check of the whole scenario names it
         try:
-            Scenario.model_validate(deep_merge(base, patch))
+            Scenario.model_validate(deep_merge(base, patch), strict=True)
         except ValidationError as exc:
             sub = _Layers()
             sub.where = {k[2:]: v for k, v in layers.where.items()
@@ -468,41 +584,67 @@ def load_scenario(path: str | Path, sets: list[str] | None = None,
                   point: list[tuple[list[str], Any]] | None = None) -> Scenario:
     """Read a scenario file with its extends chain, overrides, sweep point and --set."""
     path = Path(path)
-    chain = _chain(path)
+    chain = _unique(_chain(path))
     layers = _Layers()
     parsed_sets = parse_set(sets or [])
-    applied = resolve_priority(layers, chain, list(apply or []), list(point or []), parsed_sets)
+    point = list(point or [])
+    steering = [".".join(k) for k, _ in point if not k or k[0] in RESOLUTION_KEYS]
+    if steering:
+        raise ScenarioError(f"sweep point: {', '.join(steering)} cannot be swept")
+    applied = resolve_priority(layers, chain, list(apply or []), point, parsed_sets)
     problems = _validate_overrides(layers)
     try:
-        scenario = Scenario.model_validate(layers.raw)
+        scenario = Scenario.model_validate(layers.raw, strict=True)
     except ValidationError as exc:
         problems += _format_errors(exc, layers)
     if problems:
         _raise(problems)
-    unknown = [k for k in scenario.sweep if not _is_key(k.split("."))]
-    if unknown:
-        _raise([f"  - {layers.locate(('sweep', k))}: sweep.{k}: not a scenario key"
-                for k in unknown])
+    bad = [(k, _sweep_problem(k.split("."))) for k in scenario.sweep]
+    bad = [(k, why) for k, why in bad if why]
+    if bad:
+        _raise([f"  - {layers.locate(('sweep', k))}: sweep.{k}: {why}" for k, why in bad])
+    for i, edit in enumerate(scenario.data_edits):
+        edit._origin = layers.locate(("data_edits", i))
     scenario.base_dir = path.resolve().parent
     scenario.sources = [str(p) for p, _, _ in chain]
     scenario.applied_overrides = applied
+    scenario.point = {".".join(k): v for k, v in point}
     scenario.sets = list(sets or [])
     return scenario
+
+
+def _sweep_problem(path: list[str]) -> str:
+    """Why a dotted path cannot be swept ('' if it can)."""
+    if not path or path[0] in RESOLUTION_KEYS + ("sweep",):
+        return ("cannot be swept (extends, overrides, apply and sweep shape the scenario "
+                "itself)")
+    return "" if _is_key(path) else "not a scenario key"
 
 
 def _is_key(path: list[str]) -> bool:
     """Whether a dotted path names a field of the scenario schema (maps below it are open)."""
     model: Any = Scenario
     for key in path:
-        if model is None:
+        if model is dict:
             return True  # inside a map-valued field: validation judges the value
+        if model is None:
+            return False  # below a plain value (a number, a list, a name)
         fields = model.model_fields
-        if key not in fields or key in ("base_dir", "sources", "applied_overrides", "sets"):
+        if key not in fields or key in INTERNAL:
             return False
-        annotation = fields[key].annotation
-        model = annotation if isinstance(annotation, type) and issubclass(
-            annotation, BaseModel) else None
+        model = _below(fields[key].annotation)
     return True
+
+
+def _below(annotation: Any) -> Any:
+    """What a dotted path can reach below a field: a sub-model, an open map, or nothing."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    kinds = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (
+        annotation,)
+    if any(k is dict or get_origin(k) is dict or k is Any for k in kinds):
+        return dict
+    return None
 
 
 def scenario_for_data(data: str | Path, sets: list[str] | None = None) -> Scenario:
@@ -512,7 +654,7 @@ def scenario_for_data(data: str | Path, sets: list[str] | None = None) -> Scenar
     for keys, value in parse_set(sets or []):
         layers.add(dotted_patch(keys, value), "--set")
     try:
-        scenario = Scenario.model_validate(layers.raw)
+        scenario = Scenario.model_validate(layers.raw, strict=True)
     except ValidationError as exc:
         _raise(_format_errors(exc, layers))
     scenario.base_dir = Path.cwd()

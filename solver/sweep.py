@@ -130,22 +130,34 @@ def run_sweep(scenario_path: Path, out: Path, workers: int = 2, scheduler: str |
                                    ) from None
             try:
                 futures = client.map(run_point, tasks, pure=False)
+                by_key = {f.key: t for f, t in zip(futures, tasks)}
                 for future in dask_completed(futures):
-                    results.append(future.result())
+                    results.append(_collect(future, by_key[future.key]))
                     bar.advance(job)
             finally:
                 client.close()
         else:
             with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-                futures = [pool.submit(run_point, t) for t in tasks]
-                for future in as_completed(futures):
-                    results.append(future.result())
+                by_future = {pool.submit(run_point, t): t for t in tasks}
+                for future in as_completed(by_future):
+                    results.append(_collect(future, by_future[future]))
                     bar.advance(job)
     table = results_table(tasks, results)
     tmp = out / f".results.csv.tmp-{os.getpid()}"
     table.to_csv(tmp, index=False, lineterminator="\n")
     os.replace(tmp, out / "results.csv")
     return table
+
+
+def _collect(future, task: PointTask) -> dict[str, Any]:
+    """A point's result; a worker that died under it (killed, out of memory, lost) fails
+    that point only."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return {"name": task.name, "ok": False,
+                "error": f"worker failed: {exc.__class__.__name__}: {exc}".replace("\n", " "),
+                "seconds": 0.0, "pid": None}
 
 
 def results_table(tasks: list[PointTask], results: list[dict]) -> pd.DataFrame:
