@@ -61,8 +61,8 @@ def metrics(summary: dict) -> dict[str, Any]:
 
 def run_point(task: PointTask) -> dict[str, Any]:
     """Run, verify and write one point; never raises (the error goes in the result)."""
-    from solver.plan import PlanViolation, verify_plan_tables, write_plan
-    from solver.runner import load_data, plan_year, run_scenario
+    from solver.plan import PlanViolation, write_plan
+    from solver.runner import load_data, run_scenario
 
     start = time.perf_counter()
     try:
@@ -70,9 +70,7 @@ def run_point(task: PointTask) -> dict[str, Any]:
                                  point=[(k.split("."), v) for k, v in task.values])
         ds = load_data(scenario)
         plan = run_scenario(scenario, ds)
-        year = plan_year(scenario, ds) if ds.people is not None else None
-        violations = verify_plan_tables(ds, scenario.policy, plan.tables(), year,
-                                        ds.year or year)
+        violations = plan.verify()
         if violations:
             raise PlanViolation("; ".join(violations[:5]))
         summary = plan.summary()
