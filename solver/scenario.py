@@ -534,7 +534,7 @@ def resolve_priority(layers: _Layers, chain: list[tuple[Path, dict, dict]], appl
                 layers.where[("data_edits", i) + key[len(prefix):]] = f"{source}, line {line}"
                 layers.written[("data_edits", i) + key[len(prefix):]] = key
     layers.raw["overrides"] = {name: o[0] for name, o in overrides.items()}
-    for name, (_, source, lines, prefix) in overrides.items():
+    for _, source, lines, prefix in overrides.values():
         for key, line in lines.items():
             if key[:len(prefix)] == prefix:
                 layers.where[key] = f"{source}, line {line}"

@@ -42,7 +42,7 @@ def test_run_writes_a_complete_plan_that_verifies(plans):
     for qt, reserve in summary["reserve"].items():
         for region, r in reserve["by_region"].items():
             assert r["vacancy_after"] >= min(r["floor"], r["vacancy_before"]), (qt, region)
-    for qt, total in summary["totals"].items():
+    for total in summary["totals"].values():
         assert total["approved_after"] + total["pool_after"] == \
             total["approved_before"] + total["pool_before"]
 

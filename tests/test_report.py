@@ -72,7 +72,7 @@ def test_report_renders_in_chromium_with_every_chart_and_no_script_error(plan, t
     for tier in ("key", "emergency", "operational"):
         m = summary["met"][tier]
         assert f"{m['met']}/{m['requested']}" in headline
-    for qt, r in summary["reserve"].items():
+    for r in summary["reserve"].values():
         assert f"{r['vacancy_after']} ≥ {r['floor']}" in headline
     assert "保重点" in dom and "编制流向" in dom  # Chinese by default
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
