@@ -144,3 +144,16 @@ def test_inventory_reproduces_the_seed_figures_at_city_level():
     assert len(people["follow_up_notice"]) == 3
     clusters = {c["name"]: c["small_le5"] for c in inv["units"]["small_clusters"]}
     assert sorted(clusters.values(), reverse=True)[:3] == [9, 5, 5]
+
+
+def test_a_time_limit_gives_a_marked_plan_or_a_clear_message(tmp_path):
+    result = bianzhi("run", str(SCENARIO), "--out", str(tmp_path / "p"), "--time-limit",
+                     "0.00001", "--json", check=False)
+    assert "Traceback" not in result.stderr
+    if result.returncode == 0:
+        summary = json.loads(result.stdout)
+        assert summary["solver"]["proven_optimal"] is (summary["solver"]["status"] == "optimal")
+    else:
+        assert result.returncode == 3
+        assert "stopped without a plan" in result.stderr and "--time-limit" in result.stderr
+        assert not (tmp_path / "p").exists()
