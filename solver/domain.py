@@ -229,6 +229,7 @@ TABLES: dict[str, Table] = {
                 Column("max_size", "最多人数", "int"),
                 Column("skills", "所需专长", "tags", required=False),
                 Column("max_age", "年龄上限", "int", required=False, bounds=(16, 80)),
+                Column("region", "地区", "text", required=False),
             ),
         ),
         Table(

@@ -686,7 +686,7 @@ def _generate_city(prof: Profile, spec: CitySpec, index: int, seed: int) -> dict
         "pool": pool,
         "demands": demands,
         "people": people,
-        "task_groups": _task_groups_table(groups),
+        "task_groups": _task_groups_table(groups, spec.code),
         "aux_positions": aux,
     }
 
@@ -1116,7 +1116,8 @@ def _task_groups(prof: Profile, spec: CitySpec, index: int) -> list[TaskGroupSpe
                           g.max_age) for g in prof.task_groups]
 
 
-def _task_groups_table(groups: list[TaskGroupSpec]) -> pd.DataFrame:
+def _task_groups_table(groups: list[TaskGroupSpec], region: str) -> pd.DataFrame:
+    """The city's groups; `region` says whose people they take (the city level's)."""
     return pd.DataFrame({
         "group_id": [g.group_id for g in groups],
         "name": [g.name for g in groups],
@@ -1124,6 +1125,7 @@ def _task_groups_table(groups: list[TaskGroupSpec]) -> pd.DataFrame:
         "max_size": np.array([g.max_size for g in groups], dtype=np.int64),
         "skills": [";".join(g.skills) for g in groups],
         "max_age": np.array([g.max_age for g in groups], dtype=np.int64),
+        "region": [region] * len(groups),
     })
 
 

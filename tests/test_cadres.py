@@ -728,3 +728,22 @@ def test_half_a_return_paid_by_ones_own_half_release_is_cut_off(inputs, monkeypa
         p = plan(folder, solver=solver)
         assert options(p) == expected
         assert p.method.startswith("milp")
+
+
+def test_a_group_with_a_region_takes_only_that_regions_people(inputs):
+    """Two cities' groups in one data set (a province): each person prefers the other city's
+    group, but may join only the group of the home unit's region."""
+    units = [{"unit_id": "A", "region": "r1"}, {"unit_id": "B", "region": "r2"}]
+    quotas = [("A", I, 10, 10), ("B", I, 10, 10)]
+    people = [person("p1", unit_id="A", preferences="G2", skills="investment"),
+              person("p2", unit_id="B", preferences="G1", skills="investment")]
+    groups = [group("G1", region="r1"), group("G2", region="r2")]
+    folder = cadre_inputs(inputs, people, groups, units, quotas)
+    p = plan(folder)
+    chosen = dict(zip(p.assignments["person_id"], p.assignments["group_id"]))
+    assert chosen == {"p1": "G1", "p2": "G2"}
+    ds = load(folder)
+    crossed = p.assignments.assign(group_id=p.assignments["group_id"].map({"G1": "G2",
+                                                                            "G2": "G1"}))
+    problems = check_assignments(ds, crossed, 2021, 2021, moves_of(p))
+    assert any("from another region" in x for x in problems)

@@ -70,6 +70,14 @@ def check_assignments(ds: Dataset, assignments: pd.DataFrame, plan_year: int, da
     for gid, g in groups.iterrows():
         if gid not in set(in_group["group_id"]) and g["min_size"] > 0:
             v.append(f"task group {gid} is empty but needs at least {g['min_size']}")
+    group_region = groups["region"].fillna("").astype(str) if "region" in groups else None
+    if group_region is not None:
+        home = ds.units.set_index("unit_id")["region"]
+        for _, r in in_group.iterrows():
+            want = group_region.get(r["group_id"], "")
+            if want and home.get(r["unit_id"]) != want:
+                v.append(f"person {r['person_id']} joins task group {r['group_id']} of region "
+                         f"{want} from another region")
     ages = p["age_plan"].to_numpy()
     max_age = in_group["group_id"].map(groups["max_age"]).astype("Float64").fillna(np.inf)
     old = ages[(option == "group")] > max_age.to_numpy(float)

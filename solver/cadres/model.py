@@ -1,8 +1,9 @@
 """Surplus cadres: exactly one option per person, chosen by an exact assignment model.
 
 Options (DOMAIN.md "Surplus cadres"; seed 五(三)):
-- `group`: a frontline task group — not for the seriously ill, not above the group's max_age;
-  each group between min_size and max_size;
+- `group`: a frontline task group — not for the seriously ill, not above the group's max_age,
+  only people of the group's `region` when it has one; each group between min_size and
+  max_size;
 - `return`: a post at the home unit — only for people who want it, and only as many as the
   unit has posts: its vacancy of that quota type plus what the plan releases there;
 - `early_retirement`: only if eligible (`rules.early_retirement_eligible`) and willing or
@@ -165,8 +166,14 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
     wanted = [set(split_tags(s)) for s in groups["skills"].fillna("")]
     max_age = groups["max_age"].astype("Float64").fillna(np.inf).to_numpy(float)
     can_group = ~follow & (health != "serious")
+    # a group with a region takes only people of that region's units (a province's data
+    # holds every city's groups)
+    group_region = groups["region"].fillna("").astype(str).to_numpy() if "region" in groups \
+        else np.full(len(groups), "")
+    home_region = units["region"].reindex(people["unit_id"]).astype(str).to_numpy()
     for g, gid in enumerate(group_ids):
-        ok = np.flatnonzero(can_group & (age <= max_age[g]))
+        ok = np.flatnonzero(can_group & (age <= max_age[g])
+                            & ((group_region[g] == "") | (home_region == group_region[g])))
         fit = np.array([len(skills[p] & wanted[g]) / len(wanted[g]) if wanted[g] else 0.5
                         for p in ok])
         pref = np.array([1 / (prefs[p].index(gid) + 1) if gid in prefs[p] else 0.0 for p in ok])
