@@ -32,7 +32,7 @@ TEXT = {
         "cadres": "富余人员：安排方式、年龄段与工作组", "by_option": "按安排方式",
         "by_age": "按年龄段", "by_group": "按工作组", "aux": "编外人员员额方案",
         "region": "地区", "quota_type": "编制类型", "solver": "求解", "pool": "编制池",
-        "kpis": "指标对比", "changed": "满足数变化的需求", "system_diff": "各系统调整后核定编制",
+        "kpis": "指标对比", "changed": "满足数变化的需求", "system_diff": "各系统调整后核定编制（与基准方案之差）",
         "plan": "方案", "metric": "指标", "none": "无", "personal": "含个人信息",
         "generated": "由 bianzhi 生成", "count": "数量", "system": "系统",
         "reason": "原因", "tier": "保障类别", "temporary": "临时（事去减编）",
@@ -53,7 +53,7 @@ TEXT = {
         "by_age": "by age band", "by_group": "by task group", "aux": "Off-quota positions",
         "region": "region", "quota_type": "quota type", "solver": "solver", "pool": "pool",
         "kpis": "KPIs", "changed": "Demands met differently", "system_diff":
-        "Approved quota after the plan, per system", "plan": "plan", "metric": "metric",
+        "Approved quota after the plan per system (difference from the base plan)", "plan": "plan", "metric": "metric",
         "none": "none", "personal": "includes personal data", "generated": "made by bianzhi",
         "count": "count", "system": "system", "reason": "reason", "tier": "tier",
         "temporary": "temporary (returned when the task ends)",
@@ -322,14 +322,18 @@ def render_compare(result: dict, lang: str = "zh") -> str:
     sections.append(f"<h2>{t['changed']}</h2>"
                     + _table(pd.DataFrame(rows), "table-changed", lang))
     plans = result["plans"]
-    systems: dict[str, dict[str, int]] = {}
-    for p in plans:
-        summary_units = result.get("systems", {}).get(p, {})
-        systems[p] = summary_units
-    fig = go.Figure([go.Bar(name=p, x=list(systems[p]), y=list(systems[p].values()))
-                     for p in plans])
+    systems = result.get("systems", {})
+    base = systems.get(plans[0], {})
+    names = sorted(set().union(*[set(v) for v in systems.values()])) if systems else []
+    # the difference from the base plan per system: what a committee compares
+    fig = go.Figure([go.Bar(name=f"{p} − {plans[0]}", x=names,
+                            y=[systems.get(p, {}).get(k, 0) - base.get(k, 0) for k in names])
+                     for p in plans[1:]])
     fig.update_layout(barmode="group", height=420, margin={"t": 10})
-    sections.append(f"<h2>{t['system_diff']}</h2>" + _fig(fig, "chart-compare-systems"))
+    table = pd.DataFrame([{"system": k, **{p: systems.get(p, {}).get(k, 0) for p in plans}}
+                          for k in names])
+    sections.append(f"<h2>{t['system_diff']}</h2>" + _fig(fig, "chart-compare-systems")
+                    + _table(table, "table-systems", lang))
     return _page(t["compare_title"], sections, lang, " · ".join(html.escape(p) for p in plans))
 
 
