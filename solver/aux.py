@@ -45,10 +45,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from solver.domain import AUX_CATEGORIES
-from solver.solve import LinearProgram, Solution, solve
+from solver.solve import LinearProgram, solve_integral
 from solver.validate import Dataset
 
-INTEGRALITY_TOL = 1e-6
 CATEGORY_ORDER: tuple[str, ...] = tuple(AUX_CATEGORIES)
 DEFAULT_WEIGHTS: MappingProxyType = MappingProxyType({
     "medical": 3.0, "auxiliary_police": 3.0, "teaching_aide": 2.0, "inspector": 1.0,
@@ -318,21 +317,6 @@ def build(rows: pd.DataFrame, regions: pd.DataFrame) -> AuxModel:
                     unit_limit=unit_limit)
 
 
-def _solve_integral(lp: LinearProgram, solver: str, time_limit: float | None
-                    ) -> tuple[Solution, bool]:
-    """Solve as an LP (the matrix is an interval matrix: integral vertices); MIP if not."""
-    sol = solve(lp, solver, time_limit)
-    if sol.status.has_solution and _integral(sol.x):
-        return sol, False
-    if not sol.status.has_solution:
-        return sol, False
-    return solve(lp.as_mip(), solver, time_limit), True
-
-
-def _integral(x: np.ndarray) -> bool:
-    return bool(np.all(np.abs(x - np.round(x)) <= INTEGRALITY_TOL))
-
-
 # ---------------------------------------------------------------- results
 
 
@@ -417,7 +401,7 @@ def plan_aux(ds: Dataset, options: AuxOptions | None = None, solver: str = "high
     kept = np.zeros((len(rows), 3), dtype=np.int64)
     status, seconds, fallback = "optimal", 0.0, False
     if model.lp.num_cols:
-        sol, fallback = _solve_integral(model.lp, solver, time_limit)
+        sol, fallback = solve_integral(model.lp, solver, time_limit)
         if not sol.status.has_solution:
             # keep = 0 is always feasible: no solution means the solver failed or timed out
             raise RuntimeError(f"off-quota plan: the {solver} solver returned "

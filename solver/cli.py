@@ -285,7 +285,7 @@ def run(
     plan.timings["total"] = _time.perf_counter() - start
     summary = plan.summary()
     with progress(f"writing {out_dir}…"):
-        write_plan(plan, out_dir, alternatives=alts, lang=lang)
+        write_plan(plan, out_dir, alternatives=alts, lang=lang, summary=summary)
         if report:
             from solver.report.html import write_report
 

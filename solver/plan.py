@@ -224,7 +224,8 @@ def _cadre_summary(plan: Plan) -> dict:
 # ---------------------------------------------------------------- writing
 
 
-def _write_tables(plan: Plan, folder: Path, lang: str = "zh") -> None:
+def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
+                  summary: dict | None = None) -> None:
     from solver.domain import PLAN_TABLES
     from solver.io.write import write_workbook
 
@@ -233,14 +234,15 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh") -> None:
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
     # the plan as a workbook for the committee (Chinese sheets and headers by default)
     write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
-    summary = plan.summary()
+    summary = plan.summary() if summary is None else summary
     (folder / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
         encoding="utf-8")
 
 
 def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
-               alternatives: list[Plan] | None = None, lang: str = "zh") -> Path:
+               alternatives: list[Plan] | None = None, lang: str = "zh",
+               summary: dict | None = None) -> Path:
     """Write the plan folder atomically: a temporary folder renamed at the end.
 
     Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
@@ -251,7 +253,7 @@ def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | No
     tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
     tmp.mkdir()
     try:
-        _write_tables(plan, tmp, lang)
+        _write_tables(plan, tmp, lang, summary)
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
         for k, alt in enumerate(alternatives or [], start=1):

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 SOLVERS: tuple[str, ...] = ("highs", "cbc")
 DEFAULT_SOLVER = "highs"
+INTEGRALITY_TOL = 1e-6
 
 
 class Status(enum.Enum):
@@ -202,6 +203,24 @@ class HighsSession:
         return sol
 
 
+def is_integral(x: np.ndarray) -> bool:
+    """Whether every value is a whole number (within the tolerance)."""
+    return bool(np.all(np.abs(x - np.round(x)) <= INTEGRALITY_TOL))
+
+
+def solve_integral(lp: LinearProgram, solver: str = DEFAULT_SOLVER,
+                   time_limit: float | None = None) -> tuple[Solution, bool]:
+    """Solve as an LP; only if the vertex is fractional, again as a MIP.
+
+    Our models are network or interval matrices whose LP vertices are integral; side rows can
+    break that, and the MIP is then the exact fallback. Returns (solution, used_mip).
+    """
+    sol = solve(lp, solver, time_limit)
+    if not sol.status.has_solution or is_integral(sol.x):
+        return sol, False
+    return solve(lp.as_mip(), solver, time_limit), True
+
+
 def to_pulp(lp: LinearProgram, name: str = "bianzhi"):
     """The program as a PuLP problem (for CBC and for LP export) and its variables."""
     import pulp
@@ -275,7 +294,6 @@ def _solve_cbc(lp: LinearProgram, time_limit: float | None) -> Solution:
         sol.x = np.array([v.value() or 0.0 for v in variables], dtype=float)
         sol.objective = float(lp.c @ sol.x + lp.offset)
         if not lp.is_mip():
-            A = sp.csr_matrix(lp.A)
             duals = np.zeros(lp.num_rows)
             row_names = lp.row_names or [f"r{i}" for i in range(lp.num_rows)]
             for r in range(lp.num_rows):
@@ -284,7 +302,6 @@ def _solve_cbc(lp: LinearProgram, time_limit: float | None) -> Solution:
                     if con is not None and con.pi is not None:
                         duals[r] += con.pi
             sol.row_duals = duals
-            del A
         if status == Status.FEASIBLE:
             sol.gap = None  # CBC through PuLP does not report the gap
     return sol

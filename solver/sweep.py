@@ -74,7 +74,7 @@ def run_point(task: PointTask) -> dict[str, Any]:
         if violations:
             raise PlanViolation("; ".join(violations[:5]))
         summary = plan.summary()
-        write_plan(plan, task.out_dir)
+        write_plan(plan, task.out_dir, summary=summary)
         return {"name": task.name, "ok": True, "metrics": metrics(summary),
                 "seconds": time.perf_counter() - start, "pid": os.getpid()}
     except BianzhiError as exc:

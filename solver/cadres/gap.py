@@ -24,11 +24,10 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
-from solver.solve import DEFAULT_SOLVER, LinearProgram, Status, solve
+from solver.solve import DEFAULT_SOLVER, LinearProgram, Status, is_integral, solve
 
 Method = Literal["auto", "milp", "lp"]
 METHODS: tuple[str, ...] = ("auto", "milp", "lp")
-INTEGRALITY_TOL = 1e-6
 
 
 class GapInfeasible(ValueError):
@@ -138,7 +137,7 @@ def solve_gap_result(
         if sol.status == Status.INFEASIBLE:
             # The LP relaxation is infeasible, so the integer problem is too.
             raise GapInfeasible(_infeasible_message(unit, allowed))
-        if sol.status == Status.OPTIMAL and _is_integral(sol.x):
+        if sol.status == Status.OPTIMAL and is_integral(sol.x):
             assignment = _decode(sol.x, agent_idx, job_idx, m, n)
             return _result(profit, weight, capacity, assignment, Status.OPTIMAL, 0.0, start, "lp")
         note = (
@@ -244,10 +243,6 @@ def _build(
         integer=np.ones(k, dtype=bool) if integer else None,
     )
     return lp, agent_idx, job_idx
-
-
-def _is_integral(x: np.ndarray) -> bool:
-    return bool(np.all(np.abs(x - np.round(x)) < INTEGRALITY_TOL))
 
 
 def _decode(

@@ -54,14 +54,13 @@ import scipy.sparse as sp
 
 from solver.cadres import rules
 from solver.errors import BianzhiError
-from solver.solve import LinearProgram, Status, solve
+from solver.solve import INTEGRALITY_TOL, LinearProgram, Status, solve
 from solver.validate import Dataset, split_tags
 
 OPTIONS = ("group", "return", "early_retirement", "transfer", "stay")
 EXPERIENCE = {"in_charge": 1.0, "assisting": 0.6, "idle": 0.2}
 HEALTH = {"healthy": 1.0, "chronic": 0.5, "serious": 0.0}
 TRANSFER_CANDIDATES = 20  # best demands kept per person: keeps the model sparse
-INTEGRALITY_TOL = 1e-6
 MAX_HALL_GROUPS = 12  # sets of task groups checked for joint minimums before solving
 MAX_CUT_ROUNDS = 10  # rounds of post cuts before the MIP
 

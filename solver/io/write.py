@@ -79,7 +79,7 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str = "
               for name, frame in tables.items()]
     _check_sheet_names([sheet for sheet, _ in sheets])
     data = _workbook_bytes(sheets)
-    _atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -223,7 +223,7 @@ def _check_sheet_names(names: list[str]) -> None:
         seen.add(name.lower())
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, then move it onto `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

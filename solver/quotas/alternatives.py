@@ -14,8 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from solver.quotas import network as nw
-from solver.quotas.engine import INTEGRALITY_TOL, QuotaPlan, plan_from_flows
-from solver.solve import LinearProgram, solve
+from solver.quotas.engine import QuotaPlan, plan_from_flows
+from solver.solve import LinearProgram, solve_integral
 
 LADDER_FAMILIES = (nw.DOWN, nw.SEC_DOWN, nw.ROOT_DOWN, nw.GRANT, nw.X_DOWN)
 
@@ -65,16 +65,10 @@ def alternatives(plan: QuotaPlan, count: int, slack: float = 0.02, solver: str =
         cost = np.zeros(lp.num_cols)
         cost[supply] = times_used[net.ref[supply]]
         variant = LinearProgram(cost, A, row_lower, row_upper, lower, upper)
-        sol = solve(variant, solver)
+        sol, _ = solve_integral(variant, solver)
         if not sol.status.has_solution:
             break
-        x = sol.x
-        if np.any(np.abs(x - np.round(x)) > INTEGRALITY_TOL):
-            sol = solve(variant.as_mip(), solver)
-            if not sol.status.has_solution:
-                break
-            x = sol.x
-        x = np.round(x)
+        x = np.round(sol.x)
         give = _donor_use(net, x, len(inst.rows))
         if any(np.array_equal(give, s) for s in seen):
             break  # nothing new within the slack

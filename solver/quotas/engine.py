@@ -19,7 +19,7 @@ from solver.errors import BianzhiError
 from solver.quotas import network as nw
 from solver.quotas.network import Instance, Network, build, prepare
 from solver.scenario import Policy
-from solver.solve import HighsSession, LinearProgram, Status, solve
+from solver.solve import HighsSession, LinearProgram, Status, is_integral, solve
 from solver.validate import Dataset
 
 UNMET_REASONS: dict[str, str] = {
@@ -35,7 +35,6 @@ UNMET_REASONS: dict[str, str] = {
                               "better appraisal or more central tasks (激励导向)",
     "no_compatible_source": "no vacancy of this quota type is left in reach (region, type)",
 }
-INTEGRALITY_TOL = 1e-6
 
 
 class PlanInfeasible(BianzhiError):
@@ -142,16 +141,12 @@ def _run(net: Network, solver: str, time_limit: float | None):
         session = None
         sol = solve(lp, "cbc", time_limit=time_limit)
     used_mip = False
-    if sol.status.has_solution and not _integral(sol.x):
+    if sol.status.has_solution and not is_integral(sol.x):
         # Side rules may break the network structure: fall back to the exact MIP.
         used_mip = True
         sol = solve(lp.as_mip(), solver, time_limit=time_limit)
         session = None
     return sol, session, used_mip
-
-
-def _integral(x: np.ndarray) -> bool:
-    return bool(np.all(np.abs(x - np.round(x)) <= INTEGRALITY_TOL))
 
 
 def _resolve_variant(net: Network, solver: str, session: HighsSession | None,

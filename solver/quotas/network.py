@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from solver.domain import TIER_ORDER
 from solver.scenario import Policy
 from solver.solve import LinearProgram
 from solver.validate import Dataset
@@ -462,10 +461,6 @@ def incidence_lp(net: Network) -> LinearProgram:
         c=net.cost, A=A, row_lower=zeros, row_upper=zeros.copy(),
         col_lower=net.lower, col_upper=net.upper,
     )
-
-
-def tier_order_key(tier: str) -> int:
-    return TIER_ORDER.index(tier)
 
 
 def pooled_donor_flows(inst: Instance, net: Network, x: np.ndarray) -> np.ndarray:

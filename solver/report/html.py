@@ -9,7 +9,6 @@ appear only with include_personal=True; ids always.
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -337,14 +336,10 @@ def render_compare(result: dict, lang: str = "zh") -> str:
     return _page(t["compare_title"], sections, lang, " · ".join(html.escape(p) for p in plans))
 
 
-def write_text_atomic(path: Path, text: str) -> Path:
-    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
 def write_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False) -> Path:
     """PLAN_DIR/report.html, written atomically."""
-    page = render_report(plan_dir, lang, include_personal)
-    return write_text_atomic(Path(plan_dir) / "report.html", page)
+    from solver.io.write import atomic_write_bytes
+
+    path = Path(plan_dir) / "report.html"
+    atomic_write_bytes(path, render_report(plan_dir, lang, include_personal).encode("utf-8"))
+    return path
