@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from solver.bench import _tier_totals, generated_data, peak_memory_mb
+from solver.bench import tier_totals, generated_data, peak_memory_mb
 from solver.quotas.allpairs import build_all_pairs
 from solver.quotas.engine import reallocate
 from solver.quotas.network import build, prepare
@@ -115,7 +115,7 @@ def test_tree_vs_all_pairs_ratio(data_10k):
             sol = solve(net.lp, "highs")
             runs.append(time.perf_counter() - start)
         times[name] = sorted(runs)[1]
-        totals[name] = _tier_totals(inst, net, sol.x)
+        totals[name] = tier_totals(inst, net, sol.x)
     assert totals["tree"] == totals["all-pairs"]
     print(f"\n10k units, build+solve HiGHS: tree {times['tree']:.3f}s, all-pairs "
           f"{times['all-pairs']:.3f}s, ratio {times['all-pairs'] / times['tree']:.1f}x")

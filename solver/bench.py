@@ -24,14 +24,12 @@ def _stats(values: list[float]) -> dict[str, float]:
             "max": round(max(values), 4), "runs": len(values)}
 
 
-def _tier_totals(inst, net, x) -> dict[str, int]:
-    from solver.quotas import network as nw
+def tier_totals(inst, net, x) -> dict[str, int]:
+    """Quotas met per tier in a solution (the figure the solvers must agree on)."""
+    from solver.quotas.engine import _met_by_tier_block
 
-    arcs = net.arcs(nw.DEMAND)
-    met = np.zeros(len(inst.demands))
-    met[net.ref[arcs]] = np.round(x[arcs])
-    tiers = inst.demands["tier"].to_numpy()
-    return {t: int(met[tiers == t].sum()) for t in TIER_ORDER}
+    per_block = _met_by_tier_block(inst, net, np.round(x))
+    return {t: int(per_block[t].sum()) for t in TIER_ORDER}
 
 
 def peak_memory_mb() -> float:
@@ -74,7 +72,7 @@ def run_bench(data_path: Path, policy: Policy, solvers: list[str], repeat: int =
             solve_t[name].append(time.perf_counter() - t0)
             statuses[name] = sol.status.value
             if sol.status.has_solution:
-                totals[name] = _tier_totals(inst, net, sol.x)
+                totals[name] = tier_totals(inst, net, sol.x)
     agree = len({tuple(sorted(t.items())) for t in totals.values()}) <= 1
     result = {
         "data": str(data_path), "formulation": formulation, "size": size,
