@@ -147,16 +147,22 @@ def generate(
 ) -> None:
     """Generate a seeded synthetic data set in the DATA.md format."""
     from solver.generate import generate as make
+    from solver.io.outdir import check_output, check_output_file, claim_output
     from solver.io.write import write_csv_folder, write_workbook
 
     scale_value: str | int = scale if scale in ("city", "province") else _int_scale(scale)
+    check_output(out_dir, "data")
+    if xlsx is not None:
+        check_output_file(xlsx)
     try:
         with progress(f"generating {profile} at scale {scale}…"):
             tables = make(profile=profile, scale=scale_value, seed=seed)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    with progress(f"writing {len(tables['units'])} units to {out_dir}…"):
-        write_csv_folder(tables, out_dir)
+    with progress(f"writing {len(tables['units'])} units to {out_dir}…"), \
+            claim_output(out_dir, "data") as folder:
+        write_csv_folder(tables, folder.tmp)
+        folder.commit()
     if xlsx is not None:
         with progress(f"writing the workbook {xlsx}…"):
             write_workbook(tables, xlsx, lang="zh")
@@ -248,6 +254,10 @@ def run(
     start = _time.perf_counter()
     _check_lang(lang)
     scenario = resolve_scenario(target, sets, apply)
+    # refuse a forbidden --out before any work (write_plan checks again under its lock)
+    from solver.io.outdir import check_output
+
+    check_output(out_dir, "plan", [scenario.data_path, *map(Path, scenario.sources)])
     if solver is not None:
         scenario.solver.name = _check_solver(solver)
     if time_limit is not None:
@@ -351,9 +361,13 @@ def compare(
     from solver.compare import compare_plans, write_comparison
 
     _check_lang(lang)
+    if out_dir is not None:
+        from solver.io.outdir import check_output
+
+        check_output(out_dir, "compare", plans)
     result = compare_plans(plans)
     if out_dir is not None:
-        write_comparison(result, out_dir, lang)
+        write_comparison(result, out_dir, lang, inputs=plans)
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return

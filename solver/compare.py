@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,31 +135,25 @@ def _int(value) -> int | None:
         return None
 
 
-def write_comparison(result: dict, out_dir: str | Path, lang: str = "zh") -> Path:
-    """compare.json and flat CSVs for spreadsheets, written atomically."""
-    from solver.plan import replace_dir
-
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-compare"
-    if tmp.exists():
-        import shutil
-
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    (tmp / "compare.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
-                                      encoding="utf-8")
-    pd.DataFrame(result["kpis"]).to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
-    pd.DataFrame(result["moves_only_in"]).to_csv(tmp / "moves_only_in.csv", index=False,
-                                                 lineterminator="\n")
-    rows = [{"demand_id": c["demand_id"], "plan": c["plan"], "unit_id": c["unit_id"],
-             "tier": c["tier"], "amount": c["amount"],
-             **{f"met:{k}": v for k, v in c["met"].items()},
-             **{f"reason:{k}": v for k, v in c["reason"].items()}}
-            for c in result["changed_demands"]]
-    pd.DataFrame(rows).to_csv(tmp / "changed_demands.csv", index=False, lineterminator="\n")
+def write_comparison(result: dict, out_dir: str | Path, lang: str = "zh",
+                     inputs: list[str | Path] | None = None) -> Path:
+    """compare.json, flat CSVs for spreadsheets and compare.html: a new folder or over an
+    earlier comparison, atomically (never over one of the plans compared)."""
+    from solver.io.outdir import claim_output
+    from solver.plan import summary_json
     from solver.report.html import render_compare
 
-    (tmp / "compare.html").write_text(render_compare(result, lang), encoding="utf-8")
-    replace_dir(tmp, out_dir)
-    return out_dir
+    with claim_output(Path(out_dir), "compare", [Path(p) for p in inputs or []]) as folder:
+        tmp = folder.tmp
+        (tmp / "compare.json").write_text(summary_json(result), encoding="utf-8")
+        pd.DataFrame(result["kpis"]).to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
+        pd.DataFrame(result["moves_only_in"]).to_csv(tmp / "moves_only_in.csv", index=False,
+                                                     lineterminator="\n")
+        rows = [{"demand_id": c["demand_id"], "plan": c["plan"], "unit_id": c["unit_id"],
+                 "tier": c["tier"], "amount": c["amount"],
+                 **{f"met:{k}": v for k, v in c["met"].items()},
+                 **{f"reason:{k}": v for k, v in c["reason"].items()}}
+                for c in result["changed_demands"]]
+        pd.DataFrame(rows).to_csv(tmp / "changed_demands.csv", index=False, lineterminator="\n")
+        (tmp / "compare.html").write_text(render_compare(result, lang), encoding="utf-8")
+        return folder.commit()

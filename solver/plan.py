@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -235,46 +232,39 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     # the plan as a workbook for the committee (Chinese sheets and headers by default)
     write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = plan.summary() if summary is None else summary
-    (folder / "summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
-        encoding="utf-8")
+    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+
+
+def summary_json(summary: dict) -> str:
+    """summary.json's text: strict JSON (a NaN or infinity is a bug, never written)."""
+    return json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False,
+                      allow_nan=False) + "\n"
+
+
+def plan_inputs(plan: Plan) -> list[Path]:
+    """The files a plan was made from: an output folder may not replace them."""
+    return [plan.scenario.data_path, *(Path(f) for f in plan.scenario.sources)]
 
 
 def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
                alternatives: list[Plan] | None = None, lang: str = "zh",
                summary: dict | None = None) -> Path:
-    """Write the plan folder atomically: a temporary folder renamed at the end.
+    """Write the plan folder: into a new folder or over an earlier plan folder, atomically.
 
     Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
+    Anything else at `out_dir` is refused (`solver.io.outdir`).
     """
-    out_dir = Path(out_dir)
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
-    tmp.mkdir()
-    try:
-        _write_tables(plan, tmp, lang, summary)
+    from solver.io.outdir import claim_output, write_marker
+
+    with claim_output(Path(out_dir), "plan", plan_inputs(plan)) as folder:
+        _write_tables(plan, folder.tmp, lang, summary)
         for name, text in (extra_files or {}).items():
-            (tmp / name).write_text(text, encoding="utf-8")
+            (folder.tmp / name).write_text(text, encoding="utf-8")
         for k, alt in enumerate(alternatives or [], start=1):
-            (tmp / f"alt-{k}").mkdir()
-            _write_tables(alt, tmp / f"alt-{k}", lang)
-        replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
-
-
-def replace_dir(tmp: Path, target: Path) -> None:
-    """Put a finished folder in place of `target` (which may exist) by renames only."""
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, target)
+            (folder.tmp / f"alt-{k}").mkdir()
+            _write_tables(alt, folder.tmp / f"alt-{k}", lang)
+            write_marker(folder.tmp / f"alt-{k}", "plan")
+        return folder.commit()
 
 
 # ---------------------------------------------------------------- verification

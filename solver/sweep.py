@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +111,26 @@ def _progress(total: int):
 def run_sweep(scenario_path: Path, out: Path, workers: int = 2, scheduler: str | None = None,
               sets: list[str] | None = None, apply: list[str] | None = None) -> pd.DataFrame:
     """Run every point; write DIR/<point>/ and DIR/results.csv; return the results table."""
+    from solver.io.outdir import claim_output
+
     out = Path(out)
     tasks = tasks_for(scenario_path, out, list(sets or []), list(apply or []))
-    out.mkdir(parents=True, exist_ok=True)
+    scenario = load_scenario(scenario_path, list(sets or []), list(apply or []))
+    inputs = [scenario.data_path, *(Path(f) for f in scenario.sources)]
+    # every point is written inside a temporary folder; the sweep folder is put in place
+    # (or replaces an earlier sweep) only when all points are done
+    with claim_output(out, "sweep", inputs) as folder:
+        tasks = [replace(t, out_dir=str(folder.tmp / Path(t.out_dir).name)) for t in tasks]
+        results = _run_tasks(tasks, workers, scheduler)
+        table = results_table(tasks, results)
+        table.to_csv(folder.tmp / "results.csv", index=False, lineterminator="\n")
+        folder.commit()
+    return table
+
+
+def _run_tasks(tasks: list[PointTask], workers: int, scheduler: str | None
+               ) -> list[dict[str, Any]]:
+    """Run the points on local worker processes or a Dask cluster; results as they finish."""
     results: list[dict] = []
     with _progress(len(tasks)) as bar:
         job = bar.add_task("sweep", total=len(tasks))
@@ -140,11 +157,7 @@ def run_sweep(scenario_path: Path, out: Path, workers: int = 2, scheduler: str |
                 for future in as_completed(by_future):
                     results.append(_collect(future, by_future[future]))
                     bar.advance(job)
-    table = results_table(tasks, results)
-    tmp = out / f".results.csv.tmp-{os.getpid()}"
-    table.to_csv(tmp, index=False, lineterminator="\n")
-    os.replace(tmp, out / "results.csv")
-    return table
+    return results
 
 
 def _collect(future, task: PointTask) -> dict[str, Any]:

@@ -32,6 +32,7 @@ _ZIP_DATETIME = (2021, 1, 1, 0, 0, 0)
 # Excel refuses these in sheet names, and names longer than 31 characters.
 _SHEET_FORBIDDEN = frozenset("[]:*?/\\")
 LANGS: tuple[str, ...] = ("zh", "en")
+_ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
 def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> None:
@@ -175,8 +176,9 @@ def _workbook_bytes(sheets: list[tuple[str, pd.DataFrame]]) -> bytes:
     workbook.properties.creator = "bianzhi"
     for sheet_name, frame in sheets:
         sheet = workbook.create_sheet(title=sheet_name)
-        sheet.append([str(header) for header in frame.columns])
-        columns = [[_cell_value(v) for v in frame[c].tolist()] for c in frame.columns]
+        sheet.append([_text_cell(sheet, str(header)) for header in frame.columns])
+        columns = [[_text_cell(sheet, _cell_value(v)) for v in frame[c].tolist()]
+                   for c in frame.columns]
         for row in zip(*columns, strict=True):
             sheet.append(list(row))
     raw = io.BytesIO()
@@ -184,6 +186,22 @@ def _workbook_bytes(sheets: list[tuple[str, pd.DataFrame]]) -> bytes:
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(workbook, archive).save()
     return _rezip_fixed_time(raw.getvalue())
+
+
+def _text_cell(sheet, value: object) -> object:
+    """Text that a spreadsheet would take for a formula or an error value, kept as text.
+
+    openpyxl turns a string starting with "=" into a formula and "#N/A" & co. into error
+    cells; a unit name or reason from a planner's file must never run as a formula
+    (OWASP's CSV/formula injection). Other strings are already written as text cells.
+    """
+    if isinstance(value, str) and (value.startswith("=") or value in _ERROR_TEXTS):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _rezip_fixed_time(data: bytes) -> bytes:

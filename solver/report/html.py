@@ -9,6 +9,7 @@ appear only with include_personal=True; ids always.
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -337,9 +338,18 @@ def render_compare(result: dict, lang: str = "zh") -> str:
 
 
 def write_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False) -> Path:
-    """PLAN_DIR/report.html, written atomically."""
+    """PLAN_DIR/report.html, written atomically, only into a plan folder of bianzhi."""
+    from solver.io.outdir import OutputError, is_plan_folder, locked
     from solver.io.write import atomic_write_bytes
 
-    path = Path(plan_dir) / "report.html"
-    atomic_write_bytes(path, render_report(plan_dir, lang, include_personal).encode("utf-8"))
+    plan_dir = Path(plan_dir)
+    if not is_plan_folder(plan_dir):
+        raise OutputError(f"{plan_dir}: not a plan folder written by bianzhi run (no "
+                          "summary.json of bianzhi); the report is written only into one")
+    path = plan_dir / "report.html"
+    if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
+        raise OutputError(f"{path}: exists and is not a file bianzhi wrote; move it away")
+    page = render_report(plan_dir, lang, include_personal).encode("utf-8")
+    with locked(path):
+        atomic_write_bytes(path, page)
     return path
