@@ -10,7 +10,7 @@ import pytest
 from solver.cadres.gap import read_orlib, solve_gap_result
 from solver.solve import Status
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gap"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "gap"
 
 
 def unit_instance(agents: int = 8, jobs: int = 5000, seed: int = 20261127):

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 UNIT_DEFAULTS = {
     "level": "city", "region": "r1", "kind": "institution", "system": "health",

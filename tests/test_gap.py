@@ -19,9 +19,9 @@ from solver.cadres.gap import (
 )
 from solver.solve import Status
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gap"
+DATA = Path(__file__).resolve().parent / "data" / "gap"
 
-# Published optima (maximisation), /shared/data/gap/README.md.
+# Published optima (maximisation), tests/data/gap/README.md.
 OPTIMA = {
     "gap1": [336, 327, 339, 341, 326],
     "gap2": [434, 436, 420, 419, 428],
