@@ -55,6 +55,7 @@ def plan(tmp_path_factory):
     return out
 
 
+@pytest.mark.browser
 def test_report_renders_in_chromium_with_every_chart_and_no_script_error(plan, tmp_path):
     page = plan / "report.html"
     text = page.read_text(encoding="utf-8")
