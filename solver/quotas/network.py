@@ -345,104 +345,254 @@ def tier_rewards(demands: pd.DataFrame, policy: Policy) -> np.ndarray:
 
 
 def build(inst: Instance, pool_donors: bool = True) -> Network:
-    """All arcs of the model, vectorised; then the LP (node balance rows).
+    """All arcs of the model, one rule family at a time; then the LP (node balance rows).
 
     `pool_donors=False` gives every donor its own arc (for near-optimal alternatives, which
-    choose between individual donors).
+    choose between individual donors). The order of the families fixes the column order.
     """
-    rows, blocks, demands, policy = inst.rows, inst.blocks, inst.demands, inst.policy
-    c = policy.source_costs
-    gap = c.min_gap()
-    n_rows = len(rows)
-    n_blocks = len(blocks)
-    OUT0, IN0, GATE0 = 0, n_rows, 2 * n_rows
-    sys_codes = rows["sys_code"].to_numpy()
-    sec_codes = rows["sec_code"].to_numpy()
-    n_sys = int(sys_codes.max()) + 1 if n_rows else 0
-    n_sec = int(sec_codes.max()) + 1 if n_rows else 0
-    SYS0 = 3 * n_rows
-    SEC0 = SYS0 + n_sys
-    ROOT0 = SEC0 + n_sec
-    POOL0 = ROOT0 + n_blocks
-    BUD0 = POOL0 + n_blocks
-    X0 = BUD0 + n_blocks
-    types = sorted(blocks["quota_type"].unique())
-    type_index = {t: k for k, t in enumerate(types)}
-    n_nodes = X0 + len(types)
-    # system → sector and sector → block maps
-    sys_sector = np.zeros(n_sys, dtype=np.int64)
-    sys_sector[sys_codes] = sec_codes
-    sec_block = np.zeros(n_sec, dtype=np.int64)
-    sec_block[sec_codes] = rows["block_index"].to_numpy()
-
+    nodes = NodeLayout.of(inst)
+    donors = Donors.of(inst, nodes, pool_donors)
     arcs = ArcList()
-    add = arcs.add
-    b = np.arange(n_blocks)
-    add(BUDGET, np.full(n_blocks, SRC), BUD0 + b, 0, blocks["budget"].to_numpy(float), 0, b)
-    pool_supply = blocks["pool_supply"].to_numpy(float)
-    has_pool = b  # every block gets pool arcs (capacity 0 if empty) so variants can add one
-    add(POOL_SUPPLY, BUD0 + has_pool, POOL0 + has_pool, 0, pool_supply[has_pool], 0, has_pool)
-    add(GRANT, POOL0 + has_pool, ROOT0 + has_pool, 0, np.inf, c.pool - c.other, has_pool)
+    reserve_budget(arcs, inst, nodes)
+    pool_grants(arcs, inst, nodes)
+    supply_arcs(arcs, inst, nodes, donors)
+    ladder_tree(arcs, inst, nodes, donors)
+    release_gate(arcs, inst, nodes)
+    demand_arcs(arcs, inst, nodes)
+    cross_region(arcs, inst, nodes)
+    return arcs.network(nodes.count)
 
+
+@dataclass(frozen=True)
+class NodeLayout:
+    """Node numbers: per quota row an out, an in and a gate node; then systems, sectors, and
+    per block a root, a pool and a budget node; then one province node per quota type."""
+
+    n_rows: int
+    n_blocks: int
+    n_sys: int
+    n_sec: int
+    n_types: int
+    sys_sector: np.ndarray  # system code → sector code
+    sec_block: np.ndarray  # sector code → block
+
+    OUT0 = 0
+
+    @property
+    def IN0(self) -> int:
+        return self.n_rows
+
+    @property
+    def GATE0(self) -> int:
+        return 2 * self.n_rows
+
+    @property
+    def SYS0(self) -> int:
+        return 3 * self.n_rows
+
+    @property
+    def SEC0(self) -> int:
+        return self.SYS0 + self.n_sys
+
+    @property
+    def ROOT0(self) -> int:
+        return self.SEC0 + self.n_sec
+
+    @property
+    def POOL0(self) -> int:
+        return self.ROOT0 + self.n_blocks
+
+    @property
+    def BUD0(self) -> int:
+        return self.POOL0 + self.n_blocks
+
+    @property
+    def X0(self) -> int:
+        return self.BUD0 + self.n_blocks
+
+    @property
+    def count(self) -> int:
+        return self.X0 + self.n_types
+
+    @classmethod
+    def of(cls, inst: Instance) -> NodeLayout:
+        rows = inst.rows
+        sys_codes = rows["sys_code"].to_numpy()
+        sec_codes = rows["sec_code"].to_numpy()
+        n_sys = int(sys_codes.max()) + 1 if len(rows) else 0
+        n_sec = int(sec_codes.max()) + 1 if len(rows) else 0
+        sys_sector = np.zeros(n_sys, dtype=np.int64)
+        sys_sector[sys_codes] = sec_codes
+        sec_block = np.zeros(n_sec, dtype=np.int64)
+        sec_block[sec_codes] = rows["block_index"].to_numpy()
+        return cls(len(rows), len(inst.blocks), n_sys, n_sec,
+                   inst.blocks["quota_type"].nunique(), sys_sector, sec_block)
+
+
+@dataclass(frozen=True)
+class Donors:
+    """Which quota rows give through their own arcs, which are pooled per system, and which
+    blocks need donor and tree arcs at all; with the donor tie-break costs."""
+
+    own: np.ndarray  # quota rows with their own supply arc
+    groups: np.ndarray  # system codes with a pooled supply arc
+    group_first: np.ndarray  # a pooled system's first row (its block, its tie-break rank)
+    group_cap: np.ndarray  # per system code: vacancies of its pooled rows
+    active: np.ndarray  # per block: some demand can be met there
+    tiebreak: np.ndarray  # own rows, then pooled systems
+
+    @classmethod
+    def of(cls, inst: Instance, nodes: NodeLayout, pool_donors: bool) -> Donors:
+        rows, demands = inst.rows, inst.demands
+        donor_cap = rows["donor_cap"].to_numpy(float)
+        block_of = rows["block_index"].to_numpy()
+        sys_codes = rows["sys_code"].to_numpy()
+        pooled_rows = rows["pooled"].to_numpy() & pool_donors
+        own = np.flatnonzero((donor_cap > 0) & ~pooled_rows)
+        pooled = np.flatnonzero(pooled_rows)
+        # Blocks where no demand can be met need no donor or tree arcs (unless regions
+        # exchange).
+        active = np.zeros(nodes.n_blocks, dtype=bool)
+        active[demands.loc[demands["eligible"], "block_index"].to_numpy()] = True
+        if inst.policy.allow_cross_region:
+            active[:] = True
+        pooled = pooled[active[block_of[pooled]]]
+        groups, first = np.unique(sys_codes[pooled], return_index=True)
+        group_cap = np.bincount(sys_codes[pooled], weights=donor_cap[pooled],
+                                minlength=nodes.n_sys)
+        # earlier unit ids give first (a pooled system ranks by its first unit); far below
+        # the demand tie-break steps, so it never decides who is served
+        gap = inst.policy.source_costs.min_gap()
+        item_block = np.concatenate([block_of[own], block_of[pooled[first]]])
+        item_key = np.concatenate([own, pooled[first]])
+        order = np.lexsort((item_key, item_block))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = pd.Series(item_block[order]).groupby(item_block[order]).cumcount() \
+            .to_numpy()
+        count = np.bincount(item_block, minlength=nodes.n_blocks)[item_block]
+        dem_count = np.bincount(demands["block_index"].to_numpy(),
+                                minlength=nodes.n_blocks)[item_block]
+        tiebreak = (gap / 4) * (rank + 1) / ((count + 1) * (dem_count + 1))
+        return cls(own, groups, pooled[first], group_cap, active, tiebreak)
+
+
+def reserve_budget(arcs: ArcList, inst: Instance, nodes: NodeLayout) -> None:
+    """Reserve (蓄水池): every quota a block uses passes its budget arc.
+
+    budget_b = vacancy_b + pool_b − ⌈reserve_rate_t × (approved_b + pool_b)⌉, for each
+    block b (region × quota type t); docs/rules.md, "Reserve". A met demand is a hire, so the
+    vacancy left after the plan is at least the floor.
+    """
+    b = np.arange(nodes.n_blocks)
+    arcs.add(BUDGET, np.full(nodes.n_blocks, SRC), nodes.BUD0 + b, 0,
+             inst.blocks["budget"].to_numpy(float), 0, b)
+
+
+def pool_grants(arcs: ArcList, inst: Instance, nodes: NodeLayout) -> None:
+    """Pool (编制池): the office's balance, withdrawn and merger-freed quotas reach any
+    recipient of the block at the dearest rung.
+
+    pool_supply_b = balance_b + withdrawn_b + merge_released_b; cost pool − other on the
+    grant arc (the tree adds `other`); docs/rules.md, "Source ladder". Every block gets the
+    arcs (capacity 0 when empty) so that variants can add supply.
+    """
+    b = np.arange(nodes.n_blocks)
+    c = inst.policy.source_costs
+    arcs.add(POOL_SUPPLY, nodes.BUD0 + b, nodes.POOL0 + b, 0,
+             inst.blocks["pool_supply"].to_numpy(float), 0, b)
+    arcs.add(GRANT, nodes.POOL0 + b, nodes.ROOT0 + b, 0, np.inf, c.pool - c.other, b)
+
+
+def supply_arcs(arcs: ArcList, inst: Instance, nodes: NodeLayout, donors: Donors) -> None:
+    """Only vacant quotas leave a unit (空编才能调出): supply ≤ max(approved − staff, 0).
+
+    A donor either meets its own demand (arc `own`, cost 0) or gives up into its system;
+    donors without demands share one arc per system, attributed back in unit-id order
+    (`pooled_donor_flows`). Lapsed units give nothing here: their vacancies were withdrawn
+    to the pool (docs/rules.md, "Lapsed functions").
+    """
+    rows = inst.rows
     donor_cap = rows["donor_cap"].to_numpy(float)
     block_of = rows["block_index"].to_numpy()
-    has_demand = rows["has_demand"].to_numpy()
-    pooled_rows = rows["pooled"].to_numpy() & pool_donors
-    own = np.flatnonzero((donor_cap > 0) & ~pooled_rows)
-    pooled = np.flatnonzero(pooled_rows)
-    # Blocks where no demand can be met need no donor or tree arcs (unless regions exchange).
-    active = np.zeros(n_blocks, dtype=bool)
-    active[demands.loc[demands["eligible"], "block_index"].to_numpy()] = True
-    if policy.allow_cross_region:
-        active[:] = True
-    pooled = pooled[active[block_of[pooled]]]
-    groups, first = np.unique(sys_codes[pooled], return_index=True)
-    group_cap = np.bincount(sys_codes[pooled], weights=donor_cap[pooled], minlength=n_sys)
-    # donor tie-break: earlier unit ids give first (a pooled system ranks by its first unit);
-    # far below the demand tie-break steps, so it never decides who is served
-    item_block = np.concatenate([block_of[own], block_of[pooled[first]]])
-    item_key = np.concatenate([own, pooled[first]])
-    order = np.lexsort((item_key, item_block))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = pd.Series(item_block[order]).groupby(item_block[order]).cumcount().to_numpy()
-    count = np.bincount(item_block, minlength=n_blocks)[item_block]
-    dem_count = np.bincount(demands["block_index"].to_numpy(), minlength=n_blocks)[item_block]
-    tiebreak = (gap / 4) * (rank + 1) / ((count + 1) * (dem_count + 1))
-    add(SUPPLY, BUD0 + block_of[own], OUT0 + own, 0, donor_cap[own], tiebreak[:len(own)], own)
-    own_use = own[has_demand[own]]
-    add(OWN, OUT0 + own_use, IN0 + own_use, 0, donor_cap[own_use], 0, own_use)
-    add(UP, OUT0 + own, SYS0 + sys_codes[own], 0, donor_cap[own], 0, own)
-    add(SYS_SUPPLY, BUD0 + block_of[pooled[first]], SYS0 + groups, 0, group_cap[groups],
-        tiebreak[len(own):], groups)
-    s = np.flatnonzero(active[sec_block[sys_sector]])
-    add(SYS_UP, SYS0 + s, SEC0 + sys_sector[s], 0, np.inf, 0, s)
-    add(SEC_DOWN, SEC0 + sys_sector[s], SYS0 + s, 0, np.inf, c.same_sector - c.same_system, s)
-    e = np.flatnonzero(active[sec_block])
-    add(SEC_UP, SEC0 + e, ROOT0 + sec_block[e], 0, np.inf, 0, e)
-    add(ROOT_DOWN, ROOT0 + sec_block[e], SEC0 + e, 0, np.inf, c.other - c.same_sector, e)
-    recipients = np.flatnonzero(has_demand)
-    add(DOWN, SYS0 + sys_codes[recipients], IN0 + recipients, 0, np.inf, c.same_system,
-        recipients)
+    sys_codes = rows["sys_code"].to_numpy()
+    own = donors.own
+    k = len(own)
+    arcs.add(SUPPLY, nodes.BUD0 + block_of[own], nodes.OUT0 + own, 0, donor_cap[own],
+             donors.tiebreak[:k], own)
+    own_use = own[rows["has_demand"].to_numpy()[own]]
+    arcs.add(OWN, nodes.OUT0 + own_use, nodes.IN0 + own_use, 0, donor_cap[own_use], 0, own_use)
+    arcs.add(UP, nodes.OUT0 + own, nodes.SYS0 + sys_codes[own], 0, donor_cap[own], 0, own)
+    arcs.add(SYS_SUPPLY, nodes.BUD0 + block_of[donors.group_first], nodes.SYS0 + donors.groups,
+             0, donors.group_cap[donors.groups], donors.tiebreak[k:], donors.groups)
 
-    gated = demands["gated"].to_numpy()
-    gated_rows = np.unique(demands.loc[gated, "row"].to_numpy())
-    add(GATE, IN0 + gated_rows, GATE0 + gated_rows, 0, inst.releases[gated_rows], 0, gated_rows)
+
+def ladder_tree(arcs: ArcList, inst: Instance, nodes: NodeLayout, donors: Donors) -> None:
+    """Source ladder (就近调剂): a quota climbs to the lowest node donor and recipient share.
+
+    Costs down the tree add up to the rungs: same system = c_sys, same sector = c_sec,
+    other = c_other (system → sector → root and back); docs/rules.md, "Source ladder".
+    Only blocks where a demand can be met get tree arcs.
+    """
+    c = inst.policy.source_costs
+    s = np.flatnonzero(donors.active[nodes.sec_block[nodes.sys_sector]])
+    arcs.add(SYS_UP, nodes.SYS0 + s, nodes.SEC0 + nodes.sys_sector[s], 0, np.inf, 0, s)
+    arcs.add(SEC_DOWN, nodes.SEC0 + nodes.sys_sector[s], nodes.SYS0 + s, 0, np.inf,
+             c.same_sector - c.same_system, s)
+    e = np.flatnonzero(donors.active[nodes.sec_block])
+    arcs.add(SEC_UP, nodes.SEC0 + e, nodes.ROOT0 + nodes.sec_block[e], 0, np.inf, 0, e)
+    arcs.add(ROOT_DOWN, nodes.ROOT0 + nodes.sec_block[e], nodes.SEC0 + e, 0, np.inf,
+             c.other - c.same_sector, e)
+    recipients = np.flatnonzero(inst.rows["has_demand"].to_numpy())
+    sys_codes = inst.rows["sys_code"].to_numpy()
+    arcs.add(DOWN, nodes.SYS0 + sys_codes[recipients], nodes.IN0 + recipients, 0, np.inf,
+             c.same_system, recipients)
+
+
+def release_gate(arcs: ArcList, inst: Instance, nodes: NodeLayout) -> None:
+    """Full units release first (满编单位先出后进): a full unit's demands of the listed tiers
+    receive at most what the unit releases.
+
+    Σ received by gated demands of row r ≤ releases_r (people leaving: early retirement,
+    transfer with the quota); `policy.full_units_release_first`; docs/rules.md, "Full units".
+    """
+    demands = inst.demands
+    gated_rows = np.unique(demands.loc[demands["gated"].to_numpy(), "row"].to_numpy())
+    arcs.add(GATE, nodes.IN0 + gated_rows, nodes.GATE0 + gated_rows, 0,
+             inst.releases[gated_rows], 0, gated_rows)
+
+
+def demand_arcs(arcs: ArcList, inst: Instance, nodes: NodeLayout) -> None:
+    """Demands, tiers lexicographic (保重点 > 保应急 > 保运转): reward per quota met.
+
+    met_d ≤ open amount_d, and 0 for over-quota (超编单位只出不进) and lapsed units;
+    met_d = amount_d for key demands when `key_demands_hard`; cost −reward_d
+    (`tier_rewards`: the proof that the weights are exact); docs/rules.md, "Tiers".
+    """
+    demands = inst.demands
     d_rows = demands["row"].to_numpy()
     amount = demands["open_amount"].to_numpy(float)
     cap = np.where(demands["eligible"].to_numpy(), amount, 0.0)
     lower = np.zeros(len(demands))
-    if policy.key_demands_hard:
+    if inst.policy.key_demands_hard:
         lower = np.where(demands["tier"].to_numpy() == "key", amount, 0.0)
-    tails = np.where(gated, GATE0 + d_rows, IN0 + d_rows)
-    add(DEMAND, tails, np.full(len(demands), SINK), lower, cap, -demands["reward"].to_numpy(),
-        np.arange(len(demands)))
+    tails = np.where(demands["gated"].to_numpy(), nodes.GATE0 + d_rows, nodes.IN0 + d_rows)
+    arcs.add(DEMAND, tails, np.full(len(demands), SINK), lower, cap,
+             -demands["reward"].to_numpy(), np.arange(len(demands)))
 
-    if policy.allow_cross_region and n_blocks:
-        x = X0 + blocks["quota_type"].map(type_index).to_numpy()
-        add(X_UP, ROOT0 + b, x, 0, np.inf, 0, b)
-        add(X_DOWN, x, ROOT0 + b, 0, np.inf, c.cross_region - c.other, b)
 
-    return arcs.network(n_nodes)
+def cross_region(arcs: ArcList, inst: Instance, nodes: NodeLayout) -> None:
+    """Regions keep their quotas (属地管理) unless `allow_cross_region`: then the roots of one
+    quota type meet at a province node, at cost cross_region − other per quota."""
+    policy, blocks = inst.policy, inst.blocks
+    if not policy.allow_cross_region or not nodes.n_blocks:
+        return
+    c = policy.source_costs
+    b = np.arange(nodes.n_blocks)
+    types = sorted(blocks["quota_type"].unique())
+    type_index = {t: k for k, t in enumerate(types)}
+    x = nodes.X0 + blocks["quota_type"].map(type_index).to_numpy()
+    arcs.add(X_UP, nodes.ROOT0 + b, x, 0, np.inf, 0, b)
+    arcs.add(X_DOWN, x, nodes.ROOT0 + b, 0, np.inf, c.cross_region - c.other, b)
 
 
 def incidence_lp(net: Network) -> LinearProgram:
