@@ -1,7 +1,12 @@
-"""`bianzhi bench`: time loading, model building and solving per solver on the user's data.
+"""`bianzhi bench`: time the phases of a run per solver on the user's data or scenario.
 
-Each phase is repeated R times; medians and spread (min–max) are reported, the solvers'
-tier totals are compared (they must agree), and peak memory of the process is given.
+The pipeline is the one `bianzhi run` follows, phase by phase: load (read, validate and the
+scenario's data edits), surplus cadres and mergers (`solver.runner.prelude`, when the
+scenario has them), then building and solving the reallocation model with each solver. Each
+phase is repeated R times; medians and spread (min–max) are reported. The tier totals —
+quotas met per tier, counted as the plan counts them (transfers with a person included) —
+must agree between the solvers, and equal `met` in the run's summary.json. Not timed: the
+explanations, marginal values, the off-quota plan, verification and writing the plan folder.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.domain import TIER_ORDER
-from solver.scenario import Policy
+from solver.scenario import Scenario
 from solver.solve import solve, to_pulp
 
 
@@ -25,11 +30,12 @@ def _stats(values: list[float]) -> dict[str, float]:
 
 
 def tier_totals(inst, net, x) -> dict[str, int]:
-    """Quotas met per tier in a solution (the figure the solvers must agree on)."""
+    """Quotas met per tier in a solution, transfers with a person included (as in the plan)."""
     from solver.quotas.engine import _met_by_tier_block
 
     per_block = _met_by_tier_block(inst, net, np.round(x))
-    return {t: int(per_block[t].sum()) for t in TIER_ORDER}
+    moved = inst.demands.groupby("tier")["transferred"].sum()
+    return {t: int(per_block[t].sum()) + int(moved.get(t, 0)) for t in TIER_ORDER}
 
 
 def peak_memory_mb() -> float:
@@ -37,15 +43,16 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_bench(data_path: Path, policy: Policy, solvers: list[str], repeat: int = 3,
+def run_bench(scenario: Scenario, solvers: list[str], repeat: int = 3,
               formulation: str = "tree", pulp_build: bool = False) -> dict:
-    """Time each phase `repeat` times on the data at `data_path`."""
+    """Time each phase of the scenario's run `repeat` times."""
     from solver.quotas.allpairs import build_all_pairs
     from solver.quotas.network import build, prepare
-    from solver.validate import load
+    from solver.runner import load_data, prelude
 
     builder = build if formulation == "tree" else build_all_pairs
-    load_t, build_t = [], []
+    times: dict[str, list[float]] = {"load": [], "cadres": [], "consolidation": [],
+                                     "build": []}
     solve_t: dict[str, list[float]] = {s: [] for s in solvers}
     pulp_t: list[float] = []
     totals: dict[str, dict[str, int]] = {}
@@ -53,14 +60,18 @@ def run_bench(data_path: Path, policy: Policy, solvers: list[str], repeat: int =
     size = {}
     for _ in range(repeat):
         t0 = time.perf_counter()
-        ds = load(data_path)
-        load_t.append(time.perf_counter() - t0)
+        ds = load_data(scenario)
+        times["load"].append(time.perf_counter() - t0)
+        before = prelude(scenario, ds)
+        for phase in ("cadres", "consolidation"):
+            if phase in before.timings:
+                times[phase].append(before.timings[phase])
         t0 = time.perf_counter()
-        inst = prepare(ds, policy)
+        inst = prepare(ds, scenario.policy, people=before.people, mergers=before.merges)
         net = builder(inst)
-        build_t.append(time.perf_counter() - t0)
-        size = {"units": int(len(ds.units)), "quota_rows": int(len(inst.rows)),
-                "demands": int(len(inst.demands)), "arcs": net.lp.num_cols,
+        times["build"].append(time.perf_counter() - t0)
+        size = {"units": len(ds.units), "quota_rows": len(inst.rows),
+                "demands": len(inst.demands), "arcs": net.lp.num_cols,
                 "nodes": net.lp.num_rows}
         if pulp_build:
             t0 = time.perf_counter()
@@ -75,8 +86,8 @@ def run_bench(data_path: Path, policy: Policy, solvers: list[str], repeat: int =
                 totals[name] = tier_totals(inst, net, sol.x)
     agree = len({tuple(sorted(t.items())) for t in totals.values()}) <= 1
     result = {
-        "data": str(data_path), "formulation": formulation, "size": size,
-        "load": _stats(load_t), "build": _stats(build_t),
+        "data": str(scenario.data_path), "scenario": scenario.name, "formulation": formulation,
+        "size": size, **{phase: _stats(t) for phase, t in times.items() if t},
         "solve": {name: _stats(t) for name, t in solve_t.items()},
         "status": statuses, "tier_totals": totals, "solvers_agree": agree,
         "peak_memory_mb": round(peak_memory_mb(), 1),

@@ -8,14 +8,15 @@ reallocation (`solver.quotas`) starts from.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
 from solver.aux import AuxOptions, plan_aux
-from solver.cadres.model import CadreWeights, plan_cadres
+from solver.cadres.model import CadrePlan, CadreWeights, plan_cadres
+from solver.consolidation import ConsolidationOptions, MergerPlan, plan_mergers
 from solver.edits import apply_edits
 from solver.errors import ScenarioError
 from solver.plan import Plan
 from solver.quotas.engine import reallocate
-from solver.consolidation import ConsolidationOptions, plan_mergers
 from solver.quotas.network import MergeMoves, PeopleMoves
 from solver.scenario import Scenario
 from solver.validate import Dataset, load
@@ -38,6 +39,43 @@ def load_data(scenario: Scenario) -> Dataset:
     return ds
 
 
+@dataclass
+class Prelude:
+    """What happens before the reallocation: surplus cadres and mergers, and what they hand
+    the quota model (people's releases and moves, merged groups)."""
+
+    cadres: CadrePlan | None = None
+    people: PeopleMoves | None = None
+    mergers: MergerPlan | None = None
+    merges: MergeMoves | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def prelude(scenario: Scenario, ds: Dataset) -> Prelude:
+    """Assign surplus cadres (issue 4), then choose mergers (issue 7), as a run does."""
+    out = Prelude()
+    if ds.people is not None and scenario.cadres.enabled:
+        year = plan_year(scenario, ds)
+        c = scenario.cadres
+        out.cadres = plan_cadres(
+            ds, plan_year=year, data_year=ds.year or year,
+            weights=CadreWeights(**c.weights.model_dump()), transfers=c.transfers,
+            transfer_min_fit=c.transfer_min_fit,
+            full_units_release_first=tuple(scenario.policy.full_units_release_first),
+            solver=scenario.solver.name)
+        out.timings["cadres"] = out.cadres.seconds
+        out.people = PeopleMoves(retirements=out.cadres.retirements,
+                                 transfers=out.cadres.transfers)
+    if scenario.consolidation.enabled:
+        c = scenario.consolidation
+        out.mergers = plan_mergers(ds, ConsolidationOptions(
+            enabled=True, threshold=c.threshold, max_size=c.max_size,
+            overhead_per_unit=c.overhead_per_unit), solver=scenario.solver.name)
+        out.timings["consolidation"] = out.mergers.seconds
+        out.merges = merge_moves(out.mergers)
+    return out
+
+
 def run_scenario(scenario: Scenario, ds: Dataset | None = None,
                  with_marginals: bool = True) -> Plan:
     """Load (unless given), assign cadres, reallocate quotas; the plan, not yet verified."""
@@ -46,31 +84,11 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
         start = time.perf_counter()
         ds = load_data(scenario)
         timings["load"] = time.perf_counter() - start
-    cadres = None
-    people = None
-    if ds.people is not None and scenario.cadres.enabled:
-        year = plan_year(scenario, ds)
-        c = scenario.cadres
-        cadres = plan_cadres(
-            ds, plan_year=year, data_year=ds.year or year,
-            weights=CadreWeights(**c.weights.model_dump()), transfers=c.transfers,
-            transfer_min_fit=c.transfer_min_fit,
-            full_units_release_first=tuple(scenario.policy.full_units_release_first),
-            solver=scenario.solver.name)
-        timings["cadres"] = cadres.seconds
-        people = PeopleMoves(retirements=cadres.retirements, transfers=cadres.transfers)
-    merger_plan = None
-    merges = None
-    if scenario.consolidation.enabled:
-        c = scenario.consolidation
-        merger_plan = plan_mergers(ds, ConsolidationOptions(
-            enabled=True, threshold=c.threshold, max_size=c.max_size,
-            overhead_per_unit=c.overhead_per_unit), solver=scenario.solver.name)
-        timings["consolidation"] = merger_plan.seconds
-        merges = merge_moves(merger_plan)
+    before = prelude(scenario, ds)
+    timings.update(before.timings)
     quota = reallocate(ds, scenario.policy, solver=scenario.solver.name,
                        time_limit=scenario.solver.time_limit, with_marginals=with_marginals,
-                       people=people, mergers=merges)
+                       people=before.people, mergers=before.merges)
     aux = None
     if ds.aux_positions is not None and scenario.aux.enabled:
         a = scenario.aux
@@ -79,8 +97,8 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
                                       vacancy_offset=a.vacancy_offset),
                        solver=scenario.solver.name)
         timings["aux"] = aux.seconds
-    return Plan(scenario=scenario, dataset=ds, quota=quota, cadres=cadres, aux=aux,
-                mergers=merger_plan, timings=timings)
+    return Plan(scenario=scenario, dataset=ds, quota=quota, cadres=before.cadres, aux=aux,
+                mergers=before.mergers, timings=timings)
 
 
 def merge_moves(plan) -> MergeMoves:
