@@ -171,7 +171,9 @@ def test_seriously_ill_never_in_a_group_and_retire_if_eligible(inputs):
     p = plan(cadre_inputs(inputs, people, [group("G")]))
     assert options(p) == {"s1": ("early_retirement",), "s2": ("stay",), "h1": ("group", "G")}
     assert row(p, "s1")["score"] == 5.0
-    assert row(p, "s1")["reason"].endswith("and seriously ill")
+    # the reason is shared with the committee: it never names the illness (personal data)
+    assert row(p, "s1")["reason"].endswith("on personal grounds on file")
+    assert "ill" not in row(p, "s1")["reason"]
     assert row(p, "h1")["score"] == 7.0
     assert row(p, "s2")["score"] == -2.0
 

@@ -97,10 +97,15 @@ def test_personal_data_stays_out_unless_asked(plan, tmp_path):
         text = path.read_text(encoding="utf-8")
         leaked = [n for n in names if n in text]
         assert not leaked, f"{path.name} shows names {leaked[:3]}"
+    health_words = ["seriously ill", "chronic", "重大疾病", "慢性病"]
+    for path in shared[1:]:  # the page's own legends name no person; the tables must not
+        text = path.read_text(encoding="utf-8")
+        assert not [w for w in health_words if w in text], path.name
     book = pd.read_excel(plan / "plan.xlsx", sheet_name=None)
     for sheet in book.values():
         text = sheet.to_csv()
         assert not [n for n in names if n in text]
+        assert not [w for w in health_words if w in text]
     personal = tmp_path / "personal"
     shutil.copytree(plan, personal)
     bianzhi("report", str(personal), "--include-personal")

@@ -54,6 +54,8 @@ import scipy.sparse as sp
 
 from solver.cadres import rules
 from solver.errors import BianzhiError
+from solver.scenario import Cadres as CadreSettings
+from solver.scenario import CadreWeightsModel
 from solver.solve import INTEGRALITY_TOL, LinearProgram, Status, solve
 from solver.validate import Dataset, split_tags
 
@@ -71,16 +73,22 @@ class CadreInfeasible(BianzhiError):
     exit_code = 3
 
 
+_DEFAULT_WEIGHTS = CadreWeightsModel()  # the one place defaults live: solver/scenario.py
+_DEFAULT_MIN_FIT = CadreSettings().transfer_min_fit
+
+
 @dataclass(frozen=True)
 class CadreWeights:
-    skills: float = 3.0
-    preference: float = 2.0
-    experience: float = 1.0
-    health: float = 1.0
-    return_base: float = 4.0
-    retirement_base: float = 4.0
-    transfer_base: float = 1.0
-    stay_penalty: float = 2.0
+    """Suitability weights (defaults: the scenario's `cadres.weights`)."""
+
+    skills: float = _DEFAULT_WEIGHTS.skills
+    preference: float = _DEFAULT_WEIGHTS.preference
+    experience: float = _DEFAULT_WEIGHTS.experience
+    health: float = _DEFAULT_WEIGHTS.health
+    return_base: float = _DEFAULT_WEIGHTS.return_base
+    retirement_base: float = _DEFAULT_WEIGHTS.retirement_base
+    transfer_base: float = _DEFAULT_WEIGHTS.transfer_base
+    stay_penalty: float = _DEFAULT_WEIGHTS.stay_penalty
 
 
 @dataclass
@@ -100,7 +108,7 @@ class CadrePlan:
         a = self.assignments
         by_group = a[a["option"] == "group"].groupby("group_id").size()
         return {
-            "people": int(len(a)),
+            "people": len(a),
             "by_option": {o: int((a["option"] == o).sum()) for o in OPTIONS},
             "by_group": {str(g): int(by_group.get(g, 0)) for g in self.groups.get("group_id", [])},
             "follow_up_notice": int((a["follow_up"] == "yes").sum()),
@@ -120,7 +128,7 @@ def _post_fit(home_system, home_sector, skills, post_system, post_sector) -> np.
 
 
 def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeights,
-                transfers: bool = True, transfer_min_fit: float = 0.5,
+                transfers: bool = True, transfer_min_fit: float = _DEFAULT_MIN_FIT,
                 full_units_release_first: tuple[str, ...] = ("operational",),
                 solver: str = "highs") -> CadrePlan:
     """Assign every surplus person exactly one option (see the module docstring)."""
@@ -519,7 +527,8 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
         elif option == "return":
             reason = "wants to return; the home unit has a post (a vacancy or a release)"
         elif option == "early_retirement":
-            why = "seriously ill" if col["health"][p] == "serious" else "willing"
+            # health is personal data: the reason shared with the committee does not name it
+            why = "willing" if willing[p] else "on personal grounds on file"
             reason = (f"eligible ({int(col['service_plan'][p])} years of service, "
                       f"{max(to_stat[p], 0):.1f} years to the statutory age) and {why}")
         elif option == "transfer":
