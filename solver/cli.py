@@ -358,7 +358,8 @@ def compare(
     lang: Annotated[str, typer.Option(help="zh (default) or en, for compare.html")] = "zh",
 ) -> None:
     """Compare plans: KPIs, per-unit changes, moves in one plan only, changed demands."""
-    from solver.compare import compare_plans, write_comparison
+    from solver.compare import compare_plans
+    from solver.report.comparison import write_comparison
 
     _check_lang(lang)
     if out_dir is not None:
