@@ -31,9 +31,9 @@ def _stats(values: list[float]) -> dict[str, float]:
 
 def tier_totals(inst, net, x) -> dict[str, int]:
     """Quotas met per tier in a solution, transfers with a person included (as in the plan)."""
-    from solver.quotas.engine import _met_by_tier_block
+    from solver.quotas.extract import met_by_tier_block
 
-    per_block = _met_by_tier_block(inst, net, np.round(x))
+    per_block = met_by_tier_block(inst, net, np.round(x))
     moved = inst.demands.groupby("tier")["transferred"].sum()
     return {t: int(per_block[t].sum()) + int(moved.get(t, 0)) for t in TIER_ORDER}
 

@@ -22,7 +22,8 @@ from solver.consolidation import MergerPlan
 from solver.cadres.model import CadrePlan
 from solver.domain import TIER_ORDER
 from solver.errors import BianzhiError
-from solver.quotas.engine import UNMET_REASONS, QuotaPlan
+from solver.quotas.engine import QuotaPlan
+from solver.quotas.explain import UNMET_REASONS
 from solver.scenario import Policy, Scenario, build_scenario
 from solver.validate import Dataset
 

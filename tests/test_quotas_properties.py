@@ -135,7 +135,7 @@ def test_tree_and_all_pairs_formulations_have_the_same_optimum(case):
 
     from solver.quotas import network as nw
     from solver.quotas.allpairs import build_all_pairs
-    from solver.quotas.engine import _ladder_cost
+    from solver.quotas.extract import ladder_cost
     from solver.quotas.network import build, prepare
     from solver.solve import solve
 
@@ -157,4 +157,4 @@ def test_tree_and_all_pairs_formulations_have_the_same_optimum(case):
         assert (met_tree == met_pairs).all()
         pair_cost = sum(float(pairs_net.cost[a] @ np.round(pairs.x[a]))
                         for a in (pairs_net.arcs(nw.UP), pairs_net.arcs(nw.GRANT)))
-        assert _ladder_cost(tree_net, np.round(tree.x), pol) == pytest.approx(pair_cost)
+        assert ladder_cost(tree_net, np.round(tree.x), pol) == pytest.approx(pair_cost)
