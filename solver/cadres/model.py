@@ -131,123 +131,235 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
                 transfers: bool = True, transfer_min_fit: float = _DEFAULT_MIN_FIT,
                 full_units_release_first: tuple[str, ...] = ("operational",),
                 solver: str = "highs") -> CadrePlan:
-    """Assign every surplus person exactly one option (see the module docstring)."""
+    """Assign every surplus person exactly one option (see the module docstring).
+
+    The options each person may take are collected one family at a time, scored, and then
+    one assignment LP picks the best total score (ties: a fixed pseudo-random id order).
+    """
     start = time.perf_counter()
-    people = ds.people.drop(columns=["_row"], errors="ignore").sort_values(
-        "person_id", kind="stable").reset_index(drop=True)
+    who = Persons.of(ds, plan_year, data_year)
     groups = ds.task_groups.drop(columns=["_row"], errors="ignore").sort_values(
         "group_id", kind="stable").reset_index(drop=True)
-    units = ds.units.set_index("unit_id")
-    people = rules.ages_in_plan_year(people, data_year, plan_year)
-    n = len(people)
-    gender = people["gender"].to_numpy()
-    age = people["age_plan"].to_numpy()
-    service = people["service_plan"].to_numpy()
-    health = people["health"].to_numpy()
-    hp = np.array([HEALTH[h] for h in health])
-    exp = np.array([EXPERIENCE[w] for w in people["work_status"]])
-    follow = rules.needs_follow_up(people["surplus_reason"])
-    to_stat = rules.years_to_statutory(gender, age, plan_year)
-    eligible_retire = rules.early_retirement_eligible(service, to_stat)
-    willing = (people["willing_early_retirement"].fillna("no") == "yes").to_numpy()
-    wants_return = (people["wants_return"].fillna("no") == "yes").to_numpy()
-    skills = [set(split_tags(s)) for s in people["skills"].fillna("")]
-    prefs = [split_tags(s) for s in people["preferences"].fillna("")]
-    home = people["unit_id"].to_numpy()
-    qtype = people["quota_type"].to_numpy()
-    w = weights
-
-    pair_person: list[np.ndarray] = []
-    pair_kind: list[np.ndarray] = []
-    pair_target: list[np.ndarray] = []
-    pair_score: list[np.ndarray] = []
-
-    def add(persons, kind, targets, scores):
-        pair_person.append(np.asarray(persons, dtype=np.int64))
-        pair_kind.append(np.full(len(persons), OPTIONS.index(kind), dtype=np.int64))
-        pair_target.append(np.asarray(targets, dtype=np.int64))
-        pair_score.append(np.asarray(scores, dtype=float))
-
-    # groups
-    group_ids = groups["group_id"].tolist()
-    wanted = [set(split_tags(s)) for s in groups["skills"].fillna("")]
-    max_age = groups["max_age"].astype("Float64").fillna(np.inf).to_numpy(float)
-    can_group = ~follow & (health != "serious")
-    # a group with a region takes only people of that region's units (a province's data
-    # holds every city's groups)
-    group_region = groups["region"].fillna("").astype(str).to_numpy() if "region" in groups \
-        else np.full(len(groups), "")
-    home_region = units["region"].reindex(people["unit_id"]).astype(str).to_numpy()
-    for g, gid in enumerate(group_ids):
-        ok = np.flatnonzero(can_group & (age <= max_age[g])
-                            & ((group_region[g] == "") | (home_region == group_region[g])))
-        fit = np.array([len(skills[p] & wanted[g]) / len(wanted[g]) if wanted[g] else 0.5
-                        for p in ok])
-        pref = np.array([1 / (prefs[p].index(gid) + 1) if gid in prefs[p] else 0.0 for p in ok])
-        score = w.skills * fit + w.preference * pref + w.experience * exp[ok] + w.health * hp[ok]
-        add(ok, "group", np.full(len(ok), g), score)
-    # return, early retirement, stay
-    ok = np.flatnonzero(~follow & wants_return)
-    add(ok, "return", np.full(len(ok), -1), w.return_base + w.experience * exp[ok])
-    ok = np.flatnonzero(~follow & eligible_retire & (willing | (health == "serious")))
-    add(ok, "early_retirement", np.full(len(ok), -1),
-        w.retirement_base + w.health * (1 - hp[ok]))
-    add(np.arange(n), "stay", np.full(n, -1), np.full(n, -w.stay_penalty))
-    # transfers with the quota to demands of the same region and type
     demands = ds.demands.drop(columns=["_row"], errors="ignore").sort_values(
         "demand_id", kind="stable").reset_index(drop=True)
-    q = ds.quotas.set_index(["unit_id", "quota_type"])
+    units = ds.units.set_index("unit_id")
+    quotas = ds.quotas.set_index(["unit_id", "quota_type"])
+    options = Options()
+    group_options(options, who, groups, units, weights)
+    return_options(options, who, weights)
+    early_retirement_options(options, who, weights)
+    stay_options(options, who, weights)
     if transfers and len(demands):
-        d_key = pd.MultiIndex.from_frame(demands[["unit_id", "quota_type"]])
-        A = q["approved"].reindex(d_key).to_numpy()
-        S = q["staff"].reindex(d_key).to_numpy()
-        d_unit = demands["unit_id"].to_numpy()
-        lapsed = (units["function_status"].reindex(d_unit) == "lapsed").to_numpy()
-        gated = (S == A) & demands["tier"].isin(full_units_release_first).to_numpy()
-        # a temporary emergency task is met by dynamic quota, not by moving a person for good
-        temporary = (demands["tier"] == "emergency").to_numpy() & (
-            demands["end_year"].notna().to_numpy() if "end_year" in demands else False)
-        receivable = (S <= A) & ~lapsed & ~gated & ~temporary
-        d_region = units["region"].reindex(d_unit).to_numpy()
-        d_system = units["system"].reindex(d_unit).to_numpy()
-        d_sector = units["sector"].reindex(d_unit).to_numpy()
-        tier_bonus = demands["tier"].map({"key": 0.5, "emergency": 0.25}).fillna(0).to_numpy()
-        p_region = units["region"].reindex(home).to_numpy()
-        p_system = units["system"].reindex(home).to_numpy()
-        p_sector = units["sector"].reindex(home).to_numpy()
-        movable = ~follow & (health != "serious")
-        by_block: dict[tuple, np.ndarray] = {}
-        for key, idx in pd.Series(np.arange(len(demands))[receivable]).groupby(
-                [d_region[receivable], demands["quota_type"].to_numpy()[receivable]]):
-            by_block[key] = idx.to_numpy()
-        for p in np.flatnonzero(movable):
-            cand = by_block.get((p_region[p], qtype[p]))
-            if cand is None:
-                continue
-            cand = cand[d_unit[cand] != home[p]]
-            fit = _post_fit(p_system[p], p_sector[p], skills[p], d_system[cand],
-                            d_sector[cand])
-            keep = fit >= transfer_min_fit
-            cand, fit = cand[keep], fit[keep]
-            if len(cand) == 0:
-                continue
-            # keep the best-scoring demands (the score's only terms that vary by demand)
-            order = np.lexsort((cand, -(w.skills * fit + tier_bonus[cand])))[
-                :TRANSFER_CANDIDATES]
-            cand, fit = cand[order], fit[order]
-            score = (w.transfer_base + w.skills * fit + w.experience * exp[p] + w.health * hp[p]
-                     + tier_bonus[cand])
-            add(np.full(len(cand), p), "transfer", cand, score)
+        transfer_options(options, who, demands, units, quotas, weights, transfer_min_fit,
+                         full_units_release_first)
+    model = assignment_lp(options.arrays(), who, groups, demands, quotas)
+    _check_group_sizes(groups, model.person, model.kind, model.target, who.count)
+    sol, method = _assign(model, who, groups, solver)
+    chosen = np.flatnonzero(np.round(sol.x) > 0.5)
+    wanted = [set(split_tags(t)) for t in groups["skills"].fillna("")]
+    out = _assignments(who.people, groups, demands, units, chosen, model.person, model.kind,
+                       model.target, model.score, who.follow, who.skills, wanted, who.prefs,
+                       who.exp, who.hp, who.eligible_retire, who.willing, who.to_stat)
+    releases: dict[tuple[str, str], int] = {}
+    retirements: dict[tuple[str, str], int] = {}
+    for row in out.itertuples():
+        if row.option in ("early_retirement", "transfer"):
+            key = (row.unit_id, row.quota_type)
+            releases[key] = releases.get(key, 0) + 1
+            if row.option == "early_retirement":
+                retirements[key] = retirements.get(key, 0) + 1
+    return CadrePlan(assignments=out, transfers=_transfer_rows(out, demands, units),
+                     releases=releases, retirements=retirements, status=sol.status,
+                     method=method, seconds=time.perf_counter() - start, groups=groups)
 
-    person = np.concatenate(pair_person)
-    kind = np.concatenate(pair_kind)
-    target = np.concatenate(pair_target)
-    score = np.concatenate(pair_score)
-    m = len(person)
+
+@dataclass
+class Persons:
+    """The surplus people in id order, with what the rules need of each (ages and service
+    moved to the plan year)."""
+
+    people: pd.DataFrame
+    age: np.ndarray
+    hp: np.ndarray  # health points: 1 healthy, 0.5 chronic, 0 serious
+    exp: np.ndarray  # experience: 1 in charge, 0.6 assisting, 0.2 idle
+    serious: np.ndarray
+    follow: np.ndarray  # absent without reason or missing: formal notice, no option
+    to_stat: np.ndarray  # years to the statutory age
+    eligible_retire: np.ndarray
+    willing: np.ndarray
+    wants_return: np.ndarray
+    skills: list[set[str]]
+    prefs: list[list[str]]
+    home: np.ndarray
+    quota_type: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return len(self.people)
+
+    @classmethod
+    def of(cls, ds: Dataset, plan_year: int, data_year: int) -> Persons:
+        people = ds.people.drop(columns=["_row"], errors="ignore").sort_values(
+            "person_id", kind="stable").reset_index(drop=True)
+        people = rules.ages_in_plan_year(people, data_year, plan_year)
+        age = people["age_plan"].to_numpy()
+        health = people["health"].to_numpy()
+        to_stat = rules.years_to_statutory(people["gender"].to_numpy(), age, plan_year)
+        return cls(
+            people=people, age=age, hp=np.array([HEALTH[h] for h in health]),
+            exp=np.array([EXPERIENCE[w] for w in people["work_status"]]),
+            serious=health == "serious",
+            follow=rules.needs_follow_up(people["surplus_reason"]), to_stat=to_stat,
+            eligible_retire=rules.early_retirement_eligible(people["service_plan"].to_numpy(),
+                                                            to_stat),
+            willing=(people["willing_early_retirement"].fillna("no") == "yes").to_numpy(),
+            wants_return=(people["wants_return"].fillna("no") == "yes").to_numpy(),
+            skills=[set(split_tags(t)) for t in people["skills"].fillna("")],
+            prefs=[split_tags(t) for t in people["preferences"].fillna("")],
+            home=people["unit_id"].to_numpy(), quota_type=people["quota_type"].to_numpy())
+
+
+class Options:
+    """(person, option kind, target, score) quadruples, collected family by family."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, persons, kind: str, targets, scores) -> None:
+        self.parts.append((np.asarray(persons, dtype=np.int64),
+                           np.full(len(persons), OPTIONS.index(kind), dtype=np.int64),
+                           np.asarray(targets, dtype=np.int64), np.asarray(scores, dtype=float)))
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(np.concatenate([part[i] for part in self.parts]) for i in range(4))
+
+
+def group_options(options: Options, who: Persons, groups: pd.DataFrame, units: pd.DataFrame,
+                  w: CadreWeights) -> None:
+    """Frontline task groups (一线工作组): not the seriously ill, not above a group's max_age,
+    only groups of the person's region when the group names one.
+
+    score = skills·|skills ∩ wanted| / |wanted| (0.5 when the group wants none)
+            + preference·1/rank + experience·exp + health·hp
+    """
+    wanted = [set(split_tags(t)) for t in groups["skills"].fillna("")]
+    max_age = groups["max_age"].astype("Float64").fillna(np.inf).to_numpy(float)
+    can_group = ~who.follow & ~who.serious
+    # a province's data holds every city's groups: a group with a region takes its own
+    group_region = groups["region"].fillna("").astype(str).to_numpy() if "region" in groups \
+        else np.full(len(groups), "")
+    home_region = units["region"].reindex(who.home).astype(str).to_numpy()
+    for g, gid in enumerate(groups["group_id"].tolist()):
+        ok = np.flatnonzero(can_group & (who.age <= max_age[g])
+                            & ((group_region[g] == "") | (home_region == group_region[g])))
+        fit = np.array([len(who.skills[p] & wanted[g]) / len(wanted[g]) if wanted[g] else 0.5
+                        for p in ok])
+        pref = np.array([1 / (who.prefs[p].index(gid) + 1) if gid in who.prefs[p] else 0.0
+                         for p in ok])
+        score = (w.skills * fit + w.preference * pref + w.experience * who.exp[ok]
+                 + w.health * who.hp[ok])
+        options.add(ok, "group", np.full(len(ok), g), score)
+
+
+def return_options(options: Options, who: Persons, w: CadreWeights) -> None:
+    """Return to the home unit (返岗): only for people who want it; score = return_base +
+    experience·exp. The home unit's posts are rows of the LP (`assignment_lp`)."""
+    ok = np.flatnonzero(~who.follow & who.wants_return)
+    options.add(ok, "return", np.full(len(ok), -1), w.return_base + w.experience * who.exp[ok])
+
+
+def early_retirement_options(options: Options, who: Persons, w: CadreWeights) -> None:
+    """Early retirement (提前退休): eligible (`rules.early_retirement_eligible`) and willing or
+    seriously ill; score = retirement_base + health·(1 − hp)."""
+    ok = np.flatnonzero(~who.follow & who.eligible_retire & (who.willing | who.serious))
+    options.add(ok, "early_retirement", np.full(len(ok), -1),
+                w.retirement_base + w.health * (1 - who.hp[ok]))
+
+
+def stay_options(options: Options, who: Persons, w: CadreWeights) -> None:
+    """Stay as today: always possible, penalised (−stay_penalty): the clean-up wants to end
+    it. People to follow up by formal notice (告知书) can only stay."""
+    n = who.count
+    options.add(np.arange(n), "stay", np.full(n, -1), np.full(n, -w.stay_penalty))
+
+
+def transfer_options(options: Options, who: Persons, demands: pd.DataFrame,
+                     units: pd.DataFrame, quotas: pd.DataFrame, w: CadreWeights,
+                     transfer_min_fit: float, full_units_release_first: tuple[str, ...]
+                     ) -> None:
+    """Transfer with the quota (带编调剂) to a demand of the same region and quota type.
+
+    The receiving unit must be able to receive (not over quota, not lapsed, not a full unit
+    gated for that tier) and the demand not a temporary emergency task (met by dynamic
+    quota); the person must suit the post (post_fit ≥ transfer_min_fit) and not be seriously
+    ill. score = transfer_base + skills·post_fit + experience·exp + health·hp + tier bonus
+    (key 0.5, emergency 0.25); each person keeps the `TRANSFER_CANDIDATES` best demands.
+    """
+    d_key = pd.MultiIndex.from_frame(demands[["unit_id", "quota_type"]])
+    approved = quotas["approved"].reindex(d_key).to_numpy()
+    staff = quotas["staff"].reindex(d_key).to_numpy()
+    d_unit = demands["unit_id"].to_numpy()
+    lapsed = (units["function_status"].reindex(d_unit) == "lapsed").to_numpy()
+    gated = (staff == approved) & demands["tier"].isin(full_units_release_first).to_numpy()
+    temporary = (demands["tier"] == "emergency").to_numpy() & (
+        demands["end_year"].notna().to_numpy() if "end_year" in demands else False)
+    receivable = (staff <= approved) & ~lapsed & ~gated & ~temporary
+    d_region = units["region"].reindex(d_unit).to_numpy()
+    d_system = units["system"].reindex(d_unit).to_numpy()
+    d_sector = units["sector"].reindex(d_unit).to_numpy()
+    tier_bonus = demands["tier"].map({"key": 0.5, "emergency": 0.25}).fillna(0).to_numpy()
+    p_region = units["region"].reindex(who.home).to_numpy()
+    p_system = units["system"].reindex(who.home).to_numpy()
+    p_sector = units["sector"].reindex(who.home).to_numpy()
+    by_block: dict[tuple, np.ndarray] = {}
+    for key, idx in pd.Series(np.arange(len(demands))[receivable]).groupby(
+            [d_region[receivable], demands["quota_type"].to_numpy()[receivable]]):
+        by_block[key] = idx.to_numpy()
+    for p in np.flatnonzero(~who.follow & ~who.serious):
+        cand = by_block.get((p_region[p], who.quota_type[p]))
+        if cand is None:
+            continue
+        cand = cand[d_unit[cand] != who.home[p]]
+        fit = _post_fit(p_system[p], p_sector[p], who.skills[p], d_system[cand],
+                        d_sector[cand])
+        keep = fit >= transfer_min_fit
+        cand, fit = cand[keep], fit[keep]
+        if len(cand) == 0:
+            continue
+        # keep the best-scoring demands (the score's only terms that vary by demand)
+        order = np.lexsort((cand, -(w.skills * fit + tier_bonus[cand])))[:TRANSFER_CANDIDATES]
+        cand, fit = cand[order], fit[order]
+        score = (w.transfer_base + w.skills * fit + w.experience * who.exp[p]
+                 + w.health * who.hp[p] + tier_bonus[cand])
+        options.add(np.full(len(cand), p), "transfer", cand, score)
+
+
+@dataclass
+class AssignmentModel:
+    """The assignment LP over the options, and what the cut rounds need."""
+
+    lp: LinearProgram
+    person: np.ndarray
+    kind: np.ndarray
+    target: np.ndarray
+    score: np.ndarray  # in whole hundredths
+    points: np.ndarray  # score × 100, integer
+    posts: _PostCuts
+
+
+def assignment_lp(options: tuple[np.ndarray, ...], who: Persons, groups: pd.DataFrame,
+                  demands: pd.DataFrame, quotas: pd.DataFrame) -> AssignmentModel:
+    """max Σ score·x over the options, x ∈ [0, 1], with one row family per rule:
+
+    - each person exactly once:                Σ_o x[p, o] = 1
+    - task group sizes:                        min_size_g ≤ Σ_p x[p, g] ≤ max_size_g
+    - a demand takes at most its amount:       Σ_p x[p, d] ≤ amount_d
+    - returns need posts at the home unit:     returns_u − releases_u ≤ vacancy_u
+      (a release is an early retirement or a transfer out of the same unit and type)
+    """
+    person, kind, target, score = options
+    n, m = who.count, len(person)
     points = np.round(score * 100).astype(np.int64)  # scores count in hundredths
-    score = points / 100
-
-    # rows: each person once; group sizes; demand amounts; return posts per home unit
     rows_i, cols_i, vals = [person], [np.arange(m)], [np.ones(m)]
     lo, hi = [np.ones(n)], [np.ones(n)]
     base = n
@@ -265,7 +377,8 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
     lo.append(np.zeros(len(demands)))
     hi.append(demands["amount"].to_numpy(float) if len(demands) else np.zeros(0))
     base += len(demands)
-    home_key = pd.Index(pd.Series(home).astype(str) + "\x1f" + pd.Series(qtype).astype(str))
+    home_key = pd.Index(pd.Series(who.home).astype(str) + "\x1f"
+                        + pd.Series(who.quota_type).astype(str))
     home_codes, home_uniques = pd.factorize(home_key)
     post_row = base + home_codes[person]
     is_return = kind == OPTIONS.index("return")
@@ -275,65 +388,58 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
         cols_i.append(np.flatnonzero(mask))
         vals.append(np.full(mask.sum(), sign))
     uk = pd.MultiIndex.from_tuples([tuple(k.split("\x1f")) for k in home_uniques])
-    vacancy = (q["approved"] - q["staff"]).clip(lower=0).reindex(uk).fillna(0).to_numpy(float)
+    vacancy = (quotas["approved"] - quotas["staff"]).clip(lower=0).reindex(uk).fillna(0) \
+        .to_numpy(float)
     lo.append(np.full(len(uk), -np.inf))
     hi.append(vacancy)
     n_rows = base + len(uk)
-    A_mat = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_i))),
-                          shape=(n_rows, m))
-    lp = LinearProgram(c=-points.astype(float), A=A_mat, row_lower=np.concatenate(lo),
+    matrix = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows_i),
+                                                   np.concatenate(cols_i))), shape=(n_rows, m))
+    lp = LinearProgram(c=-points.astype(float), A=matrix, row_lower=np.concatenate(lo),
                        row_upper=np.concatenate(hi), col_lower=np.zeros(m),
                        col_upper=np.ones(m))
-    _check_group_sizes(groups, person, kind, target, n)
-    posts = _PostCuts(person, home_codes, is_return, releasing, vacancy)
-    sol, method, lp = _solve_integral(lp, solver, posts)
+    return AssignmentModel(lp, person, kind, target, points / 100, points,
+                           _PostCuts(person, home_codes, is_return, releasing, vacancy))
+
+
+def _assign(model: AssignmentModel, who: Persons, groups: pd.DataFrame, solver: str):
+    """The best assignment, then the one a fixed pseudo-random order of the ids prefers among
+    the assignments of that best score; returns (solution, method)."""
+    person, kind, target, points = model.person, model.kind, model.target, model.points
+    sol, method, lp = _solve_integral(model.lp, solver, model.posts)
     if sol.status == Status.INFEASIBLE:
+        is_group = kind == OPTIONS.index("group")
         may = [len(np.unique(person[is_group & (target == g)])) for g in range(len(groups))]
         raise CadreInfeasible(
             "the task groups' minimum sizes cannot all be filled: "
             + "; ".join(f"{g} needs {int(mn)} ({k} may join)"
-                        for g, mn, k in zip(group_ids, groups["min_size"], may))
-            + f"; {len(np.unique(person[is_group]))} of the {n} people may join a group, each "
-            "one group; lower min_size or add groups")
+                        for g, mn, k in zip(groups["group_id"], groups["min_size"], may))
+            + f"; {len(np.unique(person[is_group]))} of the {who.count} people may join a "
+            "group, each one group; lower min_size or add groups")
     if not sol.status.has_solution:
         raise CadreInfeasible(f"the cadre assignment stopped without a solution ({sol.message})")
-    # Second stage: among the assignments of the best total score, take the one a fixed
-    # pseudo-random order of the ids prefers; the answer is then unique, and the same
-    # whichever solver runs. Where the first stage was an integral LP vertex, its optimal
-    # face (complementary slackness with the duals) holds exactly the assignments of the best
-    # score, as bounds: the matrix keeps its structure. Otherwise (a MIP) one more row keeps
-    # the score at least the best, in whole hundredths, so the bound is exact.
-    pid = people["person_id"].astype(str).to_numpy()
+    # The answer is then unique, and the same whichever solver runs. Where the first stage
+    # was an integral LP vertex, its optimal face (complementary slackness with the duals)
+    # holds exactly the assignments of the best score, as bounds: the matrix keeps its
+    # structure. Otherwise (a MIP) one more row keeps the score at least the best, in whole
+    # hundredths, so the bound is exact.
+    pid = who.people["person_id"].astype(str).to_numpy()
     tie_ids = [f"{a}|{OPTIONS[kd]}|{tg}" for a, kd, tg in zip(pid[person], kind, target)]
     tie_c = -_stable_uniform(tie_ids)
     face = _optimal_face(lp, sol, tie_c) if method.startswith("lp") else None
     tied = None
     if face is not None:
-        tied, tie_method, _ = _solve_integral(face, solver, posts)
+        tied, tie_method, _ = _solve_integral(face, solver, model.posts)
     if tied is None or not tied.status.has_solution:
         best = round(float(points @ np.round(sol.x)))
         tie_lp = LinearProgram(
             c=tie_c, A=sp.vstack([lp.A, sp.csr_matrix(points.astype(float))], format="csc"),
             row_lower=np.append(lp.row_lower, best), row_upper=np.append(lp.row_upper, np.inf),
             col_lower=lp.col_lower, col_upper=lp.col_upper)
-        tied, tie_method, _ = _solve_integral(tie_lp, solver, posts)
+        tied, tie_method, _ = _solve_integral(tie_lp, solver, model.posts)
     if tied.status.has_solution:
         sol, method = tied, f"{method}+{tie_method} tie-break"
-    chosen = np.flatnonzero(np.round(sol.x) > 0.5)
-    out = _assignments(people, groups, demands, units, chosen, person, kind, target, score,
-                       follow, skills, wanted, prefs, exp, hp, eligible_retire, willing, to_stat)
-    transfers_df = _transfer_rows(out, demands, units)
-    releases: dict[tuple[str, str], int] = {}
-    retirements: dict[tuple[str, str], int] = {}
-    for row in out.itertuples():
-        if row.option in ("early_retirement", "transfer"):
-            key = (row.unit_id, row.quota_type)
-            releases[key] = releases.get(key, 0) + 1
-            if row.option == "early_retirement":
-                retirements[key] = retirements.get(key, 0) + 1
-    return CadrePlan(assignments=out, transfers=transfers_df, releases=releases,
-                     retirements=retirements, status=sol.status, method=method,
-                     seconds=time.perf_counter() - start, groups=groups)
+    return sol, method
 
 
 def _stable_uniform(keys: list[str]) -> np.ndarray:
