@@ -166,6 +166,18 @@ def _utf8_cell(data: bytes) -> int | None:
     return None
 
 
+def _cell_is_gbk(data: bytes, offset: int) -> bool:
+    """Whether the cell holding byte `offset` is valid GBK text (with some non-ASCII)."""
+    start = max(data.rfind(sep, 0, offset) for sep in (b",", b"\n", b"\r", b'"')) + 1
+    ends = [i for i in (data.find(sep, offset) for sep in (b",", b"\n", b"\r", b'"')) if i >= 0]
+    cell = data[start:min(ends) if ends else len(data)]
+    try:
+        cell.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _decode_gbk(data: bytes) -> tuple[str | None, int]:
     """GBK text (GB18030 for the four-byte characters GBK lacks), else the failing offset.
 
@@ -209,7 +221,7 @@ def decode_csv(data: bytes, file: str, locate=None) -> str:
         utf8_fail = exc.start
     text, gbk_fail = _decode_gbk(data)
     utf8_at = _utf8_cell(data)
-    if utf8_at is not None:
+    if utf8_at is not None and _cell_is_gbk(data, utf8_fail):
         row, column = locate(data, utf8_at, "utf-8")
         where = f"row {row}" + (f", column {column}" if column else "") if row else "one cell"
         refuse(f"mixes UTF-8 and GBK cells: this cell (bytes {_shown_bytes(data, utf8_fail)}) "
@@ -232,21 +244,29 @@ def byte_locator(table: Table):
     """A `locate` for decode_csv: the row (as Excel counts records) and the header of a byte."""
 
     def locate(data: bytes, offset: int, encoding: str) -> tuple[int | None, str]:
-        head = data[:offset].decode(encoding, errors="replace").removeprefix("\ufeff")
-        records = list(csv.reader(io.StringIO(head, newline="")))
+        # Commas, quotes and line ends are single ASCII bytes in UTF-8 and in GBK (never a
+        # second byte of a GBK character): counting them on latin-1 text counts them exactly.
+        head = data[:offset].decode("latin-1").removeprefix("\xef\xbb\xbf")
+        try:
+            records = list(csv.reader(io.StringIO(head, newline="")))
+        except csv.Error:
+            return None, ""
         if not records or head.endswith(("\n", "\r")):
             records.append([])
         row, cell = len(records), max(len(records[-1]) - 1, 0)
-        whole = data.decode(encoding, errors="replace").removeprefix("\ufeff")
-        try:
-            grid = list(csv.reader(io.StringIO(whole, newline="")))
-        except csv.Error:
-            return row, ""
-        header_idx, mapping, _ = find_header(grid, table)
-        if header_idx < 0 or row - 1 <= header_idx:
-            return row, ""
-        header = grid[header_idx]
-        return row, header[cell].strip() if cell < len(header) else ""
+        best: tuple[int, str] = (0, "")
+        for guess in dict.fromkeys((encoding, "utf-8", "gbk")):
+            text = data.decode(guess, errors="replace").removeprefix("\ufeff")
+            try:
+                grid = list(csv.reader(io.StringIO(text, newline="")))
+            except csv.Error:
+                continue
+            header_idx, mapping, _ = find_header(grid, table)
+            if header_idx < 0 or row - 1 <= header_idx or len(mapping) <= best[0]:
+                continue
+            header = grid[header_idx]
+            best = (len(mapping), header[cell].strip() if cell < len(header) else "")
+        return row, best[1]
 
     return locate
 
@@ -670,8 +690,8 @@ def _check_sheet_cells(raw: RawTable, table: Table, keep: dict[int, str], data: 
         if name is None or r not in data:
             continue
         problems.append(Problem(
-            f"formula without a computed value (cell {column_letters(j)}{r}) — open and save "
-            "the file in Excel, so that the formula's value is stored",
+            "formula without a computed value — open and save the file in Excel (cell "
+            f"{column_letters(j)}{r} holds a formula whose value was never stored)",
             file=raw.file, sheet=raw.sheet, row=r, column=header(name),
         ))
         raw.reported.setdefault(name, set()).add(r)
