@@ -19,6 +19,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from solver.domain import NOTE_PREFIXES, SERIAL_HEADERS, TABLES, TOTAL_WORDS, Table
@@ -142,12 +143,6 @@ def match_table(stem: str) -> str | None:
 
 
 _SAVE_AS = ("save it as 'CSV UTF-8' (or as CSV from Chinese Excel) and try again")
-# A run of three-byte UTF-8 characters (CJK, full-width forms) starting where a GBK character
-# would start (after ASCII) and ending where one would end (before a byte GBK never uses as a
-# second byte: comma, quote, line end, digit).
-_UTF8_RUN_RE = re.compile(rb"(?<![\x80-\xff])(?:[\xe2-\xef][\x80-\xbf]{2})+(?=[\x00-\x3f]|\Z)")
-
-
 def _shown_bytes(data: bytes, start: int) -> str:
     return " ".join(f"{b:02X}" for b in data[start:start + 4])
 
@@ -155,15 +150,35 @@ def _shown_bytes(data: bytes, start: int) -> str:
 def _utf8_cell(data: bytes) -> int | None:
     """Offset of the first run of characters that can only be UTF-8, in a non-UTF-8 file.
 
-    GBK text is two bytes a character: a run of odd length has no GBK reading; a longer even
-    run holding a byte of 0x80-0xA0 is not GB2312 (the common characters of GBK) and reads
-    as UTF-8 characters, so it is UTF-8 (the reading as rare GBK characters is mojibake).
+    A run is a stretch of bytes ≥ 0x80 between ASCII bytes that is a sequence of three-byte
+    UTF-8 characters (CJK, full-width forms) and ends before a byte GBK never uses as the
+    second byte of a character (comma, quote, line end, digit). GBK text is two bytes a
+    character: such a run of odd length has no GBK reading at all, and a longer even run
+    holding a byte of 0x80-0xA0 is not GB2312 (the common characters GBK text is made of),
+    so it is UTF-8 and its GBK reading would be mojibake. Vectorised: a province's file is
+    checked in a fraction of a second.
     """
-    for match in _UTF8_RUN_RE.finditer(data):
-        run = match.group()
-        if len(run) % 2 or (len(run) >= 6 and re.search(rb"[\x80-\xa0]", run)):
-            return match.start()
-    return None
+    arr = np.frombuffer(data, dtype=np.uint8)
+    high = arr >= 0x80
+    if not high.any():
+        return None
+    edges = np.diff(np.concatenate(([False], high, [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # exclusive
+    lengths = ends - starts
+    run_of = np.repeat(np.arange(len(starts)), lengths)
+    where = np.flatnonzero(high)
+    offset = where - starts[run_of]
+    byte = arr[where]
+    good = np.where(offset % 3 == 0, (byte >= 0xE2) & (byte <= 0xEF), byte <= 0xBF)
+    first = np.searchsorted(where, starts)  # each run's first byte in `where`
+    bad_count = np.add.reduceat((~good).astype(np.int64), first)
+    low = np.add.reduceat((byte <= 0xA0).astype(np.int64), first)
+    after = np.where(ends < len(arr), arr[np.minimum(ends, len(arr) - 1)], 0)
+    utf8 = (bad_count == 0) & (lengths % 3 == 0) & (after < 0x40)
+    certain = utf8 & ((lengths % 2 == 1) | ((lengths >= 6) & (low > 0)))
+    hits = np.flatnonzero(certain)
+    return int(starts[hits[0]]) if len(hits) else None
 
 
 def _cell_is_gbk(data: bytes, offset: int) -> bool:
