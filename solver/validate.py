@@ -165,6 +165,10 @@ def check_id_text(col: Column, text: pd.Series, empty: np.ndarray, frame: pd.Dat
                  lambda v, i: f"{_quote(v)} holds an invisible character "
                  f"({', '.join(sorted({show(c)[1:-1] for c in INVISIBLE_RE.findall(v)}))}); "
                  "delete it (retype the code)")
+    failed = text.str.fullmatch(_EXCEL_ERROR_RE).fillna(False).to_numpy(dtype=bool) & ~empty
+    out.add_rows(failed, frame, col.name,
+                 lambda v, i: f"{_quote(v)} is an Excel error value (a formula that failed), "
+                 f"not a {col.name}; correct the formula or type the code")
     if col.type != "id":
         return
     folded = text.str.normalize("NFKC").str.casefold()

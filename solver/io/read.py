@@ -595,6 +595,9 @@ def grid_to_table(
         for j in mapping:
             if header_name(header_cells[j], header_aliases(table)) is None:
                 header_cells[j] = below[j]
+        for j, text in enumerate(header_cells):
+            if j not in mapping and not str(text).strip() and j < len(below):
+                header_cells[j] = below[j]  # an unknown sub-header: its column is kept
     header_row = numbers[header_idx]
     headers: dict[str, str] = {}
     serial_cols: set[int] = set()
