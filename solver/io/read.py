@@ -142,7 +142,9 @@ def match_table(stem: str) -> str | None:
 # ---------------------------------------------------------------- decoding and grids
 
 
-_SAVE_AS = ("save it as 'CSV UTF-8' (or as CSV from Chinese Excel) and try again")
+_SAVE_AS = "save it as 'CSV UTF-8' (or as CSV from Chinese Excel) and try again"
+
+
 def _shown_bytes(data: bytes, start: int) -> str:
     return " ".join(f"{b:02X}" for b in data[start:start + 4])
 
@@ -182,7 +184,7 @@ def _utf8_cell(data: bytes) -> int | None:
 
 
 def _cell_is_gbk(data: bytes, offset: int) -> bool:
-    """Whether the cell holding byte `offset` is valid GBK text (with some non-ASCII)."""
+    """Whether the cell holding byte `offset` (between ASCII delimiters) is valid GBK."""
     start = max(data.rfind(sep, 0, offset) for sep in (b",", b"\n", b"\r", b'"')) + 1
     ends = [i for i in (data.find(sep, offset) for sep in (b",", b"\n", b"\r", b'"')) if i >= 0]
     cell = data[start:min(ends) if ends else len(data)]
@@ -208,8 +210,7 @@ def _decode_gbk(data: bytes) -> tuple[str | None, int]:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
         return None, exc.start
-    pua = re.search("[\ue000-\uf8ff]", text)
-    if pua is None:
+    if re.search("[\ue000-\uf8ff]", text) is None:
         return text, -1
     return None, failed
 
