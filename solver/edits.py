@@ -95,6 +95,9 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
             unknown = {k for row in edit.add for k in row} - set(frame.columns)
             if unknown:
                 raise ScenarioError(f"{where}: add: unknown columns {sorted(unknown)}")
+            for n, row in enumerate(edit.add):
+                for key, value in row.items():
+                    _check_scalar(value, f"{where}: add[{n}]: {key}")
             tables[edit.table] = pd.concat([frame, pd.DataFrame(edit.add)], ignore_index=True)
             continue
         mask = np.ones(len(frame), dtype=bool)
@@ -110,8 +113,15 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
                 if numbers is None or not pd.api.types.is_numeric_dtype(numbers):
                     raise ScenarioError(f"{where}: scale: {col} is not a number column of "
                                         f"{edit.table}")
+                if not isinstance(factor, (int, float)) or not math.isfinite(factor):
+                    raise ScenarioError(f"{where}: scale: {col}: the factor {factor!r} is not "
+                                        "a finite number; write e.g. 1.1")
                 old = numbers[mask].astype(float)
-                new = old * factor
+                with np.errstate(over="ignore"):
+                    new = old * factor
+                if np.isinf(new.to_numpy()).any():
+                    raise ScenarioError(f"{where}: scale: {col} × {factor!r} overflows; "
+                                        "use a smaller factor")
                 spec = next((c for c in TABLES[edit.table].columns if c.name == col), None)
                 if spec is not None and spec.type in INT_TYPES:
                     # half up, not to even (25 × 0.58 is 14.4999… in binary, meant 14.5: 15);
@@ -123,6 +133,7 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
             for col, value in edit.set.items():
                 if col not in frame:
                     raise ScenarioError(f"{where}: set: {edit.table} has no column {col}")
+                _check_scalar(value, f"{where}: set: {col}")
                 frame[col] = frame[col].astype(object)
                 frame.loc[mask, col] = value
         tables[edit.table] = frame
@@ -132,6 +143,19 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
     edited.path = ds.path
     edited.checksum = digest
     return edited
+
+
+def _check_scalar(value, where: str) -> None:
+    """A cell value from a scenario: text, a finite number, a boolean or empty (null).
+
+    The edited tables are checked again like files (counts whole, ≥ 0, ≤ 10^9), but a list,
+    a map or .inf/.nan has no cell form at all: refused here, naming the edit.
+    """
+    if isinstance(value, (list, dict, tuple, set)):
+        raise ScenarioError(f"{where}: {value!r} is not a single cell value; write a number "
+                            "or a text")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"{where}: {value!r} is not a finite number; write a number")
 
 
 def _text(value) -> str:

@@ -10,6 +10,7 @@ in about a second.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from solver.domain import ENUMS, GENDER_EXTRA, TABLES, YES_NO_EXTRA, Column, Table
 from solver.errors import InputError, Problem
-from solver.io.read import ROW, RawInputs, RawTable, normalise, read_inputs
+from solver.io.read import INVISIBLE_RE, ROW, RawInputs, RawTable, normalise, read_inputs, show
 
 MAX_PER_RULE = 20  # messages shown per table, column and rule before summarising the rest
 LEADER_SHARE_FLAG = 0.5
@@ -110,20 +111,103 @@ def _expected(enum: str) -> str:
     return ", ".join(f"{code} ({zh})" for code, zh in ENUMS[enum].items())
 
 
-def _quote(value: object) -> str:
-    return f"'{value}'"
+_quote = show  # every value in a message is quoted with its invisible characters escaped
+
+MAX_COUNT = 10**9  # no establishment holds a billion quotas or people: such a count is a typo
+# Full-width forms typed with a Chinese IME (１２００, －３) read as their ASCII twins.
+FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_NUMBER_RE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_GROUPED_RE = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"  # 1,200 and 1,200,000 only
+_EXCEL_ERROR_RE = r"#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)"
+
+
+def _fullwidth_note(value: str) -> str:
+    """' (it holds the full-width '，')' for punctuation typed in full width, else ''."""
+    marks = sorted({ch for ch in str(value)
+                    if 0xFF01 <= ord(ch) <= 0xFF5E and not "０" <= ch <= "９"})
+    if not marks:
+        return ""
+    return f" (it holds the full-width {', '.join(repr(m) for m in marks)})"
+
+
+def _not_a_number(value: str, col: Column) -> str:
+    """Why a non-empty cell of a number column is not a number, and what to write."""
+    text = str(value).strip()
+    half = text.translate(FULLWIDTH)
+    whole = "whole number" if col.type != "number" else "number"
+    if half.upper() in ("TRUE", "FALSE"):
+        return (f"{_quote(value)} is a logical (TRUE/FALSE) value, not a number; write the "
+                f"{whole}")
+    if pd.Series([half]).str.fullmatch(_EXCEL_ERROR_RE).iat[0]:
+        return (f"{_quote(value)} is an Excel error value (a formula that failed); correct the "
+                f"formula or type the {whole}")
+    if "," in half:
+        bare = half.replace(",", "")
+        decimal = half.replace(",", ".", 1) if half.count(",") == 1 else bare
+        return (f"{_quote(value)} is not a number: a comma may only separate thousands in "
+                f"groups of three digits (1,200 or 1,200,000); if it is a decimal comma write "
+                f"{decimal}, else write the digits without separators"
+                f"{_fullwidth_note(value)}")
+    if half.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        return f"{_quote(value)} is not a number; write a finite {whole}"
+    return f"{_quote(value)} is not a number; write a {whole}{_fullwidth_note(value)}"
 
 
 # ---------------------------------------------------------------- column parsing
 
 
+def check_id_text(col: Column, text: pd.Series, empty: np.ndarray, frame: pd.DataFrame,
+                  out: _Collector) -> None:
+    """Ids hold no invisible characters; ids differing only in case or width are one id."""
+    hidden = text.str.contains(INVISIBLE_RE.pattern, regex=True).fillna(False).to_numpy(
+        dtype=bool) & ~empty
+    out.add_rows(hidden, frame, col.name,
+                 lambda v, i: f"{_quote(v)} holds an invisible character "
+                 f"({', '.join(sorted({show(c)[1:-1] for c in INVISIBLE_RE.findall(v)}))}); "
+                 "delete it (retype the code)")
+    failed = text.str.fullmatch(_EXCEL_ERROR_RE).fillna(False).to_numpy(dtype=bool) & ~empty
+    out.add_rows(failed, frame, col.name,
+                 lambda v, i: f"{_quote(v)} is an Excel error value (a formula that failed), "
+                 f"not a {col.name}; correct the formula or type the code")
+    if col.type != "id":
+        return
+    folded = text.str.normalize("NFKC").str.casefold()
+    twins = folded.duplicated(keep=False).to_numpy() & ~empty
+    if not twins.any():
+        return
+    sub = pd.DataFrame({"text": text[twins], "folded": folded[twins],
+                        "row": frame[ROW].to_numpy()[twins]})
+    first = sub.drop_duplicates("folded").set_index("folded")
+    likely = np.zeros(len(text), dtype=bool)
+    positions = np.flatnonzero(twins)
+    differs = (sub["text"].to_numpy() != first.loc[sub["folded"], "text"].to_numpy())
+    likely[positions[differs]] = True
+
+    def message(value, i):
+        origin = first.loc[folded.iat[i]]
+        return (f"{_quote(value)} is likely the same id as {_quote(origin['text'])} (row "
+                f"{origin['row']}): they differ only in upper/lower case or full-width/"
+                "half-width form; write it the same way everywhere, or give distinct ids")
+
+    out.add_rows(likely, frame, col.name, message)
+
+
 def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series:
     """Parse one column to its type; report empty required cells and malformed values."""
     text = frame[col.name].astype(str).str.strip()
-    empty = (text == "").to_numpy()
+    reported = out.raw.reported.get(col.name)
+    if reported:  # the reader named these cells already (a merged number, a formula)
+        text = text.where(~frame[ROW].isin(reported).to_numpy(), "")
+        empty = (text == "").to_numpy()
+        required_empty = empty & ~frame[ROW].isin(reported).to_numpy()
+    else:
+        empty = (text == "").to_numpy()
+        required_empty = empty
     if col.required:
-        out.add_rows(empty, frame, col.name,
+        out.add_rows(required_empty, frame, col.name,
                      lambda v, i: f"is empty; a {col.name} ({col.zh}) is required")
+    if col.type in ("id", "ref"):
+        check_id_text(col, text, empty, frame, out)
     if col.type in ("id", "text", "ref"):
         return text.where(~empty, None)
     if col.type == "tags":
@@ -138,20 +222,39 @@ def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series
                      lambda v, i: f"{_quote(v)} is not a valid {col.name}; expected one of "
                      f"{_expected(enum)}")
         return parsed.where(~empty, None)
-    # numbers
-    # NFKC: full-width digits, minus and comma typed with a Chinese IME (１，２００) are numbers
-    cleaned = text.str.normalize("NFKC").str.replace(",", "", regex=False)
-    number = pd.to_numeric(cleaned.where(~empty, None), errors="coerce").astype(float)
+    # numbers: full-width digits are read; a comma only as a thousands separator (3,5 is a
+    # decimal comma in much of the world: refused, never read as 35); no inf, nan or 1_000
+    half = text.str.translate(FULLWIDTH).str.strip()
+    plain = np.array(half.str.fullmatch(_NUMBER_RE).fillna(False), dtype=bool)
+    unclear = ~plain & ~empty
+    if unclear.any():
+        grouped = half[unclear].str.fullmatch(_GROUPED_RE).fillna(False).to_numpy(dtype=bool)
+        idx = np.flatnonzero(unclear)[grouped]
+        half = half.copy()
+        half.iloc[idx] = half.iloc[idx].str.replace(",", "", regex=False)
+        plain[idx] = True
+    number = pd.to_numeric(half.where(plain, None), errors="coerce").astype(float)
     values = number.to_numpy()
-    not_number = np.isnan(values) & ~empty
-    out.add_rows(not_number, frame, col.name,
-                 lambda v, i: f"{_quote(v)} is not a number; write a "
-                 f"{'whole number' if col.type != 'number' else 'number'}")
-    ok = ~np.isnan(values)
+    not_number = ~plain & ~empty
+    out.add_rows(not_number, frame, col.name, lambda v, i: _not_a_number(v, col))
+    huge = plain & ~empty & np.isnan(values)  # digits beyond any float
+    ok = plain & ~empty & ~huge
+    infinite = ok & ~np.isfinite(values)
+    out.add_rows(huge | infinite, frame, col.name,
+                 lambda v, i: f"{_quote(v)} is too large to be a number; check the cell")
+    ok &= ~infinite
+    values = np.where(ok, values, 0.0)  # only cells still in question are compared below
+    if col.type in ("int", "posint"):
+        big = ok & (np.abs(values) > MAX_COUNT)
+        out.add_rows(big, frame, col.name,
+                     lambda v, i: f"{_quote(v)} is more than {MAX_COUNT:,} (10^9): no count "
+                     "of quotas or people is that large; check the cell")
+        ok &= ~big
     if col.type in ("int", "posint", "year"):
         fractional = ok & (np.abs(values - np.round(values)) > 1e-9)
         out.add_rows(fractional, frame, col.name,
-                     lambda v, i: f"{_quote(v)} is not a whole number; counts are integers")
+                     lambda v, i: f"{_quote(v)} is not a whole number; counts are integers"
+                     f"{_fullwidth_note(v)}")
         ok &= ~fractional
         if col.type == "int":
             negative = ok & (values < 0)
@@ -174,9 +277,10 @@ def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series
         out.add_rows(outside, frame, col.name,
                      lambda v, i: f"{_quote(v)} is outside {lo:g}–{hi:g}; write a value "
                      f"from {lo:g} to {hi:g}")
+        ok &= ~outside
     if col.type == "number":
-        return number
-    ints = np.where(ok, np.round(np.nan_to_num(values)), 0).astype(np.int64)
+        return number.where(ok, np.nan)
+    ints = np.where(ok, np.round(np.where(ok, values, 0)), 0).astype(np.int64)
     if col.required and ok.all():
         return pd.Series(ints, index=frame.index)
     # A bad cell stays missing (not 0), so that no cross-table rule reports a follow-on
@@ -245,16 +349,18 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
         out = _Collector(sources[name])
         bad = frame["unit_id"].notna().to_numpy() & ~frame["unit_id"].isin(unit_ids).to_numpy()
         out.add_rows(bad, frame, "unit_id",
-                     lambda v, i: f"unit {_quote(v)} is not in the units table; add it there "
-                     "or correct the code")
+                     lambda v, i: f"unit {_quote(v)} is not in the units table"
+                     f"{_did_you_mean(v, unit_ids)}; add it there or correct the code")
         problems += out.problems
     out = _Collector(sources["units"])
     parent = units["parent_id"]
     bad = parent.notna().to_numpy() & ~parent.isin(unit_ids).to_numpy()
     out.add_rows(bad, units, "parent_id",
-                 lambda v, i: f"parent department {_quote(v)} is not in the units table; add "
-                 "it there, correct the code or leave the cell empty")
+                 lambda v, i: f"parent department {_quote(v)} is not in the units table"
+                 f"{_did_you_mean(v, unit_ids)}; add it there, correct the code or leave the "
+                 "cell empty")
     problems += out.problems
+    problems += check_parent_cycles(units, sources["units"])
 
     quotas = ds["quotas"]
     held = pd.MultiIndex.from_frame(quotas[["unit_id", "quota_type"]].dropna())
@@ -326,6 +432,57 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
                      f"{demands['start_year'].iat[i]}; correct one of the two years")
     problems += out.problems
     return problems
+
+
+def _did_you_mean(value: object, ids: pd.Index) -> str:
+    """' (did you mean 'U05'?)' when an id differs from a known one only in case or width."""
+    key = unicodedata.normalize("NFKC", str(value)).casefold()
+    key = INVISIBLE_RE.sub("", key)
+    for known in ids:  # only on the error path, and capped by MAX_PER_RULE
+        if INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", str(known)).casefold()) == key:
+            return f" (did you mean {_quote(known)}?)"
+    return ""
+
+
+def check_parent_cycles(units: pd.DataFrame, source: RawTable) -> list[Problem]:
+    """No unit is its own parent department, directly or through a chain of parents."""
+    ids = units["unit_id"].to_numpy(dtype=object)
+    position = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
+    position = position[~position.index.duplicated()]
+    parent = units["parent_id"].map(position).fillna(-1).to_numpy(dtype=np.int64)
+    # Jump 2^k parents at once: a unit still above some unit after n steps is on a cycle or
+    # below one (n = the number of units); log2(n) vectorised steps instead of a walk per unit.
+    jump = parent.copy()
+    steps = 1
+    while steps < len(ids) + 1:
+        jump = np.where(jump >= 0, jump[np.maximum(jump, 0)], -1)
+        steps *= 2
+    looping = np.flatnonzero(jump >= 0)
+    out = _Collector(source)
+    done: set[int] = set()
+    for start in looping:  # walk from each looping unit until the path meets itself or a walk
+        path, on_path, node = [], {}, int(start)
+        while node not in on_path and node not in done:
+            on_path[node] = len(path)
+            path.append(node)
+            node = int(parent[node])
+        done.update(path)
+        if node not in on_path:
+            continue  # joined a cycle already reported
+        cycle = path[on_path[node]:]
+        first = min(cycle, key=lambda k: int(units[ROW].iat[k]))
+        k = cycle.index(first)
+        cycle = cycle[k:] + cycle[:k]
+        names = [str(ids[c]) for c in cycle]
+        if len(cycle) == 1:
+            message = (f"unit {_quote(names[0])} is its own parent department; leave "
+                       "parent_id empty or name the department it belongs to")
+        else:
+            rows = ", ".join(str(int(units[ROW].iat[c])) for c in cycle)
+            message = (f"parent departments form a cycle: {' → '.join(names + names[:1])} "
+                       f"(rows {rows}); a unit cannot be above itself: correct one parent_id")
+        out.add(message, row=int(units[ROW].iat[first]), column="parent_id")
+    return out.problems
 
 
 def check_warnings(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> list[Problem]:

@@ -13,10 +13,13 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from solver.domain import NOTE_PREFIXES, SERIAL_HEADERS, TABLES, TOTAL_WORDS, Table
@@ -37,6 +40,8 @@ class RawTable:
     header_row: int = 1
     headers: dict[str, str] = field(default_factory=dict)  # canonical name → header as written
     extra_columns: list[str] = field(default_factory=list)
+    # cells already reported by the reader (column → rows): not reported again as empty
+    reported: dict[str, set[int]] = field(default_factory=dict)
 
     def header(self, column: str) -> str:
         """The column's header as the user wrote it (for messages)."""
@@ -51,6 +56,19 @@ class RawInputs:
     tables: dict[str, RawTable]
     problems: list[Problem]
     checksum_parts: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+# Characters a planner cannot see in a cell: controls (NUL …), zero-width and format characters,
+# the BOM, and spaces that are not the ordinary space.
+INVISIBLE_RE = re.compile(
+    "[\x00-\x1f\x7f-\xa0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
+    "\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]"
+)
+
+
+def show(value: object) -> str:
+    """A value quoted for a message, invisible characters escaped: 'U05\\u200b'."""
+    return "'" + INVISIBLE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value)) + "'"
 
 
 def normalise(text: object) -> str:
@@ -100,8 +118,16 @@ def header_aliases(table: Table) -> dict[str, str]:
     """Normalised header → column code, for any table spec (input or plan tables)."""
     return _header_aliases(table)
 
-_TOTAL_RE = re.compile(r"^(" + "|".join(TOTAL_WORDS) + r")\b", re.IGNORECASE)
-_TOTAL_ZH_RE = re.compile(r"^(合\s*计|小\s*计|总\s*计)")
+# A total row says so in a cell of its own: 合计, 小 计, Total:, sum … (spaces and a colon allowed).
+# "SUM-05" is a unit id and 总计量检定所 a unit name, so the word must be the whole cell.
+_TOTAL_WORD = "|".join(
+    word if word.isascii() else r"\s*".join(word) for word in TOTAL_WORDS
+)
+_TOTAL_RE = re.compile(r"^\s*(?:grand\s*)?(?:" + _TOTAL_WORD + r")\s*[:：]?\s*$", re.IGNORECASE)
+_TOTAL_LABEL_RE = re.compile(
+    r"^\s*(?:" + _TOTAL_WORD + r")\s*[:：（(]|(?:" + _TOTAL_WORD + r")\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
 _NOTE_RE = re.compile(
     r"^(" + "|".join(re.escape(p) for p in NOTE_PREFIXES) + r")\s*([:：、.．]|\d|[（(])",
     re.IGNORECASE,
@@ -116,33 +142,191 @@ def match_table(stem: str) -> str | None:
 # ---------------------------------------------------------------- decoding and grids
 
 
-def decode_csv(data: bytes, file: str) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM), else GBK/GB18030 as Excel saves it."""
+_SAVE_AS = "save it as 'CSV UTF-8' (or as CSV from Chinese Excel) and try again"
+
+
+def _shown_bytes(data: bytes, start: int) -> str:
+    return " ".join(f"{b:02X}" for b in data[start:start + 4])
+
+
+def _utf8_cell(data: bytes) -> int | None:
+    """Offset of the first run of characters that can only be UTF-8, in a non-UTF-8 file.
+
+    A run is a stretch of bytes ≥ 0x80 between ASCII bytes that is a sequence of three-byte
+    UTF-8 characters (CJK, full-width forms) and ends before a byte GBK never uses as the
+    second byte of a character (comma, quote, line end, digit). GBK text is two bytes a
+    character: such a run of odd length has no GBK reading at all, and a longer even run
+    holding a byte of 0x80-0xA0 is not GB2312 (the common characters GBK text is made of),
+    so it is UTF-8 and its GBK reading would be mojibake. Vectorised: a province's file is
+    checked in a fraction of a second.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    high = arr >= 0x80
+    if not high.any():
+        return None
+    edges = np.diff(np.concatenate(([False], high, [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # exclusive
+    lengths = ends - starts
+    run_of = np.repeat(np.arange(len(starts)), lengths)
+    where = np.flatnonzero(high)
+    offset = where - starts[run_of]
+    byte = arr[where]
+    good = np.where(offset % 3 == 0, (byte >= 0xE2) & (byte <= 0xEF), byte <= 0xBF)
+    first = np.searchsorted(where, starts)  # each run's first byte in `where`
+    bad_count = np.add.reduceat((~good).astype(np.int64), first)
+    low = np.add.reduceat((byte <= 0xA0).astype(np.int64), first)
+    after = np.where(ends < len(arr), arr[np.minimum(ends, len(arr) - 1)], 0)
+    utf8 = (bad_count == 0) & (lengths % 3 == 0) & (after < 0x40)
+    certain = utf8 & ((lengths % 2 == 1) | ((lengths >= 6) & (low > 0)))
+    hits = np.flatnonzero(certain)
+    return int(starts[hits[0]]) if len(hits) else None
+
+
+def _cell_is_gbk(data: bytes, offset: int) -> bool:
+    """Whether the cell holding byte `offset` (between ASCII delimiters) is valid GBK."""
+    start = max(data.rfind(sep, 0, offset) for sep in (b",", b"\n", b"\r", b'"')) + 1
+    ends = [i for i in (data.find(sep, offset) for sep in (b",", b"\n", b"\r", b'"')) if i >= 0]
+    cell = data[start:min(ends) if ends else len(data)]
+    try:
+        cell.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_gbk(data: bytes) -> tuple[str | None, int]:
+    """GBK text (GB18030 for the four-byte characters GBK lacks), else the failing offset.
+
+    gb18030 alone decodes almost any bytes (undefined pairs become private-use characters),
+    which would turn a damaged file into silent mojibake; so GBK is strict and GB18030 is
+    accepted only where it yields no private-use character.
+    """
+    try:
+        return data.decode("gbk"), -1
+    except UnicodeDecodeError as exc:
+        failed = exc.start
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        return None, exc.start
+    if re.search("[\ue000-\uf8ff]", text) is None:
+        return text, -1
+    return None, failed
+
+
+def decode_csv(data: bytes, file: str, locate=None) -> str:
+    """CSV bytes as text in ONE encoding: UTF-8 (with or without BOM), else GBK.
+
+    Bytes that are not valid in the file's encoding, and a file mixing UTF-8 and GBK cells,
+    are refused naming the row (and column) where they are: never decoded into mojibake.
+    `locate(data, offset, encoding)` gives (row, column) of a byte offset for the message.
+    """
+    locate = locate or (lambda data, offset, encoding: (None, ""))
+
+    def refuse(message: str, offset: int | None = None, encoding: str = "utf-8"):
+        row, column = locate(data, offset, encoding) if offset is not None else (None, "")
+        raise InputError([Problem(message, file=file, row=row, column=column)])
+
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 8 and data.count(b"\x00") * 3
+                                                     > len(data)):
+        refuse("cannot be decoded as UTF-8 or GBK: it is UTF-16 ('Unicode text'); " + _SAVE_AS)
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InputError(
-            [
-                Problem(
-                    "cannot be decoded as UTF-8 or GBK; save it as 'CSV UTF-8' "
-                    "(or as CSV from Chinese Excel) and try again",
-                    file=file,
-                )
-            ]
-        ) from None
+    except UnicodeDecodeError as exc:
+        utf8_fail = exc.start
+    text, gbk_fail = _decode_gbk(data)
+    utf8_at = _utf8_cell(data)
+    if utf8_at is not None and _cell_is_gbk(data, utf8_fail):
+        row, column = locate(data, utf8_at, "utf-8")
+        where = f"row {row}" + (f", column {column}" if column else "") if row else "one cell"
+        refuse(f"mixes UTF-8 and GBK cells: this cell (bytes {_shown_bytes(data, utf8_fail)}) "
+               f"is not UTF-8 while {where} is UTF-8; a file must be in one encoding: "
+               f"{_SAVE_AS}", utf8_fail, "gbk")
+    if text is not None:
+        return text
+    # Neither: blame the encoding the file is written in up to the bad bytes.
+    before = data[:utf8_fail]
+    if re.search(rb"[\x80-\xff]", before):
+        refuse(f"cannot be decoded as UTF-8 or GBK: bytes {_shown_bytes(data, utf8_fail)} "
+               "here are not valid UTF-8 (the file is UTF-8 up to this cell); retype the "
+               f"cell, or {_SAVE_AS}", utf8_fail, "utf-8")
+    refuse(f"cannot be decoded as UTF-8 or GBK: bytes {_shown_bytes(data, gbk_fail)} here "
+           f"are not valid GBK; retype the cell, or {_SAVE_AS}", gbk_fail, "gbk")
+    raise AssertionError("unreachable")
 
 
-def csv_grid(text: str) -> tuple[list[list[str]], list[int]]:
+def byte_locator(table: Table):
+    """A `locate` for decode_csv: the row (as Excel counts records) and the header of a byte."""
+
+    def locate(data: bytes, offset: int, encoding: str) -> tuple[int | None, str]:
+        # Commas, quotes and line ends are single ASCII bytes in UTF-8 and in GBK (never a
+        # second byte of a GBK character): counting them on latin-1 text counts them exactly.
+        head = data[:offset].decode("latin-1").removeprefix("\xef\xbb\xbf")
+        try:
+            records = list(csv.reader(io.StringIO(head, newline="")))
+        except csv.Error:
+            return None, ""
+        if not records or head.endswith(("\n", "\r")):
+            records.append([])
+        row, cell = len(records), max(len(records[-1]) - 1, 0)
+        best: tuple[int, str] = (0, "")
+        for guess in dict.fromkeys((encoding, "utf-8", "gbk")):
+            text = data.decode(guess, errors="replace").removeprefix("\ufeff")
+            try:
+                grid = list(csv.reader(io.StringIO(text, newline="")))
+            except csv.Error:
+                continue
+            header_idx, mapping, _ = find_header(grid, table)
+            if header_idx < 0 or row - 1 <= header_idx or len(mapping) <= best[0]:
+                continue
+            header = grid[header_idx]
+            best = (len(mapping), header[cell].strip() if cell < len(header) else "")
+        return row, best[1]
+
+    return locate
+
+
+def csv_grid(text: str, file: str = "") -> tuple[list[list[str]], list[int]]:
     """Rows of cells and each row's number as Excel shows the file.
 
     A quoted cell spanning lines is one row in Excel (where planners open their CSV files), so
     rows are counted as records, not as lines of text; a blank line is a row of its own.
+    A quote that is never closed (it swallows the rows below it), a stray quote inside a
+    quoted cell and a cell beyond the csv field limit are refused naming the row they start.
     """
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for cells in reader:
+            rows.append(cells)
+    except csv.Error as exc:
+        row = len(rows) + 1
+        if "field larger than field limit" in str(exc):
+            message = (f"a cell starting in this row is longer than the CSV field limit "
+                       f"({csv.field_size_limit():,} characters), usually a quote (\") that is "
+                       "never closed; close the quote or remove it")
+        elif "unexpected end of data" in str(exc):
+            message = ("a quote (\") opened in this row is never closed: it swallows every row "
+                       "below it; close the quote or remove it")
+        else:
+            message = (f"a quote (\") in this row (or one opened here and closed on line "
+                       f"{reader.line_num} of the file) is not where a cell starts or ends "
+                       f"({exc}); write a quote inside a quoted cell as \"\", or remove it")
+        raise InputError([Problem(message, file=file, row=row)]) from None
+    lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    if lines > len(rows):  # some quoted cell spans lines: is it a row-swallowing quote?
+        for number, cells in enumerate(rows, start=1):
+            for cell in cells:
+                if "\n" in cell and any(line.count(",") >= 2
+                                        for line in cell.splitlines()[1:]):
+                    raise InputError([Problem(
+                        "a quoted cell starting in this row runs over "
+                        f"{cell.count(chr(10)) + 1} lines that look like rows of the table "
+                        "(a quote (\") opened here closes only further down); close the "
+                        "quote where the cell ends or remove it",
+                        file=file, row=number,
+                    )])
     return rows, list(range(1, len(rows) + 1))
 
 
@@ -150,7 +334,7 @@ def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "TRUE" if value else "FALSE"  # as Excel shows it; yes/no columns accept it
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if hasattr(value, "isoformat"):
@@ -161,41 +345,81 @@ def _cell_text(value: object) -> str:
 _MERGE_RE = re.compile(
     rb'<(?:\w+:)?mergeCell\s+ref="\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)"'
 )
+_CELL_RE = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{1,3})(\d+)"[^>]*(?<!/)>(.*?)</(?:\w+:)?c>',
+                      re.DOTALL)
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
 
 
-def _column_index(letters: bytes) -> int:
+def _column_index(letters: bytes | str) -> int:
     index = 0
-    for ch in letters:
+    for ch in letters.encode() if isinstance(letters, str) else letters:
         index = index * 26 + ch - 64
     return index - 1
 
 
-def _merged_down(ws) -> list[tuple[int, int, int]]:
-    """Cells merged down one column, as (column index, first row, last row) (Excel numbers).
+def column_letters(index: int) -> str:
+    """0 → 'A', 27 → 'AB' (Excel column names, for messages)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
-    Read-only worksheets do not parse merged ranges, so they are found in the sheet's XML.
-    """
+
+@dataclass
+class SheetGrid:
+    """One worksheet as text cells with its Excel row numbers, merged ranges and formulas."""
+
+    rows: list[list[str]]
+    numbers: list[int]
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # col0, row, col1, row
+    uncached: set[tuple[int, int]] = field(default_factory=set)  # (Excel row, column index)
+    state: str = "visible"
+
+
+def _sheet_xml(ws) -> bytes:
+    """The sheet's XML (read-only worksheets parse neither merged ranges nor formulas)."""
     try:
         with ws._get_source() as src:
-            xml = src.read()
+            return src.read()
     except (AttributeError, OSError, KeyError):
-        return []
+        return b""
+
+
+def _merges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """Merged ranges spanning rows, as (first column index, first row, last column, last row)."""
     spans = []
     for first_col, first_row, last_col, last_row in _MERGE_RE.findall(xml):
-        if first_col == last_col and int(last_row) > int(first_row):
-            spans.append((_column_index(first_col), int(first_row), int(last_row)))
+        if int(last_row) > int(first_row):
+            spans.append((_column_index(first_col), int(first_row), _column_index(last_col),
+                          int(last_row)))
     return spans
 
 
-def _fill_merged_down(rows: list[list[str]], spans: list[tuple[int, int, int]]) -> None:
+def _uncached_formulas(xml: bytes) -> set[tuple[int, int]]:
+    """Cells holding a formula but no computed value (written by a program, never opened in
+    Excel): read with data_only they look empty, which would be a silent misreading."""
+    if not _FORMULA_RE.search(xml):
+        return set()
+    found = set()
+    for letters, row, inner in _CELL_RE.findall(xml):
+        if _FORMULA_RE.search(inner) and not _VALUE_RE.search(inner):
+            found.add((int(row), _column_index(letters)))
+    return found
+
+
+def _fill_merged_down(rows: list[list[str]], spans: list[tuple[int, int, int, int]]) -> None:
     """Give every cell of a one-column merged range the range's value.
 
     A unit code merged over the unit's two quota rows belongs to both rows. Ranges wider than
     one column (titles, notes, group headers) keep their value in the first cell only, so that
-    a merged note is still one note and a merged title one title.
+    a merged note is still one note and a merged title one title. A number merged down over
+    data rows is refused later (`grid_to_table`), where the column's type is known.
     """
-    for j, first, last in spans:
-        if first > len(rows) or j >= len(rows[first - 1]):
+    for j, first, j_last, last in spans:
+        if j != j_last or first > len(rows) or j >= len(rows[first - 1]):
             continue
         value = rows[first - 1][j]
         for i in range(first, min(last, len(rows))):
@@ -205,8 +429,8 @@ def _fill_merged_down(rows: list[list[str]], spans: list[tuple[int, int, int]]) 
                 rows[i][j] = value
 
 
-def xlsx_grids(path: Path) -> dict[str, tuple[list[list[str]], list[int]]]:
-    """Each sheet of a workbook as rows of text cells with their Excel row numbers.
+def xlsx_sheets(path: Path) -> dict[str, SheetGrid]:
+    """Each sheet of a workbook as text cells with Excel row numbers, merges and formulas.
 
     Rows are read from A1 whatever the sheet's stored dimension says: Excel stores the used
     range (e.g. B3:E9 when the first rows are empty), and other writers store wrong ones
@@ -221,18 +445,38 @@ def xlsx_grids(path: Path) -> dict[str, tuple[list[list[str]], list[int]]]:
             [Problem(f"is not a readable .xlsx workbook ({exc.__class__.__name__}: {exc}); "
                      "open it in Excel and save it again as .xlsx", file=path.name)]
         ) from None
-    grids: dict[str, tuple[list[list[str]], list[int]]] = {}
+    sheets: dict[str, SheetGrid] = {}
     try:
         for ws in wb.worksheets:
+            state = getattr(ws, "sheet_state", "visible") or "visible"
+            if state == "veryHidden":
+                sheets[ws.title] = SheetGrid([], [], state=state)
+                continue
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()
             rows = [[_cell_text(v) for v in values]
                     for values in ws.iter_rows(min_row=1, values_only=True)]
-            _fill_merged_down(rows, _merged_down(ws))
-            grids[ws.title] = (rows, list(range(1, len(rows) + 1)))
+            xml = _sheet_xml(ws)
+            merges = _merges(xml)
+            _fill_merged_down(rows, merges)
+            sheets[ws.title] = SheetGrid(rows, list(range(1, len(rows) + 1)), merges,
+                                         _uncached_formulas(xml), state)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged sheet part: same advice as a damaged workbook
+        raise InputError(
+            [Problem(f"is not a readable .xlsx workbook ({exc.__class__.__name__}: {exc}); "
+                     "open it in Excel and save it again as .xlsx", file=path.name)]
+        ) from None
     finally:
         wb.close()
-    return grids
+    return sheets
+
+
+def xlsx_grids(path: Path) -> dict[str, tuple[list[list[str]], list[int]]]:
+    """Each visible or hidden sheet of a workbook as rows of text cells with Excel row numbers."""
+    return {name: (grid.rows, grid.numbers) for name, grid in xlsx_sheets(path).items()
+            if grid.state != "veryHidden"}
 
 
 # ---------------------------------------------------------------- header and rows
@@ -273,19 +517,32 @@ def find_header(rows: list[list[str]], table: Table) -> tuple[int, dict[int, str
     return best, mapping, 1
 
 
-def _row_kind(cells: list[str], serial_cols: set[int]) -> str:
-    """'blank', 'total', 'note' or 'data'."""
-    values = [c.strip() for c in cells if c.strip()]
+def _row_kind(cells: list[str], serial_cols: set[int], id_col: int | None = None) -> str:
+    """'blank', 'total', 'note' or 'data'.
+
+    A total row is one whose first non-empty cell is a total word and nothing else (合计,
+    小 计, Total:), or, with the id cell empty, one whose label says so (市级小计). A unit
+    whose id or name merely contains such a word (SUM-05, 总计量检定所) is data.
+    """
+    values = [(j, c.strip()) for j, c in enumerate(cells) if c.strip()]
     if not values:
         return "blank"
-    for value in values[:2]:
-        if _TOTAL_ZH_RE.match(value) or _TOTAL_RE.match(value):
-            return "total"
-    if _NOTE_RE.match(values[0]) and len(values) <= 2:
-        return "note"
-    if not any(c.strip() for j, c in enumerate(cells) if j not in serial_cols):
+    if _TOTAL_RE.match(values[0][1]):
+        return "total"
+    labels = [v for j, v in values if j not in serial_cols]
+    if not labels:
         return "blank"  # only a serial number
+    if _TOTAL_RE.match(labels[0]):
+        return "total"
+    if (id_col is not None and (id_col >= len(cells) or not cells[id_col].strip())
+            and any(_TOTAL_LABEL_RE.search(v) for v in labels)):
+        return "total"
+    if _NOTE_RE.match(values[0][1]) and len(values) <= 2:
+        return "note"
     return "data"
+
+
+NUMBER_TYPES = ("int", "posint", "number", "year")
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -306,9 +563,14 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def grid_to_table(
-    rows: list[list[str]], numbers: list[int], table: Table, file: str, sheet: str = ""
+    rows: list[list[str]], numbers: list[int], table: Table, file: str, sheet: str = "",
+    grid: SheetGrid | None = None,
 ) -> tuple[RawTable | None, list[Problem]]:
-    """Locate the header, drop what is not data, and return the table's text frame."""
+    """Locate the header, drop what is not data, and return the table's text frame.
+
+    `grid` (a worksheet) adds its merged ranges and formulas without a computed value: a
+    number merged down over data rows and such a formula are refused here, by cell.
+    """
     problems: list[Problem] = []
     if all(_is_blank(cells) for cells in rows):
         what = "sheet" if sheet else "file"
@@ -334,6 +596,9 @@ def grid_to_table(
         for j in mapping:
             if header_name(header_cells[j], header_aliases(table)) is None:
                 header_cells[j] = below[j]
+        for j, text in enumerate(header_cells):
+            if j not in mapping and not str(text).strip() and j < len(below):
+                header_cells[j] = below[j]  # an unknown sub-header: its column is kept
     header_row = numbers[header_idx]
     headers: dict[str, str] = {}
     serial_cols: set[int] = set()
@@ -364,8 +629,13 @@ def grid_to_table(
     skipped: dict[str, list[int]] = {"blank": [], "total": [], "note": []}
     width = len(header_cells)
     in_notes = False
+    id_name = table.key[0] if table.key else None
+    id_col = next((j for j, name in keep.items() if name == id_name), None)
+    # columns inside the header's width that have no header: a value there would be lost
+    headless = [j for j, text in enumerate(header_cells)
+                if j not in keep and j not in serial_cols and not str(text).strip()]
     for cells, number in zip(rows[header_idx + span :], numbers[header_idx + span :]):
-        kind = _row_kind(cells, serial_cols)
+        kind = _row_kind(cells, serial_cols, id_col)
         if kind == "data" and in_notes and sum(1 for c in cells if c.strip()) <= 1:
             kind = "note"  # continuation lines of a notes block below the table
         if kind != "data":
@@ -378,6 +648,15 @@ def grid_to_table(
                 "remove the extra cells or add a header for them",
                 file=file, sheet=sheet, row=number,
             ))
+        for j in headless:
+            if j < len(cells) and cells[j].strip():
+                problems.append(Problem(
+                    f"has the value {show(cells[j].strip())} in column {j + 1} "
+                    f"({column_letters(j)}), which has no header; add a header for it or "
+                    "move the value into its column",
+                    file=file, sheet=sheet, row=number,
+                ))
+                break
         data_rows.append(cells)
         data_numbers.append(number)
     for kind, label in (("blank", "blank"), ("total", "total"), ("note", "note")):
@@ -396,10 +675,82 @@ def grid_to_table(
         name=table.name, frame=frame, file=file, sheet=sheet, header_row=header_row,
         headers=headers, extra_columns=extras,
     )
+    if grid is not None:
+        problems += _check_sheet_cells(raw, table, keep, set(data_numbers), grid)
     return raw, problems
 
 
+def _check_sheet_cells(raw: RawTable, table: Table, keep: dict[int, str], data: set[int],
+                       grid: SheetGrid) -> list[Problem]:
+    """Numbers merged down over data rows; formulas without a computed value."""
+    problems: list[Problem] = []
+    kinds = {c.name: c.type for c in table.columns}
+
+    def header(name: str) -> str:
+        return raw.header(name)
+
+    for c0, r0, c1, r1 in sorted(grid.merges, key=lambda m: (m[1], m[0])):
+        rows_in = [r for r in range(r0, r1 + 1) if r in data]
+        if len(rows_in) < 2:
+            continue
+        for j in range(c0, c1 + 1):
+            name = keep.get(j)
+            if name is None or kinds.get(name) not in NUMBER_TYPES:
+                continue
+            ref = f"{column_letters(c0)}{r0}:{column_letters(c1)}{r1}"
+            problems.append(Problem(
+                f"one number is merged over rows {r0}-{r1} ({ref}): is it each row's or the "
+                "rows' total? Unmerge the cells and write each row's own number",
+                file=raw.file, sheet=raw.sheet, row=r0, column=header(name),
+            ))
+            raw.reported.setdefault(name, set()).update(rows_in)
+    for r, j in sorted(grid.uncached):
+        name = keep.get(j)
+        if name is None or r not in data:
+            continue
+        problems.append(Problem(
+            "formula without a computed value — open and save the file in Excel (cell "
+            f"{column_letters(j)}{r} holds a formula whose value was never stored)",
+            file=raw.file, sheet=raw.sheet, row=r, column=header(name),
+        ))
+        raw.reported.setdefault(name, set()).add(r)
+    return problems
+
+
 # ---------------------------------------------------------------- entry point
+
+
+def file_problem(path: Path, shown: str, what: str = "a file") -> Problem | None:
+    """Why `path` cannot be read as a regular file (a folder, a FIFO, a broken or looping
+    link, no permission), or None. Checked before reading: reading a FIFO would hang."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if path.is_symlink():
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "?"
+            why = ("is a symbolic link that loops back on itself"
+                   if exc.errno == 40 else f"is a symbolic link to {target}, which does not exist")
+            return Problem(f"{why}; replace it with {what}", file=shown)
+        return Problem(f"cannot be read ({exc.strerror}); give {what}", file=shown)
+    if stat.S_ISDIR(mode):
+        return Problem(f"is a folder, not {what}; rename or remove it", file=shown)
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+        return Problem(f"is {kind}, not {what}; give a regular file", file=shown)
+    if not os.access(path, os.R_OK):
+        return Problem(f"cannot be read (permission denied); give {what} you may read",
+                       file=shown)
+    return None
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(f"cannot be read ({exc.strerror})", file=shown)]) from None
 
 
 def read_inputs(path: str | Path) -> RawInputs:
@@ -408,13 +759,27 @@ def read_inputs(path: str | Path) -> RawInputs:
     problems: list[Problem] = []
     tables: dict[str, RawTable] = {}
     checksum: list[tuple[str, bytes]] = []
-    if not path.exists():
-        raise InputError([Problem(
-            "does not exist; give a folder of CSV files or an .xlsx workbook", file=str(path)
-        )])
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
-        books = sorted(path.glob("*.xlsx"))
+    try:
+        is_dir = path.is_dir()
+    except OSError:
+        is_dir = False
+    if not is_dir:
+        if not os.path.lexists(path):
+            raise InputError([Problem(
+                "does not exist; give a folder of CSV files or an .xlsx workbook",
+                file=str(path),
+            )])
+        bad = file_problem(path, str(path), "a folder of CSV files or an .xlsx workbook")
+        if bad is not None:
+            raise InputError([bad])
+    if is_dir:
+        try:
+            entries = sorted(path.iterdir())
+        except OSError as exc:
+            raise InputError([Problem(f"cannot be read ({exc.strerror})", file=str(path))]
+                             ) from None
+        files = [p for p in entries if p.suffix.lower() == ".csv"]
+        books = [p for p in entries if p.suffix.lower() == ".xlsx"]
         if not files and len(books) == 1:
             return read_inputs(books[0])
         unrecognised = [f.name for f in files if match_table(f.stem) is None]
@@ -430,14 +795,18 @@ def read_inputs(path: str | Path) -> RawInputs:
                     "keep one", file=file.name,
                 ))
                 continue
-            data = file.read_bytes()
-            checksum.append((file.name, data))
+            bad = file_problem(file, file.name, "a CSV file")
+            if bad is not None:
+                problems.append(bad)
+                continue
             try:
-                text = decode_csv(data, file.name)
+                data = _read_bytes(file, file.name)
+                checksum.append((file.name, data))
+                text = decode_csv(data, file.name, byte_locator(TABLES[name]))
+                rows, numbers = csv_grid(text, file.name)
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
-            rows, numbers = csv_grid(text)
             raw, found = grid_to_table(rows, numbers, TABLES[name], file.name)
             problems.extend(found)
             if raw is not None:
@@ -445,11 +814,19 @@ def read_inputs(path: str | Path) -> RawInputs:
         where = f"{path}"
         kind = "file"
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        checksum.append((path.name, path.read_bytes()))
-        grids = xlsx_grids(path)
+        checksum.append((path.name, _read_bytes(path, str(path))))
+        sheets = xlsx_sheets(path)
+        for sheet, grid in sheets.items():
+            if grid.state == "veryHidden":
+                problems.append(Problem(
+                    "is a very hidden sheet (veryHidden, not shown in Excel's Unhide list): "
+                    "ignored; make it visible if it holds a table to read",
+                    file=path.name, sheet=sheet, severity="warning",
+                ))
+        grids = {name: grid for name, grid in sheets.items() if grid.state != "veryHidden"}
         unrecognised = [sheet for sheet in grids if match_table(sheet) is None]
         hint = ""
-        for sheet, (rows, numbers) in grids.items():
+        for sheet, grid in grids.items():
             name = match_table(sheet)
             if name is None:
                 continue
@@ -459,7 +836,8 @@ def read_inputs(path: str | Path) -> RawInputs:
                     file=path.name, sheet=sheet,
                 ))
                 continue
-            raw, found = grid_to_table(rows, numbers, TABLES[name], path.name, sheet)
+            raw, found = grid_to_table(grid.rows, grid.numbers, TABLES[name], path.name, sheet,
+                                       grid)
             problems.extend(found)
             if raw is not None:
                 tables[name] = raw

@@ -885,6 +885,100 @@ csv_case("several_problems_in_several_files", "five problems in five files are r
          debug=True)
 
 
+# ----- read exactly or refuse (issue 10)
+
+csv_case("count_decimal_comma", "approved '3,5': a decimal comma, never read as 35",
+         lambda t: set_cell(t, "quotas", "U04", "approved", "3,5"),
+         stderr=["quotas.csv, row 6, column approved", "'3,5' is not a number",
+                 "groups of three digits", "decimal comma write 3.5"])
+
+csv_case("count_infinite", "staff 'inf': never read as -9223372036854775808",
+         lambda t: set_cell(t, "quotas", "U02", "staff", "inf"),
+         stderr=["quotas.csv, row 3, column staff", "'inf' is not a number"],
+         not_stderr=["-9223372036854775808"])
+
+csv_case("count_above_a_billion", "a demand for 1e20 quotas",
+         lambda t: set_cell(t, "demands", "D002", "amount", "1e20"),
+         stderr=["demands.csv, row 3, column amount", "'1e20' is more than 1,000,000,000"])
+
+csv_case("valid_thousands_separators", "approved '1,200' (a thousands separator) is 1200",
+         lambda t: set_cell(t, "quotas", "U02", "approved", "1,200"), exit=0,
+         json={**BASE_COUNTS, "quota_types.institution.approved": 1280},
+         not_stderr=["warning"])
+
+
+def _units_named_like_totals(t: Tables) -> None:
+    for table, key in (("units", 0), ("quotas", 0), ("demands", 1), ("people", 2),
+                       ("aux_positions", 0)):
+        for row in t[table][1:]:
+            if row[key] == "U05":
+                row[key] = "SUM-05"
+    set_cell(t, "units", "U04", "name", "总计量检定所")
+
+
+csv_case("valid_units_named_like_totals", "unit id SUM-05 and unit name 总计量检定所 are units, "
+         "not total rows", _units_named_like_totals, exit=0, json=BASE_COUNTS,
+         not_stderr=["warning"])
+
+
+@case("encoding_mixed_utf8_gbk", "units.csv: header and first rows in UTF-8, the rest in GBK "
+      "(two files pasted together)",
+      stderr=["单位.csv, row 4", "mixes UTF-8 and GBK", "row 1"])
+def _(folder: Path) -> None:
+    write_csvs(folder, to_zh(base()), encoding="gbk", newline="\r\n", names=ZH_TABLES)
+    lines = csv_text(to_zh(base())["units"], "\r\n").split("\r\n")
+    data = b"\r\n".join(line.encode("utf-8" if i < 3 else "gbk") for i, line in enumerate(lines))
+    (folder / "单位.csv").write_bytes(data)
+
+
+@case("csv_unclosed_quote", "a quote opened in demands row 3 is never closed: it would swallow "
+      "rows 4-5", stderr=["demands.csv, row 3", "never closed", "swallows"])
+def _(folder: Path) -> None:
+    write_csvs(folder, base())
+    text = (folder / "demands.csv").read_text(encoding="utf-8")
+    (folder / "demands.csv").write_text(text.replace("专项整治行动", '"专项整治行动'),
+                                        encoding="utf-8")
+
+
+def _cycle(t: Tables) -> None:
+    set_cell(t, "units", "U04", "parent_id", "U05")
+
+
+csv_case("parent_cycle", "U04's parent is U05 and U05's parent is U04", _cycle,
+         stderr=["units.csv, row 5, column parent_id", "cycle: U04 → U05 → U04"])
+
+csv_case("id_invisible_character", "unit id 'U05' followed by a zero-width space",
+         lambda t: set_cell(t, "units", "U05", "unit_id", "U05\u200b"),
+         stderr=["units.csv, row 6, column unit_id", "'U05\\u200b' holds an invisible character"])
+
+csv_case("id_case_twin", "units U02 and u02: likely one unit typed twice",
+         lambda t: t["units"].append(["u02", "市中心医院", "city", "市本级", "institution",
+                                      "health", "social", "U01", "active", "", "", ""]),
+         stderr=["units.csv, row 7, column unit_id", "'u02' is likely the same id as 'U02'"])
+
+
+@case("xlsx_number_merged_down", "核定编制数 of U03's two quota rows merged into one cell "
+      "(C4:C5)", path="data.xlsx",
+      stderr=["data.xlsx [编制], row 4, column 核定编制数", "C4:C5", "Unmerge"])
+def _(folder: Path) -> None:
+    sheets = zh_sheets(base())
+    q = sheets["编制"]
+    q.rows[4][2] = ""
+    q.merges = ["C4:C5"]
+    write_xlsx(folder / "data.xlsx", sheets)
+
+
+@case("xlsx_formula_without_value", "实有人数 of U04 is a formula a program wrote, never "
+      "computed", path="data.xlsx",
+      stderr=["data.xlsx [编制], row 6, column 实有人数",
+              "formula without a computed value — open and save the file in Excel"],
+      not_stderr=["is empty"])
+def _(folder: Path) -> None:
+    sheets = zh_sheets(base())
+    sheets["编制"].rows[5][3] = "=C6-0"
+    write_xlsx(folder / "data.xlsx", sheets)
+
+
 # ---------------------------------------------------------------- main
 
 
