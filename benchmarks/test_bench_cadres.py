@@ -57,7 +57,7 @@ SYSTEM_SKILL = {"health": "health", "medical_security": "health", "public_securi
 def cadre_tables(n_people: int = PEOPLE, seed: int = 2021) -> dict[str, pd.DataFrame]:
     """The generated city (units, quotas, demands, pool) with n surplus people and 8 groups.
 
-    People follow the seed's profile (DOMAIN.md): mostly 55-60 among the city-managed, men
+    People follow the seed's profile (docs/rules.md): mostly 55-60 among the city-managed, men
     four in five, a few chronic or seriously ill, a few absent or missing; they sit at units
     of every region holding at least 8 quotas of their type, and staff includes them.
     """

@@ -2,7 +2,7 @@
 
 Every position of an `aux_positions` row (unit and category) ends the plan in exactly one of
 three states: kept as approved headcount (员额, `approved_after`), its work bought as a service
-(`to_services`), or ended (`ended`). DOMAIN.md, "Off-quota auxiliary positions"; the rules,
+(`to_services`), or ended (`ended`). docs/rules.md, "Off-quota auxiliary positions"; the rules,
 in the order in which they take positions away:
 
 Each position is in one of three kinds, cut in this order when a limit requires it:
@@ -62,7 +62,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class AuxOptions:
-    """Options of the off-quota plan (scenario key `aux`), with the defaults of DOMAIN.md."""
+    """Options of the off-quota plan (scenario key `aux`), with the defaults of docs/rules.md."""
 
     # share of today's off-quota headcount a region must shed (DOMAIN: 5-20% a year)
     reduction: float = 0.1
@@ -237,7 +237,7 @@ def define_vacancy_cover(rows: pd.DataFrame, cols: np.ndarray, upper: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Own vacancies first: Σ_{columns of u} keep ≤ max(K_u − cover_u, 0).
 
-    K_u = keepable positions of unit u, cover_u = ⌊V_u × vacancy_offset⌋ (DOMAIN.md "Hard
+    K_u = keepable positions of unit u, cover_u = ⌊V_u × vacancy_offset⌋ (docs/rules.md "Hard
     rules": units with vacancies use their own first). One row per unit with cover_u > 0 and
     K_u > 0. Returns (constraint index per column or −1, limits, unit of each constraint, K_u).
     """
@@ -258,7 +258,7 @@ def define_region_cap(rows: pd.DataFrame, cols: np.ndarray, regions: pd.DataFram
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Locked base (rule 4): Σ_{r ∈ g} keep_r ≤ ⌊base_g × (1 − reduction)⌋ per region g.
 
-    DOMAIN.md "Off-quota auxiliary positions" (锁定现有基数,只减不增) and the scenario's
+    docs/rules.md "Off-quota auxiliary positions" (锁定现有基数,只减不增) and the scenario's
     `aux.reduction`. Every column is in exactly one region row.
     """
     idx = pd.Index(regions["region"]).get_indexer(rows["region"].to_numpy()[cols])

@@ -145,7 +145,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files)")] = 2021,
     xlsx: Annotated[Optional[Path], typer.Option(help="Also write a Chinese .xlsx workbook here")] = None,
 ) -> None:
-    """Generate a seeded synthetic data set in the DATA.md format."""
+    """Generate a seeded synthetic data set in the input format of docs/data.md."""
     from solver.generate import generate as make
     from solver.io.outdir import check_output, check_output_file, claim_output
     from solver.io.write import write_csv_folder, write_workbook

@@ -1,6 +1,6 @@
 """Merging small institutions (整合小散弱): which merge, into which keeper, and what is freed.
 
-DOMAIN.md, "The moves a plan may contain" (merge small institutions) and seed 三(三): the
+docs/rules.md, "The moves a plan may contain" (merge small institutions) and seed 三(三): the
 agriculture bureau has 9 institutions with at most 5 quotas, human resources and civil affairs
 5 each. The rules:
 

@@ -1,6 +1,6 @@
 """The domain vocabulary: tables, columns, enum values and their Chinese names.
 
-This is the one alias table of the project (DATA.md). Readers map Chinese or English headers
+This is the one alias table of the project (docs/data.md). Readers map Chinese or English headers
 and values onto the English codes below; writers and reports take their labels from here.
 No I/O and no solver in this module.
 """

@@ -1,6 +1,6 @@
 """Synthetic staffing-quota data: a city with its counties, or a province of such cities.
 
-`generate` returns the seven input tables of DATA.md. The first city of every scale is Bazhong
+`generate` returns the seven input tables of docs/data.md. The first city of every scale is Bazhong
 (profile "bazhong-2021"), whose city level reproduces exactly the figures of the seed report
 (section 二(二)): its 292 institutions and their small-quota counts, the 64 departments and
 ~4,000 off-quota staff with the published system shares, the 187 surplus personnel with every

@@ -45,7 +45,7 @@ class Dataset:
         return getattr(self, name)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The present tables without the row-number column, in DATA.md order."""
+        """The present tables without the row-number column, in docs/data.md order."""
         out = {}
         for name in TABLES:
             frame = self.table(name)

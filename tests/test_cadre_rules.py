@@ -2,7 +2,7 @@
 
 Schedule (NPC Standing Committee decision of 13 September 2024): men 60 and women cadres 55;
 from an original retirement month of January 2025 on, one month later per four months of
-birth, at most 36 months (63 / 58). Early retirement (DOMAIN.md): ≥ 30 years of service, or
+birth, at most 36 months (63 / 58). Early retirement (docs/rules.md): ≥ 30 years of service, or
 less than 5 years to the statutory age with ≥ 20 years of service.
 """
 

@@ -1,4 +1,4 @@
-"""One hand-checkable instance per cadre rule (DOMAIN.md "Surplus cadres", issue 4).
+"""One hand-checkable instance per cadre rule (docs/rules.md "Surplus cadres", issue 4).
 
 Scores with the default weights (solver/cadres/model.py states the formula), for a healthy
 person in charge of work (experience 1, health 1):

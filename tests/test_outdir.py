@@ -266,8 +266,8 @@ def test_bundled_data_folder_is_a_generated_output():
 
 # ---------------------------------------------------------------- formula injection
 
-HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-3+4", "@SUM(A1)", "#N/A",
-           "=cmd|' /C calc'!A0"]
+# ("#N/A" as an id is refused by the reader as an Excel error value; the writer test has it)
+HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-3+4", "@SUM(A1)", "=cmd|' /C calc'!A0"]
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(capsys, tmp_path):
@@ -301,7 +301,7 @@ def test_workbook_writer_keeps_every_formula_like_text_as_text(tmp_path):
 
     from solver.io.write import write_workbook
 
-    texts = [*HOSTILE, "\t=1", " =2", "=", "ok"]
+    texts = [*HOSTILE, "#N/A", "#DIV/0!", "\t=1", " =2", "=", "ok"]
     write_workbook({"t": pd.DataFrame({"a": texts})}, tmp_path / "t.xlsx", lang="en")
     ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["t"]
     cells = [c for c in ws["A"]][1:]

@@ -1,4 +1,4 @@
-"""One hand-checkable instance per rule of the reallocation (DOMAIN.md, issue 3)."""
+"""One hand-checkable instance per rule of the reallocation (docs/rules.md, issue 3)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Surplus cadres: exactly one option per person, chosen by an exact assignment model.
 
-Options (DOMAIN.md "Surplus cadres"; seed 五(三)):
+Options (docs/rules.md "Surplus cadres"; seed 五(三)):
 - `group`: a frontline task group — not for the seriously ill, not above the group's max_age,
   only people of the group's `region` when it has one; each group between min_size and
   max_size;

@@ -1,6 +1,6 @@
 """Rules for surplus cadres: statutory retirement age, early-retirement eligibility, follow-up.
 
-Sources: DOMAIN.md ("Surplus cadres"); the seed report 五(三); for the retirement age the
+Sources: docs/rules.md ("Surplus cadres"); the seed report 五(三); for the retirement age the
 NPC Standing Committee decision of 13 September 2024 on the gradual raise of the statutory
 retirement age (全国人民代表大会常务委员会关于实施渐进式延迟法定退休年龄的决定) and the State
 Council measures attached to it: from 1 January 2025 the statutory age of men (60) and of women

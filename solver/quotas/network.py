@@ -8,7 +8,7 @@ Per region and quota type (a *block*) the flow runs
 
 so the model grows linearly with the number of units: no donor–recipient pairs are
 enumerated. The cheapest path between a donor and a recipient climbs only to their lowest
-common node, so its cost is the rung of the source ladder (DOMAIN.md): own 0 < same system <
+common node, so its cost is the rung of the source ladder (docs/rules.md): own 0 < same system <
 same sector < other < pool grant. Every rule is an arc bound:
 
 - *Only vacant quotas leave a unit*: supply arc capacity = max(approved − staff, 0).

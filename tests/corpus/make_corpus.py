@@ -104,7 +104,7 @@ BASE: Tables = {
 }
 BASE_COUNTS = {"units.count": 5, "demands.count": 4, "people.count": 4}
 
-# Chinese names of tables, headers and values (as DATA.md gives them), for the zh variants.
+# Chinese names of tables, headers and values (as docs/data.md gives them), for the zh variants.
 ZH_TABLES = {
     "units": "单位", "quotas": "编制", "pool": "编制池", "demands": "用编需求",
     "people": "富余人员", "task_groups": "一线工作组", "aux_positions": "编外人员",
