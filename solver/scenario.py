@@ -32,7 +32,6 @@ from pydantic import (
 from solver.domain import AUX_CATEGORIES, QUOTA_TYPES, TIERS
 from solver.errors import ScenarioError
 
-
 # YAML 1.1 reads 5e-2 (an exponent without a dot) as text; where a number is expected it is one
 _EXPONENT = re.compile(r"[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+")
 
@@ -154,8 +153,18 @@ MAX_TIME_LIMIT = 7 * 24 * 3600.0  # a week, in seconds
 
 
 class SolverOptions(Strict):
+    # the command line assigns --solver and --time-limit after the file is read: check them too
+    model_config = ConfigDict(validate_assignment=True)
+
     name: Literal["highs", "cbc"] = "highs"
     time_limit: Number | None = Field(None, gt=0, le=MAX_TIME_LIMIT)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            raise ScenarioError(f"solver.{name}: {exc.errors()[0]['msg']} (got {value!r})"
+                                ) from None
 
 
 DEFAULT_ESSENTIAL_WEIGHTS = {
@@ -207,6 +216,27 @@ class ConsolidationSettings(Strict):
         return self
 
 
+def _finite_values(value: Any) -> Any:
+    """A data edit's argument with no infinite or NaN number anywhere in it."""
+    bad = _non_finite(value, "")
+    if bad is not None:
+        where, number = bad
+        raise ValueError(f"{where + ': ' if where else ''}{number} is not a finite number")
+    return value
+
+
+def _non_finite(value: Any, path: str) -> tuple[str, float] | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, v in items:
+        found = _non_finite(v, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
 
 
@@ -216,6 +246,11 @@ class Condition(Strict):
     column: str
     op: Op = "=="
     value: Any = None
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value):
+        return _finite_values(value)
 
 
 class DataEdit(Strict):
@@ -227,7 +262,7 @@ class DataEdit(Strict):
     table: Literal["units", "quotas", "pool", "demands", "people", "task_groups",
                    "aux_positions"]
     where: list[Condition] = Field(default_factory=list)
-    scale: dict[str, float] | None = None
+    scale: dict[str, Number] | None = None
     set: dict[str, Any] | None = None
     add: list[dict[str, Any]] | None = None
     drop: bool = False
@@ -236,6 +271,11 @@ class DataEdit(Strict):
     @property
     def origin(self) -> str:
         return self._origin
+
+    @field_validator("set", "add")
+    @classmethod
+    def _finite(cls, value):
+        return _finite_values(value)
 
     @model_validator(mode="after")
     def _one_action(self) -> DataEdit:
@@ -637,15 +677,33 @@ def parse_set(assignments: list[str]) -> list[tuple[list[str], Any]]:
             raise ScenarioError(f"--set {item!r}: expected key=value, e.g. "
                                 "--set policy.reserve_rate=0.05")
         key, _, text = item.partition("=")
-        if key.strip().split(".")[0] in RESOLUTION_KEYS:
-            raise ScenarioError(f"--set {item!r}: {key.strip().split('.')[0]} cannot be set from "
+        keys = split_key(key, f"--set {item!r}")
+        if keys[0] in RESOLUTION_KEYS:
+            raise ScenarioError(f"--set {item!r}: {keys[0]} cannot be set from "
                                 "the command line (use --apply NAME for a named override)")
         try:
-            value = yaml.safe_load(text) if text.strip() else None
+            value = load_yaml_text(text)[0] if text.strip() else None
         except yaml.YAMLError as exc:
-            raise ScenarioError(f"--set {item!r}: the value is not valid YAML ({exc})") from None
-        out.append(([k for k in key.strip().split(".") if k], value))
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ScenarioError(f"--set {item!r}: the value is not valid YAML ({problem})"
+                                ) from None
+        out.append((keys, value))
     return out
+
+
+def split_key(key: str, where: str) -> list[str]:
+    """'policy.reserve_rate' → ['policy', 'reserve_rate']; an empty key or part is an error."""
+    key = key.strip()
+    if not key:
+        raise ScenarioError(f"{where}: no key before '=' (e.g. --set policy.reserve_rate=0.05)")
+    keys = [k.strip() for k in key.split(".")]
+    if any(not k for k in keys):
+        raise ScenarioError(f"{where}: key {key!r} has an empty part (a dot at the start or "
+                            "end, or two dots in a row)")
+    if len(keys) > MAX_KEY_PARTS:
+        raise ScenarioError(f"{where}: key {key!r} has {len(keys)} parts; no scenario key is "
+                            f"deeper than {MAX_KEY_PARTS}")
+    return keys
 
 
 def dotted_patch(path: list[str], value: Any) -> dict:
@@ -665,15 +723,16 @@ def _chain(path: Path, seen: tuple[Path, ...] = (), via: str = ""
 
     `via` says where the file was named ("child.yaml, line 1: extends: "), for messages.
     """
+    named = Path(os.path.abspath(path))  # as given: a dangling or looping link is named
     try:
         path = path.resolve()
     except (OSError, RuntimeError):  # a looping link: reading it names the loop
-        path = Path(os.path.abspath(path))
+        path = named
     if path in seen:
         cycle = " → ".join(str(p) for p in (*seen, path))
         raise ScenarioError(f"{via}{path}: extends forms a cycle: {cycle}")
     try:
-        raw, lines = read_yaml(path)
+        raw, lines = read_yaml(path if path.exists() else named)
     except ScenarioError as exc:
         raise ScenarioError(f"{via}{exc}") from None
     # `data` is relative to the file that names it: make it absolute before layering
