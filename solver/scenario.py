@@ -356,7 +356,7 @@ RESOLUTION_KEYS = ("extends", "overrides", "apply")
 # anchors) would otherwise expand to billions of nodes when the file is walked.
 MAX_FILE_BYTES = 1_000_000
 MAX_ALIASES = 50
-MAX_NODES = 20_000          # nodes after expanding every alias
+MAX_NODES = 100_000         # values after expanding every alias (a big `add` of rows fits)
 MAX_DEPTH = 40              # nesting of maps and lists, aliases expanded
 MAX_INT_DIGITS = 20         # no scenario value is near 10**20; Python refuses 4,300+ digits
 MAX_KEY_PARTS = 20          # dotted key paths of --set and sweep
@@ -392,7 +392,9 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
     def construct_yaml_int(self, node):
-        digits = sum(c.isdigit() for c in str(node.value))
+        # every notation counts (0x…, 0b…, 1:30:00): a hex number needs no digit limit to
+        # be absurd
+        digits = len(re.sub(r"^[-+]?0[xbo]|[-+_:]", "", str(node.value)))
         if digits > MAX_INT_DIGITS:
             raise _Refused(None, None, f"a whole number of {digits} digits: no scenario value "
                            f"has more than {MAX_INT_DIGITS}", node.start_mark)
