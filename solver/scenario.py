@@ -468,7 +468,8 @@ def read_scenario_bytes(path: Path) -> bytes:
     """The bytes of a scenario file; a folder, FIFO, device, dangling or looping link is an
     error naming the path (never a hang: a FIFO is opened without waiting for a writer)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ScenarioError(f"{path}: a symbolic link that loops (it leads back to "

@@ -131,7 +131,8 @@ def test_a_long_file_without_aliases_is_fine(folder):
 
 
 def test_an_alias_to_its_own_list_is_refused(capsys, folder):
-    stderr = refused(capsys, folder, write(folder / "self.yaml", "data: data\nsweep: &s\n  x: *s\n"))
+    path = write(folder / "self.yaml", "data: data\nsweep: &s\n  x: *s\n")
+    stderr = refused(capsys, folder, path)
     assert "self.yaml, line" in stderr and "contains it" in stderr
 
 
