@@ -327,6 +327,7 @@ def sweep(
     scheduler: Annotated[Optional[str], typer.Option(help="A dask.distributed scheduler, e.g. tcp://host:8786")] = None,
     sets: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key at every point")] = None,
     apply: Annotated[Optional[list[str]], typer.Option("--apply", help="Apply a named override at every point")] = None,
+    max_points: Annotated[int, typer.Option("--max-points", help="Refuse a grid of more points than this", min=1)] = 1000,
 ) -> None:
     """Run every grid point of the scenario's sweep into DIR/<point>/; results in DIR/results.csv."""
     import time as _time
@@ -337,7 +338,7 @@ def sweep(
         raise typer.BadParameter("at least 1", param_hint="--workers")
     start = _time.perf_counter()
     table = run_sweep(target, out_dir, workers=workers, scheduler=scheduler, sets=sets or [],
-                      apply=apply or [])
+                      apply=apply or [], max_points=max_points)
     points = table["point"].nunique()
     failed = table[(table["metric"] == "status") & (table["value"] == "error")]["point"]
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} local workers"

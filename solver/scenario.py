@@ -8,13 +8,19 @@ no true for 1) is an error naming the file, the key path and the line.
 
 from __future__ import annotations
 
+import errno
+import math
+import os
+import re
+import stat
 from pathlib import Path
 from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -23,23 +29,45 @@ from pydantic import (
     model_validator,
 )
 
-from solver.domain import QUOTA_TYPES, TIERS
+from solver.domain import AUX_CATEGORIES, QUOTA_TYPES, TIERS
 from solver.errors import ScenarioError
+
+# YAML 1.1 reads 5e-2 (an exponent without a dot) as text; where a number is expected it is one
+_EXPONENT = re.compile(r"[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+")
+
+
+def _exponent_number(value: Any) -> Any:
+    if isinstance(value, str) and _EXPONENT.fullmatch(value.strip()):
+        return float(value.strip().replace("_", ""))
+    return value
+
+
+# a number option: finite (allow_inf_nan=False on every model), 5e-2 read as 0.05
+Number = Annotated[float, BeforeValidator(_exponent_number)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # no .inf or .nan in any number option: an infinite cost or weight makes a wrong plan
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
+
+
+# Upper bounds of the weights: far above any meaningful setting, low enough that the solver's
+# objective keeps its precision (costs and weights multiply counts of up to 10**9 quotas).
+MAX_COST = 1000.0
+MAX_WEIGHT = 1000.0
+MAX_INCENTIVE = 100.0
 
 
 class SourceCosts(Strict):
     """Cost per quota moved, by the closest relation of donor and recipient (the ladder)."""
 
-    own: float = 0.0
-    same_system: float = 1.0
-    same_sector: float = 2.0
-    other: float = 3.0
-    pool: float = 4.0
-    cross_region: float = 6.0  # only used when policy.allow_cross_region is true
+    own: Number = Field(0.0, ge=0, le=MAX_COST)
+    same_system: Number = Field(1.0, ge=0, le=MAX_COST)
+    same_sector: Number = Field(2.0, ge=0, le=MAX_COST)
+    other: Number = Field(3.0, ge=0, le=MAX_COST)
+    pool: Number = Field(4.0, ge=0, le=MAX_COST)
+    # only used when policy.allow_cross_region is true
+    cross_region: Number = Field(6.0, ge=0, le=MAX_COST)
 
     @model_validator(mode="after")
     def _ladder(self) -> SourceCosts:
@@ -64,11 +92,11 @@ class SourceCosts(Strict):
 class Policy(Strict):
     """The rules of the reallocation (DOMAIN.md, "Hard rules of the city")."""
 
-    reserve_rate: float | dict[str, float] = 0.03
+    reserve_rate: Number | dict[str, Number] = 0.03
     full_units_release_first: list[str] = Field(default_factory=lambda: ["operational"])
     key_demands_hard: bool = False
     source_costs: SourceCosts = Field(default_factory=SourceCosts)
-    incentive: float = 0.0
+    incentive: Number = Field(0.0, ge=0, le=MAX_INCENTIVE)
     allow_cross_region: bool = False
 
     @field_validator("reserve_rate")
@@ -81,7 +109,7 @@ class Policy(Strict):
                 raise ValueError(f"unknown quota type(s) {sorted(unknown)}; expected "
                                  f"{', '.join(QUOTA_TYPES)}")
         for rate in rates:
-            if not 0 <= rate < 1:
+            if not (math.isfinite(rate) and 0 <= rate < 1):
                 raise ValueError(f"reserve_rate {rate} must be between 0 and 1 (e.g. 0.03)")
         return value
 
@@ -93,13 +121,6 @@ class Policy(Strict):
             raise ValueError(f"unknown tier(s) {unknown}; expected {', '.join(TIERS)}")
         return value
 
-    @field_validator("incentive")
-    @classmethod
-    def _incentive(cls, value):
-        if value < 0:
-            raise ValueError("incentive must be 0 (off) or positive")
-        return value
-
     def rate_for(self, quota_type: str) -> float:
         if isinstance(self.reserve_rate, dict):
             return float(self.reserve_rate.get(quota_type, 0.03))
@@ -109,14 +130,14 @@ class Policy(Strict):
 class CadreWeightsModel(Strict):
     """Suitability weights (solver/cadres/model.py states the formula)."""
 
-    skills: float = Field(3.0, ge=0)
-    preference: float = Field(2.0, ge=0)
-    experience: float = Field(1.0, ge=0)
-    health: float = Field(1.0, ge=0)
-    return_base: float = Field(4.0, ge=0)
-    retirement_base: float = Field(4.0, ge=0)
-    transfer_base: float = Field(1.0, ge=0)
-    stay_penalty: float = Field(2.0, ge=0)
+    skills: Number = Field(3.0, ge=0, le=MAX_WEIGHT)
+    preference: Number = Field(2.0, ge=0, le=MAX_WEIGHT)
+    experience: Number = Field(1.0, ge=0, le=MAX_WEIGHT)
+    health: Number = Field(1.0, ge=0, le=MAX_WEIGHT)
+    return_base: Number = Field(4.0, ge=0, le=MAX_WEIGHT)
+    retirement_base: Number = Field(4.0, ge=0, le=MAX_WEIGHT)
+    transfer_base: Number = Field(1.0, ge=0, le=MAX_WEIGHT)
+    stay_penalty: Number = Field(2.0, ge=0, le=MAX_WEIGHT)
 
 
 class Cadres(Strict):
@@ -125,32 +146,95 @@ class Cadres(Strict):
     enabled: bool = True
     weights: CadreWeightsModel = Field(default_factory=CadreWeightsModel)
     transfers: bool = True  # allow transfer with the quota (带编调剂)
-    transfer_min_fit: float = Field(0.8, ge=0, le=1)
+    transfer_min_fit: Number = Field(0.8, ge=0, le=1)
+
+
+MAX_TIME_LIMIT = 7 * 24 * 3600.0  # a week, in seconds
 
 
 class SolverOptions(Strict):
+    # the command line assigns --solver and --time-limit after the file is read: check them too
+    model_config = ConfigDict(validate_assignment=True)
+
     name: Literal["highs", "cbc"] = "highs"
-    time_limit: float | None = Field(None, gt=0)
+    time_limit: Number | None = Field(None, gt=0, le=MAX_TIME_LIMIT)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            raise ScenarioError(f"solver.{name}: {exc.errors()[0]['msg']} (got {value!r})"
+                                ) from None
+
+
+DEFAULT_ESSENTIAL_WEIGHTS = {
+    "medical": 3.0, "auxiliary_police": 3.0, "teaching_aide": 2.0, "inspector": 1.0,
+    "service_window": 1.0, "logistics": 1.0, "other": 1.0}
+MAX_VACANCY_OFFSET = 100.0  # off-quota positions one vacancy takes over
 
 
 class AuxSettings(Strict):
     """Off-quota positions (issue 7)."""
 
     enabled: bool = True
-    reduction: float = Field(0.1, ge=0, lt=1)
-    essential_weights: dict[str, float] = Field(default_factory=lambda: {
-        "medical": 3.0, "auxiliary_police": 3.0, "teaching_aide": 2.0, "inspector": 1.0,
-        "service_window": 1.0, "logistics": 1.0, "other": 1.0})
-    vacancy_offset: float = Field(1.0, ge=0)
+    reduction: Number = Field(0.1, ge=0, lt=1)
+    essential_weights: dict[str, Annotated[Number, Field(gt=0, le=MAX_WEIGHT)]] = Field(
+        default_factory=lambda: dict(DEFAULT_ESSENTIAL_WEIGHTS))
+    vacancy_offset: Number = Field(1.0, ge=0, le=MAX_VACANCY_OFFSET)
+
+    @field_validator("essential_weights", mode="before")
+    @classmethod
+    def _over_defaults(cls, value):
+        # maps merge key by key, the defaults being the lowest layer: setting one category's
+        # weight keeps the others
+        if not isinstance(value, dict):
+            return value
+        unknown = [k for k in value if k not in AUX_CATEGORIES]
+        if unknown:
+            raise ValueError(f"unknown categor{'ies' if len(unknown) > 1 else 'y'} "
+                             f"{', '.join(map(str, unknown))}; expected "
+                             f"{', '.join(AUX_CATEGORIES)}")
+        return {**DEFAULT_ESSENTIAL_WEIGHTS, **value}
+
+
+MAX_UNIT_SIZE = 100_000  # quotas of one institution
 
 
 class ConsolidationSettings(Strict):
     """Merging small, scattered, weak institutions (issue 7)."""
 
     enabled: bool = False
-    threshold: int = Field(5, ge=1)
-    max_size: int = Field(30, ge=1)
-    overhead_per_unit: int = Field(1, ge=0)
+    threshold: int = Field(5, ge=1, le=MAX_UNIT_SIZE)
+    max_size: int = Field(30, ge=1, le=MAX_UNIT_SIZE)
+    overhead_per_unit: int = Field(1, ge=0, le=MAX_UNIT_SIZE)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> ConsolidationSettings:
+        if self.threshold > self.max_size:
+            raise ValueError(f"threshold {self.threshold} must not exceed max_size "
+                             f"{self.max_size} (a merger of small units must fit the size cap)")
+        return self
+
+
+def _finite_values(value: Any) -> Any:
+    """A data edit's argument with no infinite or NaN number anywhere in it."""
+    bad = _non_finite(value, "")
+    if bad is not None:
+        where, number = bad
+        raise ValueError(f"{where + ': ' if where else ''}{number} is not a finite number")
+    return value
+
+
+def _non_finite(value: Any, path: str) -> tuple[str, float] | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, v in items:
+        found = _non_finite(v, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
 
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
@@ -163,6 +247,11 @@ class Condition(Strict):
     op: Op = "=="
     value: Any = None
 
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value):
+        return _finite_values(value)
+
 
 class DataEdit(Strict):
     """A declarative edit of an input table: exactly one of scale, set, add, drop.
@@ -173,7 +262,7 @@ class DataEdit(Strict):
     table: Literal["units", "quotas", "pool", "demands", "people", "task_groups",
                    "aux_positions"]
     where: list[Condition] = Field(default_factory=list)
-    scale: dict[str, float] | None = None
+    scale: dict[str, Number] | None = None
     set: dict[str, Any] | None = None
     add: list[dict[str, Any]] | None = None
     drop: bool = False
@@ -182,6 +271,11 @@ class DataEdit(Strict):
     @property
     def origin(self) -> str:
         return self._origin
+
+    @field_validator("set", "add")
+    @classmethod
+    def _finite(cls, value):
+        return _finite_values(value)
 
     @model_validator(mode="after")
     def _one_action(self) -> DataEdit:
@@ -193,13 +287,16 @@ class DataEdit(Strict):
         return self
 
 
+MIN_YEAR, MAX_YEAR = 1950, 2100
+
+
 class Scenario(Strict):
     """A scenario file. Defaults here are the documented defaults of the tool."""
 
     name: str = "unnamed"
     description: str = ""
     data: str = "."
-    year: int | None = None
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
     extends: list[str] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
     cadres: Cadres = Field(default_factory=Cadres)
@@ -254,24 +351,205 @@ RESOLUTION_KEYS = ("extends", "overrides", "apply")
 # ---------------------------------------------------------------- reading with line numbers
 
 
-def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
-    """A YAML map and the line of every key path in it (for messages)."""
+# Bounds on what a scenario file may make the reader do. A real scenario is a few kilobytes,
+# a few levels deep, with at most a handful of anchors; a YAML "billion laughs" (anchors of
+# anchors) would otherwise expand to billions of nodes when the file is walked.
+MAX_FILE_BYTES = 1_000_000
+MAX_ALIASES = 50
+MAX_NODES = 100_000         # values after expanding every alias (a big `add` of rows fits)
+MAX_DEPTH = 40              # nesting of maps and lists, aliases expanded
+MAX_INT_DIGITS = 20         # no scenario value is near 10**20; Python refuses 4,300+ digits
+MAX_KEY_PARTS = 20          # dotted key paths of --set and sweep
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that the reader refuses (too many aliases, too deep, an absurd number)."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader with bounds on aliases, nesting and integer size."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Refused(None, None, f"more than {MAX_ALIASES} alias uses (*name); a "
+                               "scenario needs a few at most (this looks like an alias bomb)",
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node):
+        # every notation counts (0x…, 0b…, 1:30:00): a hex number needs no digit limit to
+        # be absurd
+        digits = len(re.sub(r"^[-+]?0[xbo]|[-+_:]", "", str(node.value)))
+        if digits > MAX_INT_DIGITS:
+            raise _Refused(None, None, f"a whole number of {digits} digits: no scenario value "
+                           f"has more than {MAX_INT_DIGITS}", node.start_mark)
+        return super().construct_yaml_int(node)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
+
+
+def _expanded_size(root: yaml.Node) -> None:
+    """Refuse a node graph that expands (aliases followed) beyond MAX_NODES or MAX_DEPTH, or
+    that contains itself (an alias to an enclosing node)."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    # iterative post-order: a recursive walk is what a deep or cyclic file would break
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = [] if isinstance(node, yaml.ScalarNode) else (
+            [c for kv in node.value for c in kv] if isinstance(node, yaml.MappingNode)
+            else list(node.value))
+        if done:
+            open_.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > MAX_NODES:
+                raise _Refused(None, None, f"expands to more than {MAX_NODES:,} values once "
+                               "its aliases (*name) are followed", node.start_mark)
+            if depth[key] > MAX_DEPTH:
+                raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep once its "
+                               "aliases (*name) are followed", node.start_mark)
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise _Refused(None, None, "an alias (*name) refers to a map or list that "
+                           "contains it", node.start_mark)
+        open_.add(key)
+        stack.append((node, True))
+        stack += [(c, False) for c in children if id(c) not in size]
+
+
+def load_yaml_text(text: str) -> tuple[Any, yaml.Node | None]:
+    """Parse one YAML document with the bounded safe loader: (data, node)."""
+    loader = _BoundedLoader(text)
     try:
-        text = path.read_text(encoding="utf-8")
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _expanded_size(node)
+        return loader.construct_document(node), node
+    finally:
+        loader.dispose()
+
+
+def _describe_mode(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_scenario_bytes(path: Path) -> bytes:
+    """The bytes of a scenario file; a folder, FIFO, device, dangling or looping link is an
+    error naming the path (never a hang: a FIFO is opened without waiting for a writer)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ScenarioError(f"{path}: a symbolic link that loops (it leads back to "
+                                "itself); point it at a scenario file") from None
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            raise ScenarioError(f"{path}: a symbolic link to {os.readlink(path)}, which does "
+                                "not exist") from None
+        if exc.errno == errno.ENOENT:
+            raise ScenarioError(f"{path}: scenario file not found") from None
+        if exc.errno == errno.EISDIR:
+            raise ScenarioError(f"{path}: a folder, not a scenario file") from None
         raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ScenarioError(f"{path}: {_describe_mode(mode)}, not a scenario file")
+        chunks, total = [], 0
+        while total <= MAX_FILE_BYTES:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > MAX_FILE_BYTES:
+            raise ScenarioError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes; a scenario "
+                                "file is a few kilobytes of YAML")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def decode_scenario(path: Path, data: bytes) -> str:
+    """UTF-8 text (a UTF-8 BOM is dropped); any other encoding is named, with the line."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(f"{path}, line 1: the file is encoded in UTF-16; save it as UTF-8")
+    if b"\x00" in data:
+        line = data[:data.index(b"\x00")].count(b"\n") + 1
+        raise ScenarioError(f"{path}, line {line}: the file contains NUL bytes (UTF-16 without "
+                            "a byte-order mark, or not a text file); save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        try:
+            data.decode("gb18030")
+            guess = " (it looks like GBK/GB18030)"
+        except UnicodeDecodeError:
+            guess = ""
+        raise ScenarioError(f"{path}, line {line}, column {column}: not UTF-8{guess}; save the "
+                            "file as UTF-8") from None
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, where: str) -> ScenarioError:
+    """One message for a YAML error: the place, and what is wrong."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[:exc.position].count("\n") + 1
+        return ScenarioError(f"{where}, line {line}: not valid YAML: character "
+                             f"{chr(exc.character)!r} is not allowed in YAML text")
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    place = f"{where}, line {mark.line + 1}, column {mark.column + 1}" if mark else where
+    problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, _Refused):
+        return ScenarioError(f"{place}: refused: {problem}")
+    context = getattr(exc, "context", None)
+    if "constructor for the tag" in problem:
+        problem += " (scenario files are read with a safe loader: no Python tags)"
+    return ScenarioError(f"{place}: not valid YAML: {problem}"
+                         + (f" ({context})" if context else ""))
+
+
+def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
+    """A YAML map and the line of every key path in it (for messages)."""
+    text = decode_scenario(path, read_scenario_bytes(path))
+    try:
+        raw, node = load_yaml_text(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        if "constructor for the tag" in problem:
-            problem += " (scenario files are read with a safe loader: no Python tags)"
-        raise ScenarioError(f"{where}: not valid YAML: {problem}"
-                            + (f" ({context})" if context else "")) from None
+        raise _yaml_problem(exc, text, str(path)) from None
     if raw is None:
         return {}, {}
     if not isinstance(raw, dict):
@@ -281,9 +559,10 @@ def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
     lines: dict[tuple, int] = {}
 
     def walk(n, prefix: tuple) -> None:
+        # bounded: _expanded_size has capped the nodes and depth, aliases included
         if isinstance(n, yaml.MappingNode):
             for key, value in n.value:
-                here = prefix + (key.value,)
+                here = prefix + (_key_value(key),)
                 if here in lines:
                     dotted = ".".join(str(p) for p in here)
                     raise ScenarioError(
@@ -298,6 +577,14 @@ def read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
 
     walk(node, ())
     return raw, lines
+
+
+def _key_value(key: yaml.Node) -> Any:
+    """A map key as written: a scalar's text; a map or list used as a key is named by its line
+    (a scenario never has one; the schema check names the offender)."""
+    if isinstance(key, yaml.ScalarNode):
+        return key.value
+    return f"<key on line {key.start_mark.line + 1}>"
 
 
 def deep_merge(base: dict, patch: dict) -> dict:
@@ -353,14 +640,16 @@ class _Layers:
         return loc
 
 
+# the names pydantic gives the branches of a union in an error location (not user keys)
+_BRANCH = re.compile(r"(?:float|int|str|bool|none|(?:function-\w+|dict|list)\[.*\])")
+
+
 def _format_errors(exc: ValidationError, layers: _Layers, prefix: str = "") -> list[str]:
     found: dict[tuple[str, str], list[str]] = {}  # (where, key path) → messages
     for e in exc.errors():
         loc = tuple(e["loc"])
         # pydantic adds union branch names to a location; keep the user's key path
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p in (
-            "float", "dict[str,float]", "str", "list[str]", "function-before[_one_or_list(), "
-            "list[str]]")))
+        loc = tuple(p for p in loc if not (isinstance(p, str) and _BRANCH.fullmatch(p)))
         path = ".".join(str(p) for p in layers.key_path(loc)) or "(top level)"
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
@@ -391,15 +680,33 @@ def parse_set(assignments: list[str]) -> list[tuple[list[str], Any]]:
             raise ScenarioError(f"--set {item!r}: expected key=value, e.g. "
                                 "--set policy.reserve_rate=0.05")
         key, _, text = item.partition("=")
-        if key.strip().split(".")[0] in RESOLUTION_KEYS:
-            raise ScenarioError(f"--set {item!r}: {key.strip().split('.')[0]} cannot be set from "
+        keys = split_key(key, f"--set {item!r}")
+        if keys[0] in RESOLUTION_KEYS:
+            raise ScenarioError(f"--set {item!r}: {keys[0]} cannot be set from "
                                 "the command line (use --apply NAME for a named override)")
         try:
-            value = yaml.safe_load(text) if text.strip() else None
+            value = load_yaml_text(text)[0] if text.strip() else None
         except yaml.YAMLError as exc:
-            raise ScenarioError(f"--set {item!r}: the value is not valid YAML ({exc})") from None
-        out.append(([k for k in key.strip().split(".") if k], value))
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ScenarioError(f"--set {item!r}: the value is not valid YAML ({problem})"
+                                ) from None
+        out.append((keys, value))
     return out
+
+
+def split_key(key: str, where: str) -> list[str]:
+    """'policy.reserve_rate' → ['policy', 'reserve_rate']; an empty key or part is an error."""
+    key = key.strip()
+    if not key:
+        raise ScenarioError(f"{where}: no key before '=' (e.g. --set policy.reserve_rate=0.05)")
+    keys = [k.strip() for k in key.split(".")]
+    if any(not k for k in keys):
+        raise ScenarioError(f"{where}: key {key!r} has an empty part (a dot at the start or "
+                            "end, or two dots in a row)")
+    if len(keys) > MAX_KEY_PARTS:
+        raise ScenarioError(f"{where}: key {key!r} has {len(keys)} parts; no scenario key is "
+                            f"deeper than {MAX_KEY_PARTS}")
+    return keys
 
 
 def dotted_patch(path: list[str], value: Any) -> dict:
@@ -419,13 +726,18 @@ def _chain(path: Path, seen: tuple[Path, ...] = (), via: str = ""
 
     `via` says where the file was named ("child.yaml, line 1: extends: "), for messages.
     """
-    path = path.resolve()
+    named = Path(os.path.abspath(path))  # as given: a dangling or looping link is named
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):  # a looping link: reading it names the loop
+        path = named
     if path in seen:
         cycle = " → ".join(str(p) for p in (*seen, path))
         raise ScenarioError(f"{via}{path}: extends forms a cycle: {cycle}")
-    if not path.exists():
-        raise ScenarioError(f"{via}{path}: scenario file not found")
-    raw, lines = read_yaml(path)
+    try:
+        raw, lines = read_yaml(path if path.exists() else named)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{via}{exc}") from None
     # `data` is relative to the file that names it: make it absolute before layering
     if isinstance(raw.get("data"), str) and not Path(raw["data"]).is_absolute():
         raw["data"] = str((path.parent / raw["data"]).resolve())

@@ -9,6 +9,7 @@ not stop the others.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import sys
 import time
@@ -22,6 +23,7 @@ import pandas as pd
 from solver.errors import BianzhiError, ScenarioError
 from solver.scenario import load_scenario
 
+MAX_POINTS = 1000  # a sweep's default limit of grid points (bianzhi sweep --max-points N)
 METRIC_ORDER = ("status", "met.key", "met.emergency", "met.operational")
 
 
@@ -86,13 +88,20 @@ def run_point(task: PointTask) -> dict[str, Any]:
                 "seconds": time.perf_counter() - start, "pid": os.getpid()}
 
 
-def tasks_for(scenario_path: Path, out: Path, sets: list[str], apply: list[str]
-              ) -> list[PointTask]:
-    """One task per grid point of the scenario's sweep."""
+def tasks_for(scenario_path: Path, out: Path, sets: list[str], apply: list[str],
+              max_points: int = MAX_POINTS) -> list[PointTask]:
+    """One task per grid point of the scenario's sweep; a grid above max_points is refused."""
     scenario = load_scenario(scenario_path, sets, apply)
     if not scenario.sweep:
         raise ScenarioError(f"{scenario_path}: no `sweep:` grid in the scenario (e.g. "
                             "sweep: {policy.reserve_rate: [0.02, 0.03, 0.05]})")
+    # counted, not listed: a grid of a few long lists can be astronomically large
+    count = math.prod(len(v) for v in scenario.sweep.values())
+    if count > max_points:
+        sizes = " × ".join(f"{len(v)} ({k})" for k, v in scenario.sweep.items())
+        raise ScenarioError(f"{scenario_path}: the sweep would run {count:,} points ({sizes}), "
+                            f"more than the limit of {max_points:,}; narrow the grid or raise "
+                            f"the limit with --max-points {count}")
     points = grid(scenario.sweep)
     width = max(3, len(str(len(points) - 1)))
     return [PointTask(f"p{i:0{width}d}", str(Path(scenario_path).resolve()), tuple(sets),
@@ -109,12 +118,14 @@ def _progress(total: int):
 
 
 def run_sweep(scenario_path: Path, out: Path, workers: int = 2, scheduler: str | None = None,
-              sets: list[str] | None = None, apply: list[str] | None = None) -> pd.DataFrame:
+              sets: list[str] | None = None, apply: list[str] | None = None,
+              max_points: int = MAX_POINTS) -> pd.DataFrame:
     """Run every point; write DIR/<point>/ and DIR/results.csv; return the results table."""
     from solver.io.outdir import claim_output
 
     out = Path(out)
-    tasks = tasks_for(scenario_path, out, list(sets or []), list(apply or []))
+    # every check (the grid's size among them) before the output folder exists
+    tasks = tasks_for(scenario_path, out, list(sets or []), list(apply or []), max_points)
     scenario = load_scenario(scenario_path, list(sets or []), list(apply or []))
     inputs = [scenario.data_path, *(Path(f) for f in scenario.sources)]
     # every point is written inside a temporary folder; the sweep folder is put in place
