@@ -193,7 +193,8 @@ def scenario_cases(draw) -> ScenarioCase:
         return ScenarioCase(text, encoding=enc, expect=exp)
     if kind == "extends":
         target = draw(st.sampled_from(["dir", "fifo", "self", "missing", "devnull", "cycle"]))
-        exp = Expect(where="file", files=["scenario.yaml", "extends"],
+        exp = Expect(where="file", files=["scenario.yaml", "extends", "base_dir", "base.yaml",
+                                          "nope.yaml"],
                      must_refuse=target != "devnull", what=f"extends: {target}")
         return ScenarioCase(BASE, extends=target, expect=exp)
     if kind == "repeated_key":
