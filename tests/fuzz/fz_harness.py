@@ -57,8 +57,14 @@ def _alarm(signum, frame):  # noqa: ARG001 - signal handler signature
     raise Hang()
 
 
+TRACE = os.environ.get("BIANZHI_FUZZ_TRACE")  # a file: each command is appended before it runs
+
+
 def call(args: list[str], timeout: float = CASE_SECONDS) -> Outcome:
     """`bianzhi ARGS` in-process: exit code, captured output, guarded by a timer."""
+    if TRACE:
+        with open(TRACE, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(args, ensure_ascii=True)[:3000] + "\n")
     out, err = io.StringIO(), io.StringIO()
     code, hung, escaped = 0, False, ""
     old = signal.signal(signal.SIGALRM, _alarm)
