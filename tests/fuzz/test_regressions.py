@@ -144,4 +144,5 @@ def test_fuzz_regression(name: str, tmp_path: Path) -> None:
         for key, want in spec["figures"].items():
             assert lookup(inventory, key) == want, f"{key}: {where}"
     if spec["command"][0] == "run" and spec["exit"] == 0 and out is not None:
-        assert check_plan(out) == [], where
+        problems = check_plan(out)
+        assert problems == [], f"{problems}\n{where}"
