@@ -24,6 +24,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,18 @@ def _alarm(signum, frame):  # noqa: ARG001 - signal handler signature
     raise Hang()
 
 
+STUCK_GRACE = 30.0
+
+
+def _stuck(args: list[str]) -> None:
+    sys.__stderr__.write(
+        f"\nbianzhi fuzz: `bianzhi {' '.join(args)[:500]}` is still running "
+        f"{CASE_SECONDS + STUCK_GRACE:g}s after it started, stuck where the timer cannot stop "
+        "it (C code); ending the test process\n")
+    sys.__stderr__.flush()
+    os._exit(70)
+
+
 TRACE = os.environ.get("BIANZHI_FUZZ_TRACE")  # a file: each command is appended before it runs
 
 
@@ -77,6 +90,11 @@ def call(args: list[str], timeout: float = CASE_SECONDS) -> Outcome:
             fh.write(json.dumps(args, ensure_ascii=True)[:3000] + "\n")
     out, err = io.StringIO(), io.StringIO()
     code, hung, escaped = 0, False, ""
+    # SIGALRM cannot stop code stuck in a C extension; past a grace period the watchdog ends
+    # the process with a message naming the case rather than let CI hang or eat the memory
+    watchdog = threading.Timer(timeout + STUCK_GRACE, _stuck, args=(list(args),))
+    watchdog.daemon = True
+    watchdog.start()
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     start = time.perf_counter()
@@ -96,6 +114,7 @@ def call(args: list[str], timeout: float = CASE_SECONDS) -> Outcome:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        watchdog.cancel()
     seconds = time.perf_counter() - start
     STATS["cases"] += 1
     STATS["seconds"] += seconds

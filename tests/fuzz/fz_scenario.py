@@ -157,7 +157,9 @@ def scenario_cases(draw) -> ScenarioCase:
         return ScenarioCase(text, expect=Expect(where="line", must_accept=True,
                                                 what="an anchor reused twice"))
     if kind == "laughs":
-        depth = draw(st.integers(3, 9))
+        # depth 7 is 9^7 nodes: enough to show the missing bound (deeper ones can keep the
+        # process in C code past any timer; the regression case keeps depth 7)
+        depth = draw(st.integers(3, 7))
         lines = ["name: fuzz", "data: data", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, "
                  "lol]"]
         for i in range(1, depth):
@@ -166,14 +168,14 @@ def scenario_cases(draw) -> ScenarioCase:
         exp = Expect(where="line", must_refuse=True, what=f"billion laughs of depth {depth}")
         return ScenarioCase("\n".join(lines) + "\n", expect=exp)
     if kind == "nesting":
-        n = draw(st.sampled_from([50, 500, 5000, 50000]))
+        n = draw(st.sampled_from([50, 500, 2000]))
         style = draw(st.sampled_from(["flow_list", "flow_map", "block"]))
         if style == "flow_list":
             body = "[" * n + "]" * n
         elif style == "flow_map":
             body = "{a: " * n + "1" + "}" * n
         else:
-            n = min(n, 3000)
+            n = min(n, 1000)
             body = "\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(n)) + \
                 "  " * (n + 1) + "v"
         exp = Expect(where="line", must_refuse=True, what=f"nesting {n} deep ({style})")
