@@ -185,8 +185,8 @@ def check_id_text(col: Column, text: pd.Series, empty: np.ndarray, frame: pd.Dat
 
     def message(value, i):
         origin = first.loc[folded.iat[i]]
-        return (f"{_quote(value)} is likely the same id as {_quote(origin['text'])} (row "
-                f"{origin['row']}): they differ only in upper/lower case or full-width/"
+        return (f"{_quote(value)} is likely a duplicate of {_quote(origin['text'])} (row "
+                f"{origin['row']}): the two ids differ only in upper/lower case or full-width/"
                 "half-width form; write it the same way everywhere, or give distinct ids")
 
     out.add_rows(likely, frame, col.name, message)
@@ -475,8 +475,9 @@ def check_parent_cycles(units: pd.DataFrame, source: RawTable) -> list[Problem]:
         cycle = cycle[k:] + cycle[:k]
         names = [str(ids[c]) for c in cycle]
         if len(cycle) == 1:
-            message = (f"unit {_quote(names[0])} is its own parent department; leave "
-                       "parent_id empty or name the department it belongs to")
+            message = (f"unit {_quote(names[0])} is its own parent department (a parent "
+                       f"cycle {names[0]} → {names[0]}); leave parent_id empty or name the "
+                       "department it belongs to")
         else:
             rows = ", ".join(str(int(units[ROW].iat[c])) for c in cycle)
             message = (f"parent departments form a cycle: {' → '.join(names + names[:1])} "

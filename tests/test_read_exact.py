@@ -530,7 +530,7 @@ def test_ids_differing_in_case_or_width_are_likely_duplicates(cli, tmp_path, twi
 
     code, _, err = cli("inventory", folder_with(tmp_path, change))
     assert code == 2, err
-    assert f"units.csv, row 7, column unit_id: '{twin}' is likely the same id as 'U02' (row 3)" \
+    assert f"units.csv, row 7, column unit_id: '{twin}' is likely a duplicate of 'U02' (row 3)" \
         in err
 
 
@@ -592,11 +592,12 @@ def _scenario(tmp_path: Path, edit: str) -> Path:
 @pytest.mark.parametrize("edit, words", [
     ("  - {table: quotas, where: [{column: unit_id, op: '==', value: U04}], "
      "scale: {approved: 1.0e+15}}\n", ["column approved", "10^9"]),
-    ("  - {table: quotas, scale: {approved: .nan}}\n", ["scale: approved", "not a finite"]),
-    ("  - {table: quotas, scale: {approved: .inf}}\n", ["scale: approved", "not a finite"]),
+    # non-finite arguments are refused by the scenario schema already (key path and line)
+    ("  - {table: quotas, scale: {approved: .nan}}\n", ["line 4", "scale.approved", "finite"]),
+    ("  - {table: quotas, scale: {approved: .inf}}\n", ["line 4", "scale.approved", "finite"]),
     ("  - {table: quotas, scale: {approved: 1.0e+306}}\n", ["scale: approved", "overflows"]),
     ("  - {table: quotas, scale: {approved: 1.0e+300}}\n", ["column approved", "10^9"]),
-    ("  - {table: demands, set: {amount: .inf}}\n", ["set: amount", "not a finite"]),
+    ("  - {table: demands, set: {amount: .inf}}\n", ["line 4", "amount", "not a finite"]),
     ("  - {table: demands, set: {amount: [1, 2]}}\n", ["set: amount", "not a single cell"]),
     ("  - {table: demands, set: {amount: 1.0e+20}}\n", ["column amount", "10^9"]),
     ("  - {table: demands, set: {amount: 9223372036854775808}}\n", ["column amount", "10^9"]),

@@ -954,7 +954,7 @@ csv_case("id_invisible_character", "unit id 'U05' followed by a zero-width space
 csv_case("id_case_twin", "units U02 and u02: likely one unit typed twice",
          lambda t: t["units"].append(["u02", "市中心医院", "city", "市本级", "institution",
                                       "health", "social", "U01", "active", "", "", ""]),
-         stderr=["units.csv, row 7, column unit_id", "'u02' is likely the same id as 'U02'"])
+         stderr=["units.csv, row 7, column unit_id", "'u02' is likely a duplicate of 'U02'"])
 
 
 @case("xlsx_number_merged_down", "核定编制数 of U03's two quota rows merged into one cell "
