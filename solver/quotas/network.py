@@ -161,92 +161,171 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
             people: PeopleMoves | None = None, mergers: MergeMoves | None = None) -> Instance:
     """Quota rows, blocks and demands in array form, with every rule's status worked out."""
     units = ds.units.set_index("unit_id")
+    rows = quota_rows(ds, units)
+    book = RowBook.of(rows)
+    if mergers is not None and mergers.owner:
+        merged_groups(book, rows, mergers)
+    people_changes(book, rows, people, releases)
+    unit_status(rows, book)
+    blocks = reserve_blocks(ds, rows, book, policy)
+    demands = demand_status(ds, rows, book, units, policy, people)
+    # Donors without demands of their own are pooled per system in the model (one arc, not
+    # one per unit) and attributed back in unit-id order (`pooled_donor_flows`).
+    has_demand = np.zeros(len(rows), dtype=bool)
+    has_demand[demands.loc[demands["eligible"], "row"].to_numpy()] = True
+    rows["has_demand"] = has_demand
+    rows["pooled"] = (rows["donor_cap"].to_numpy() > 0) & ~has_demand
+    return Instance(rows=rows, blocks=blocks, demands=demands, policy=policy,
+                    releases=book.releases)
+
+
+def quota_rows(ds: Dataset, units: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit and quota type, in (quota type, unit id) order, with the unit's
+    region, system, sector, kind, function status and level."""
     rows = ds.quotas[["unit_id", "quota_type", "approved", "staff"]]
     rows = rows.sort_values(["quota_type", "unit_id"], kind="stable").reset_index(drop=True)
     at = units.index.get_indexer(rows["unit_id"])
     for col in ("region", "system", "sector", "kind", "function_status", "level"):
         rows[col] = units[col].to_numpy()[at]
-    approved = rows["approved"].to_numpy(np.int64)
-    staff = rows["staff"].to_numpy(np.int64)
-    row_key = pd.Index(rows["unit_id"].astype(str) + "\x1f" + rows["quota_type"].astype(str))
-    # people leaving or arriving with their quota change the figures the plan starts from;
-    # a unit's status (over quota, full) is still judged on the input figures
-    d_approved = np.zeros(len(rows), dtype=np.int64)
-    d_staff = np.zeros(len(rows), dtype=np.int64)
-    rel = np.zeros(len(rows), dtype=np.int64)
-    # a merged group is one unit: its rows are held by the keeper's row (`owner`)
-    owner = np.arange(len(rows))
-    merge_freed = np.zeros(len(rows), dtype=np.int64)
-    status_approved, status_staff = approved.copy(), staff.copy()
-    if mergers is not None and mergers.owner:
-        keeper = rows["unit_id"].map(mergers.owner)
-        merged = np.flatnonzero(keeper.notna().to_numpy())
-        target = row_key.get_indexer(keeper.iloc[merged].astype(str) + "\x1f"
-                                     + rows["quota_type"].iloc[merged].astype(str))
-        ok = target >= 0  # a keeper without this quota type keeps nothing of it
-        merged, target = merged[ok], target[ok]
-        owner[merged] = target
-        for i in merged:
-            merge_freed[i] = mergers.freed.get((rows["unit_id"].iat[i],
-                                                rows["quota_type"].iat[i]), 0)
-        np.add.at(d_approved, target, approved[merged] - merge_freed[merged])
-        np.add.at(d_staff, target, staff[merged])
-        d_approved[merged] -= approved[merged]
-        d_staff[merged] -= staff[merged]
-        np.add.at(status_approved, target, approved[merged])
-        np.add.at(status_staff, target, staff[merged])
+    return rows
 
-    def at_rows(units_col: pd.Series, types: pd.Series) -> np.ndarray:
-        found = row_key.get_indexer(units_col.astype(str) + "\x1f" + types.astype(str))
-        return np.where(found >= 0, owner[np.maximum(found, 0)], -1)
 
+@dataclass
+class RowBook:
+    """What happens to each quota row before the reallocation: changes of approved and staff
+    (people leaving or arriving, merged groups), releases, and who holds the row."""
+
+    key: pd.Index  # "unit\x1fquota type" per row
+    approved: np.ndarray
+    staff: np.ndarray
+    d_approved: np.ndarray
+    d_staff: np.ndarray
+    releases: np.ndarray
+    owner: np.ndarray  # a merged unit's rows are held by its keeper's rows
+    merge_freed: np.ndarray
+    # a unit's status (over quota, full) is judged on the input figures (of its group)
+    status_approved: np.ndarray
+    status_staff: np.ndarray
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> RowBook:
+        approved = rows["approved"].to_numpy(np.int64)
+        staff = rows["staff"].to_numpy(np.int64)
+        n = len(rows)
+        return cls(
+            key=pd.Index(rows["unit_id"].astype(str) + "\x1f" + rows["quota_type"].astype(str)),
+            approved=approved, staff=staff, d_approved=np.zeros(n, dtype=np.int64),
+            d_staff=np.zeros(n, dtype=np.int64), releases=np.zeros(n, dtype=np.int64),
+            owner=np.arange(n), merge_freed=np.zeros(n, dtype=np.int64),
+            status_approved=approved.copy(), status_staff=staff.copy())
+
+    def rows_of(self, unit_ids: pd.Series, types: pd.Series) -> np.ndarray:
+        """The rows (their holders) of (unit, quota type) pairs; −1 where there is none."""
+        found = self.key.get_indexer(unit_ids.astype(str) + "\x1f" + types.astype(str))
+        return np.where(found >= 0, self.owner[np.maximum(found, 0)], -1)
+
+
+def merged_groups(book: RowBook, rows: pd.DataFrame, mergers: MergeMoves) -> None:
+    """Mergers of small institutions (整合小散弱): a merged group is one unit in the model.
+
+    The keeper's row carries the group's approved quota minus what the mergers free (to the
+    pool, `merge_released`) and the group's staff; absorbed rows hold nothing. A keeper
+    without a quota type of an absorbed unit keeps nothing of it. docs/rules.md, "Mergers".
+    """
+    keeper = rows["unit_id"].map(mergers.owner)
+    merged = np.flatnonzero(keeper.notna().to_numpy())
+    target = book.key.get_indexer(keeper.iloc[merged].astype(str) + "\x1f"
+                                  + rows["quota_type"].iloc[merged].astype(str))
+    ok = target >= 0
+    merged, target = merged[ok], target[ok]
+    book.owner[merged] = target
+    for i in merged:
+        book.merge_freed[i] = mergers.freed.get((rows["unit_id"].iat[i],
+                                                 rows["quota_type"].iat[i]), 0)
+    np.add.at(book.d_approved, target, book.approved[merged] - book.merge_freed[merged])
+    np.add.at(book.d_staff, target, book.staff[merged])
+    book.d_approved[merged] -= book.approved[merged]
+    book.d_staff[merged] -= book.staff[merged]
+    np.add.at(book.status_approved, target, book.approved[merged])
+    np.add.at(book.status_staff, target, book.staff[merged])
+
+
+def people_changes(book: RowBook, rows: pd.DataFrame, people: PeopleMoves | None,
+                   releases: dict[tuple[str, str], int] | None) -> None:
+    """Surplus cadres decided first (issue 4): early retirements lower staff; a transfer with
+    the quota (带编调剂) moves one approved and one staff from the home unit to the recipient.
+    Both count as the home unit's releases (满编单位先出后进); docs/rules.md, "Surplus cadres".
+    """
     all_releases = dict(releases or {})
     if people is not None:
         for key, count in people.retirements.items():
-            d_staff[owner[row_key.get_loc(f"{key[0]}\x1f{key[1]}")]] -= count
+            book.d_staff[book.owner[book.key.get_loc(f"{key[0]}\x1f{key[1]}")]] -= count
         t = people.transfers
         for end, sign in (("from_unit", -1), ("to_unit", 1)):
-            at = at_rows(t[end], t["quota_type"])
-            np.add.at(d_approved, at, sign)
-            np.add.at(d_staff, at, sign)
+            at = book.rows_of(t[end], t["quota_type"])
+            np.add.at(book.d_approved, at, sign)
+            np.add.at(book.d_staff, at, sign)
         for key, count in people.releases().items():
             all_releases[key] = all_releases.get(key, 0) + count
     for key, count in all_releases.items():
-        at = at_rows(pd.Series([key[0]]), pd.Series([key[1]]))[0]
+        at = book.rows_of(pd.Series([key[0]]), pd.Series([key[1]]))[0]
         if at >= 0:
-            rel[at] += count
-    rows["approved_now"] = approved + d_approved
-    rows["staff_now"] = staff + d_staff
+            book.releases[at] += count
+
+
+def unit_status(rows: pd.DataFrame, book: RowBook) -> None:
+    """Each row's figures after people and mergers, its vacancy, status and what it may give.
+
+    vacancy = max(approved − staff, 0); status over (staff > approved: 只出不进) / full /
+    vacant on the input figures; a lapsed unit's vacancies are withdrawn to the pool (收回)
+    and it gives nothing else; donor capacity = vacancy of the others. Blocks are region ×
+    quota type (types never mix; regions do not exchange unless allowed).
+    """
+    rows["approved_now"] = book.approved + book.d_approved
+    rows["staff_now"] = book.staff + book.d_staff
     vacancy = np.maximum(rows["approved_now"].to_numpy() - rows["staff_now"].to_numpy(), 0)
-    input_vacancy = np.maximum(approved - staff, 0)
     lapsed = rows["function_status"].to_numpy() == "lapsed"
     rows["vacancy"] = vacancy
-    rows["status"] = np.where(status_staff > status_approved, "over",
-                              np.where(status_staff == status_approved, "full", "vacant"))
-    rows["owner"] = owner
-    rows["merge_freed"] = merge_freed
+    rows["status"] = np.where(book.status_staff > book.status_approved, "over",
+                              np.where(book.status_staff == book.status_approved, "full",
+                                       "vacant"))
+    rows["owner"] = book.owner
+    rows["merge_freed"] = book.merge_freed
     rows["lapsed"] = lapsed
     rows["withdraw"] = np.where(lapsed, vacancy, 0)
     rows["donor_cap"] = np.where(lapsed, 0, vacancy)
-    region, qtype = rows["region"].to_numpy(), rows["quota_type"].to_numpy()
-    block_index = group_codes(region, qtype)
+    block_index = group_codes(rows["region"].to_numpy(), rows["quota_type"].to_numpy())
     rows["block_index"] = block_index
     rows["sys_code"] = group_codes(block_index, rows["system"].to_numpy())
     rows["sec_code"] = group_codes(block_index, rows["sector"].to_numpy())
 
+
+def reserve_blocks(ds: Dataset, rows: pd.DataFrame, book: RowBook, policy: Policy
+                   ) -> pd.DataFrame:
+    """Per region and quota type: approved, pool, vacancies, the reserve floor and the budget.
+
+    floor = ⌈reserve_rate × (approved + pool)⌉; the plan may use the vacancies after people's
+    releases, the pool, withdrawn and merger-freed quotas down to the floor:
+    budget = max(vacancy + pool + merge_released − floor, 0); docs/rules.md, "Reserve".
+    """
+    block_index = rows["block_index"].to_numpy()
+    region, qtype = rows["region"].to_numpy(), rows["quota_type"].to_numpy()
+    input_vacancy = np.maximum(book.approved - book.staff, 0)
     n_blocks = int(block_index.max()) + 1 if len(rows) else 0
     first = np.unique(block_index, return_index=True)[1]
+
+    def per_block(values) -> np.ndarray:
+        return np.bincount(block_index, weights=values, minlength=n_blocks).astype(np.int64)
+
     blocks = pd.DataFrame({
         "region": region[first], "quota_type": qtype[first],
-        "approved": np.bincount(block_index, weights=approved, minlength=n_blocks),
-        "unit_vacancy": np.bincount(block_index, weights=vacancy, minlength=n_blocks),
-        "input_vacancy": np.bincount(block_index, weights=input_vacancy, minlength=n_blocks),
-        "withdraw": np.bincount(block_index, weights=rows["withdraw"].to_numpy(),
-                                minlength=n_blocks),
-        "merge_released": np.bincount(block_index, weights=merge_freed, minlength=n_blocks),
+        "approved": per_block(book.approved),
+        "unit_vacancy": per_block(rows["vacancy"].to_numpy()),
+        "input_vacancy": per_block(input_vacancy),
+        "withdraw": per_block(rows["withdraw"].to_numpy()),
+        "merge_released": per_block(book.merge_freed),
         "units": np.bincount(block_index, minlength=n_blocks),
-    }).astype({"approved": np.int64, "unit_vacancy": np.int64, "input_vacancy": np.int64,
-               "withdraw": np.int64, "merge_released": np.int64})
+    })
     blocks.index = pd.Index(blocks["region"] + "|" + blocks["quota_type"], name="block")
     pool = np.zeros(n_blocks, dtype=np.int64)
     if ds.pool is not None and len(ds.pool):
@@ -258,21 +337,27 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     blocks["base"] = blocks["approved"] + blocks["pool_before"]
     blocks["floor"] = [math.ceil(r * b - 1e-9) for r, b in zip(blocks["rate"], blocks["base"])]
     blocks["vacancy_before"] = blocks["input_vacancy"] + blocks["pool_before"]
-    # what the plan may use: vacancies after people's releases, down to the reserve floor
     blocks["vacancy_available"] = (blocks["unit_vacancy"] + blocks["pool_before"]
                                    + blocks["merge_released"])
     blocks["budget"] = np.maximum(blocks["vacancy_available"] - blocks["floor"], 0)
     blocks["pool_supply"] = blocks["pool_before"] + blocks["withdraw"] + blocks["merge_released"]
     blocks["block_index"] = np.arange(n_blocks)
+    return blocks
 
+
+def demand_status(ds: Dataset, rows: pd.DataFrame, book: RowBook, units: pd.DataFrame,
+                  policy: Policy, people: PeopleMoves | None) -> pd.DataFrame:
+    """Demands in id order with their row, what is still open after transfers with a person,
+    whether the unit may receive (not over quota, not lapsed), whether a full unit's gate
+    applies to the tier, the appraisal priority and the tier reward (`tier_rewards`)."""
     demands = ds.demands.drop(columns=["_row"], errors="ignore")
     demands = demands.sort_values("demand_id", kind="stable").reset_index(drop=True)
-    r = row_key.get_indexer(demands["unit_id"].astype(str) + "\x1f"
-                            + demands["quota_type"].astype(str))
+    r = book.key.get_indexer(demands["unit_id"].astype(str) + "\x1f"
+                             + demands["quota_type"].astype(str))
     if (r < 0).any():  # validation guarantees this; keep the model honest
         bad = demands.loc[r < 0, "demand_id"].tolist()
         raise ValueError(f"demands without a quota row: {bad[:5]}")
-    r = owner[r]  # a merged unit's demands are the merged unit's
+    r = book.owner[r]  # a merged unit's demands are the merged unit's
     demands["row"] = r
     transferred = pd.Series(0, index=demands["demand_id"], dtype=np.int64)
     if people is not None and len(people.transfers):
@@ -281,21 +366,15 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     demands["transferred"] = transferred.to_numpy()
     demands["open_amount"] = demands["amount"].to_numpy(np.int64) - demands["transferred"]
     status = rows["status"].to_numpy()[r]
-    eligible = (status != "over") & ~lapsed[r]
+    eligible = (status != "over") & ~rows["lapsed"].to_numpy()[r]
     demands["status"] = status
     demands["eligible"] = eligible
     demands["gated"] = (status == "full") & demands["tier"].isin(
         policy.full_units_release_first).to_numpy() & eligible
-    demands["block_index"] = block_index[r]
+    demands["block_index"] = rows["block_index"].to_numpy()[r]
     demands["priority"] = incentive_priority(demands, units)
     demands["reward"] = tier_rewards(demands, policy)
-    has_demand = np.zeros(len(rows), dtype=bool)
-    has_demand[r[eligible]] = True
-    rows["has_demand"] = has_demand
-    # Donors without demands of their own are pooled per system in the model (one arc, not
-    # one per unit) and attributed back in unit-id order (`pooled_donor_flows`).
-    rows["pooled"] = (rows["donor_cap"].to_numpy() > 0) & ~has_demand
-    return Instance(rows=rows, blocks=blocks, demands=demands, policy=policy, releases=rel)
+    return demands
 
 
 def incentive_priority(demands: pd.DataFrame, units: pd.DataFrame) -> np.ndarray:
