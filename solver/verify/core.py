@@ -45,12 +45,16 @@ class Violation:
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered rule: id, one-line description, the check, and the plan part it covers."""
+    """A registered rule: id, one-line description, the check, and the plan part it covers.
+
+    Table rules (every part but `folder`) take a `Context`; the folder rules are called by
+    `verify_folder` with what they check (the summary, the scenario files, plan.xlsx).
+    """
 
     id: str
     description: str
-    check: Callable[[Context], list[Violation]] = field(compare=False)
-    part: str  # quotas, rows, mergers, aux, cadres, folder
+    check: Callable[..., list[Violation]] = field(compare=False)
+    part: str  # rows, quotas, mergers, aux, cadres, folder
 
 
 RULES: dict[str, Rule] = {}
@@ -59,7 +63,7 @@ RULES: dict[str, Rule] = {}
 def rule(rule_id: str, description: str, part: str) -> Callable:
     """Register a rule function under a stable id (ids are unique)."""
 
-    def register(fn: Callable[[Context], list[Violation]]):
+    def register(fn: Callable[..., list[Violation]]):
         if rule_id in RULES:
             raise ValueError(f"rule id {rule_id!r} registered twice")
         RULES[rule_id] = Rule(rule_id, description, fn, part)

@@ -20,6 +20,24 @@ def _keys(frame: pd.DataFrame, cols: list[str]) -> pd.MultiIndex | pd.Index:
     return pd.MultiIndex.from_arrays([text_column(frame[c]) for c in cols], names=cols)
 
 
+def _cached(ctx: Context, tag: str, make):
+    """Keys computed once per check (several rules read the same table's keys)."""
+    cache = ctx.__dict__.setdefault("_row_keys", {})
+    if tag not in cache:
+        cache[tag] = make()
+    return cache[tag]
+
+
+YEAR_COLUMNS = ("start_year", "end_year")
+
+
+def _cells(series: pd.Series, year: bool) -> np.ndarray:
+    """Cells to compare: plain integers as such (fast), anything else as text."""
+    if not year and isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
+        return series.to_numpy()
+    return (year_text(series) if year else text_column(series)).to_numpy()
+
+
 def _label(key) -> str:
     return " ".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
@@ -54,11 +72,13 @@ def _changed(rule_id: str, file: str, plan: pd.DataFrame, plan_keys: pd.Index,
     for plan_col, input_col in columns.items():
         if plan_col not in plan or input_col not in inputs:
             continue
-        mine = year_text(plan[plan_col]).to_numpy()
-        theirs = year_text(inputs[input_col]).to_numpy()[pos]
+        year = plan_col in YEAR_COLUMNS
+        mine, theirs = _cells(plan[plan_col], year), _cells(inputs[input_col], year)[pos]
+        if (mine.dtype.kind in "iu") != (theirs.dtype.kind in "iu"):
+            mine, theirs = mine.astype(str), theirs.astype(str)
         for i in np.flatnonzero(mine != theirs):
-            items.append((f"{_label(plan_keys[i])}: {plan_col} {mine[i]!r} differs from the "
-                          f"input {theirs[i]!r}", f"{file}, row {plan[LINE].iat[i]}"))
+            items.append((f"{_label(plan_keys[i])}: {plan_col} '{mine[i]}' differs from the "
+                          f"input '{theirs[i]}'", f"{file}, row {plan[LINE].iat[i]}"))
     return capped(rule_id, items)
 
 
@@ -67,7 +87,8 @@ def _changed(rule_id: str, file: str, plan: pd.DataFrame, plan_keys: pd.Index,
 
 def _unit_keys(ctx: Context):
     u = ctx.tables["units"]
-    return u, _keys(u, ["unit_id", "quota_type"]), _keys(ctx.ds.quotas, ["unit_id", "quota_type"])
+    return u, _cached(ctx, "units", lambda: _keys(u, ["unit_id", "quota_type"])), \
+        _cached(ctx, "quotas", lambda: _keys(ctx.ds.quotas, ["unit_id", "quota_type"]))
 
 
 @rule("unit_row_missing", "every unit × quota-type row of the inputs is in units.csv", "rows")
@@ -97,7 +118,8 @@ def unit_row_changed(ctx: Context) -> list[Violation]:
 
 def _demand_keys(ctx: Context):
     d = ctx.tables["demands"]
-    return d, _keys(d, ["demand_id"]), _keys(ctx.ds.demands, ["demand_id"])
+    return d, _cached(ctx, "demands", lambda: _keys(d, ["demand_id"])), \
+        _cached(ctx, "input demands", lambda: _keys(ctx.ds.demands, ["demand_id"]))
 
 
 @rule("demand_row_missing", "every demand of the inputs is in demands.csv", "rows")
@@ -216,7 +238,8 @@ def _aux_keys(ctx: Context):
     if t is None or ctx.ds.aux_positions is None:
         return None
     cols = ["unit_id", "category"]
-    return t, _keys(t, cols), _keys(ctx.ds.aux_positions, cols)
+    return t, _cached(ctx, "aux_plan", lambda: _keys(t, cols)), \
+        _cached(ctx, "input aux", lambda: _keys(ctx.ds.aux_positions, cols))
 
 
 @rule("aux_row_missing", "every off-quota position row of the inputs is in aux_plan.csv",
@@ -262,8 +285,10 @@ def duplicate_row(ctx: Context) -> list[Violation]:
         frame = ctx.tables.get(name)
         if frame is None or frame.empty:
             continue
-        keys = _keys(frame, list(cols))
+        keys = _cached(ctx, name, lambda: _keys(frame, list(cols)))
         dup = keys.duplicated(keep="first")
+        if not dup.any():
+            continue
         counts = keys.value_counts()
         for k, r in zip(keys[dup], frame[LINE].to_numpy()[dup]):
             items.append((f"{_label(k)} appears {counts[k]} times", f"{name}.csv, row {r}"))
