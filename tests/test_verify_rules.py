@@ -778,3 +778,22 @@ def test_the_readme_lists_every_rule(capsys):
     for r in RULES.values():
         assert f"| `{r.id}` |" in readme, r.id
         assert f"{r.id} {r.description}" in " ".join(text.split()), r.id
+
+
+def test_applied_overrides_and_sets_are_resolved_again(world, tmp_path):
+    scenario = tmp_path / "tight.yaml"
+    scenario.write_text(yaml.safe_dump({
+        "extends": str(world / "base.yaml"), "apply": ["no-merging"],
+        "overrides": {"tight": {"policy": {"reserve_rate": 0.05}},
+                      "no-merging": {"consolidation": {"enabled": False}}}}), encoding="utf-8")
+    plan = tmp_path / "plan"
+    assert cli("run", scenario, "--out", plan, "--no-marginals", "--apply", "tight",
+               "--set", "aux.reduction=0.2") == 0
+    summary = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scenario"]["resolution"]["applied_overrides"] == ["no-merging", "tight"]
+    assert verify_folder(plan) == []
+    # the record no longer says --apply tight: the files resolve to another reserve rate
+    edit_summary(plan, lambda s: s["scenario"]["resolution"].update(
+        applied_overrides=["no-merging"]))
+    got, violations = fired(plan)
+    assert got == {"scenario_differs"}, [str(v) for v in violations]
