@@ -535,6 +535,8 @@ MALFORMED = {
     "summary truncated": lambda plan: (plan / "summary.json").write_text(
         (plan / "summary.json").read_text(encoding="utf-8")[:200], encoding="utf-8"),
     "summary not an object": lambda plan: (plan / "summary.json").write_text("[1, 2]\n"),
+    "summary nested too deep": lambda plan: (plan / "summary.json").write_text(
+        "[" * 100_000 + "]" * 100_000),
     "summary without inputs": lambda plan: edit_summary(plan, lambda s: s.pop("inputs")),
     "summary resolution garbled": lambda plan: edit_summary(
         plan, lambda s: s["scenario"]["resolution"].update(point=[1], checksums="x")),

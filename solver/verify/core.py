@@ -162,7 +162,7 @@ def normalise_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if not ok.all():
             i = int(np.flatnonzero(~ok.to_numpy())[0])
             raise MalformedTable(f"{file}, row {i + 2}, column {col}: {s.iat[i]!r} is not a "
-                                 "whole number")
+                                 f"whole number of at most {MAX_DIGITS} digits")
         out[col] = s.astype(np.int64)
     out[LINE] = np.arange(2, len(frame) + 2)
     return out

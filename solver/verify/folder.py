@@ -59,8 +59,9 @@ def read_summary(plan_dir: Path) -> dict:
                             "bianzhi run?")
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedPlan(f"{path}: not valid JSON ({exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise MalformedPlan(f"{path}: not valid JSON ({why})") from None
     if not isinstance(summary, dict):
         raise MalformedPlan(f"{path}: not a JSON object (found {type(summary).__name__})")
     scenario, inputs = summary.get("scenario"), summary.get("inputs")
