@@ -419,12 +419,19 @@ def report(
 
 @app.command()
 def verify(
-    plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by bianzhi run")],
+    plan_dir: Annotated[Optional[Path], typer.Argument(help="A plan folder written by bianzhi run")] = None,
+    rules: Annotated[bool, typer.Option("--rules", help="List every rule (id and description) instead")] = False,
 ) -> None:
-    """Re-check every hard rule on a written plan; exit 3 naming each violation."""
-    from solver.plan import PlanViolation, verify_plan
+    """Re-check every hard rule on a written plan; exit 3 naming each violation by rule id."""
+    from solver.verify import RULES, PlanViolation, verify_folder
 
-    violations = verify_plan(plan_dir)
+    if rules:
+        for r in RULES.values():
+            out.print(f"{r.id}\t{r.description}", markup=False)
+        return
+    if plan_dir is None:
+        raise typer.BadParameter("give a plan folder (or --rules)", param_hint="PLAN_DIR")
+    violations = verify_folder(plan_dir)
     if violations:
         raise PlanViolation(f"{plan_dir}: {len(violations)} rule violation"
                             f"{'s' if len(violations) > 1 else ''}:\n"

@@ -74,7 +74,7 @@ def run_point(task: PointTask) -> dict[str, Any]:
         plan = run_scenario(scenario, ds)
         violations = plan.verify()
         if violations:
-            raise PlanViolation("; ".join(violations[:5]))
+            raise PlanViolation("; ".join(map(str, violations[:5])))
         summary = plan.summary()
         write_plan(plan, task.out_dir, summary=summary)
         return {"name": task.name, "ok": True, "metrics": metrics(summary),

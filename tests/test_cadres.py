@@ -21,10 +21,11 @@ from conftest import write_table
 from solver.cadres import model
 from solver.cadres.checks import check_assignments
 from solver.cadres.model import CadreInfeasible, CadreWeights, plan_cadres
-from solver.plan import verify_plan, verify_plan_tables, write_plan
+from solver.plan import write_plan
 from solver.runner import run_scenario
-from solver.scenario import Cadres, Policy, Scenario
+from solver.scenario import Cadres, Policy, Scenario, load_scenario
 from solver.validate import load
+from solver.verify import check_plan, verify_folder
 
 I = "institution"
 PERSON = {
@@ -58,6 +59,11 @@ def cadre_inputs(inputs, people, groups, units=None, quotas=None, demands=None):
     write_table(folder, "people", people)
     write_table(folder, "task_groups", groups)
     return folder
+
+
+def msgs(violations) -> list[str]:
+    """The messages of verify's violations (rule ids aside)."""
+    return [v.message for v in violations]
 
 
 def moves_of(plan) -> pd.DataFrame:
@@ -424,7 +430,7 @@ def test_transfer_with_the_quota_only_where_it_may_go(inputs):
             "kind": "transfer_with_person", "from_unit": "A", "to_unit": to,
             "quota_type": a.loc[a["person_id"] == "p3", "quota_type"].iat[0], "amount": 1,
             "demand_id": did}])])
-        got = check_assignments(ds, a, 2021, 2021, moves)
+        got = msgs(check_assignments(ds, a, 2021, 2021, moves))
         assert any(message in g for g in got), (did, got)
 
 
@@ -542,7 +548,7 @@ def run(folder, **policy):
     ds = load(folder)
     p = run_scenario(sc, ds, with_marginals=False)
     tables = p.tables()
-    assert verify_plan_tables(ds, sc.policy, tables, 2021, 2021) == []
+    assert check_plan(ds, sc, tables) == []
     return p, ds, sc, tables
 
 
@@ -615,7 +621,7 @@ def test_a_transfer_meets_a_demand_without_the_regions_vacancy(inputs):
                      group_id=a["group_id"].where(a["person_id"] != "s1", "G")),
             "person s1 is seriously ill but sent to a task group"),
         "person listed twice": (pd.concat([a, a.iloc[[1]]]),
-                                "person s1 appears 2 times in assignments.csv"),
+                                "s1 appears 2 times"),
         "person missing": (a[a["person_id"] != "s1"], "person s1 has no option"),
         "unknown person": (pd.concat([a, a.iloc[[1]].assign(person_id="zz")]),
                            "assignments.csv names zz, who is not in the people table"),
@@ -639,16 +645,16 @@ def test_a_transfer_meets_a_demand_without_the_regions_vacancy(inputs):
             "person p1 transfers for demand 'd9', which is not in the demands table"),
     }
     for what, (bad, message) in checks.items():
-        got = verify_plan_tables(ds, sc.policy, {**tables, "assignments": bad}, 2021, 2021)
+        got = msgs(check_plan(ds, sc, {**tables, "assignments": bad}))
         assert any(message in v for v in got), (what, got)
     # a move that does not match the person's transfer
     bad_moves = tables["moves"].assign(demand_id="dX")
-    got = check_assignments(ds, a, 2021, 2021, bad_moves)
+    got = msgs(check_assignments(ds, a, 2021, 2021, bad_moves))
     assert got == [("the transfers in assignments.csv and the transfer_with_person moves "
                     "differ (home unit, destination, quota type or demand)")]
     # a plan with people but no assignments table is caught too
     no_a = {k: v for k, v in tables.items() if k != "assignments"}
-    assert verify_plan_tables(ds, sc.policy, no_a, 2021, 2021) == [
+    assert msgs(check_plan(ds, sc, no_a)) == [
         "the inputs have people but the plan has no assignments.csv"]
 
 
@@ -660,7 +666,7 @@ def test_group_size_and_age_tampering_is_caught(inputs):
     _, ds, sc, tables = run(folder, reserve_rate=0)
     a = tables["assignments"]
     in_g = a.assign(option="group", group_id="G")
-    got = verify_plan_tables(ds, sc.policy, {**tables, "assignments": in_g}, 2021, 2021)
+    got = msgs(check_plan(ds, sc, {**tables, "assignments": in_g}))
     assert "task group G has 3 people, outside 0–2" in got
     assert "person p2 is above the max_age of the task group" in got
     assert "task group H is empty but needs at least 1" in got
@@ -673,9 +679,13 @@ def test_a_written_plan_verifies_from_disk(inputs, tmp_path):
               person("p3", surplus_reason="missing")]
     folder = cadre_inputs(inputs, people, [group("G")], units, quotas,
                           [("dT", "T", I, "operational", 1), ("dA", "A", I, "operational", 1)])
-    p, *_ = run(folder, reserve_rate=0)
+    # from disk the scenario is re-resolved from its file: the plan is made from one
+    (tmp_path / "s.yaml").write_text(f"data: {folder}\nyear: 2021\npolicy: {{reserve_rate: 0}}\n"
+                                     "cadres: {transfer_min_fit: 0.8}\n", encoding="utf-8")
+    sc = load_scenario(tmp_path / "s.yaml")
+    p = run_scenario(sc, load(folder), with_marginals=False)
     out = write_plan(p, tmp_path / "plan")
-    assert verify_plan(out) == []
+    assert verify_folder(out) == []
     written = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
     assert written["person_id"].tolist() == ["p1", "p2", "p3"]
     # p1 moves to T (6 + retiring p2 4 beats p2 moving and p1 in G: 6 + 2); A released two
@@ -684,8 +694,11 @@ def test_a_written_plan_verifies_from_disk(inputs, tmp_path):
     written.loc[written["person_id"] == "p3", "option"] = "group"
     written.loc[written["person_id"] == "p3", "group_id"] = "G"
     written.to_csv(out / "assignments.csv", index=False)
-    assert verify_plan(out) == [
+    got = verify_folder(out)
+    assert [v.message for v in got if v.rule_id == "follow_up"] == [
         "person p3 is absent or missing (formal notice) but assigned group"]
+    # plan.xlsx still holds the plan as written: it no longer agrees with the CSV
+    assert {v.rule_id for v in got} == {"follow_up", "workbook_differs"}
 
 
 def test_the_candidate_cut_keeps_the_best_scoring_demands(inputs):
@@ -747,5 +760,5 @@ def test_a_group_with_a_region_takes_only_that_regions_people(inputs):
     ds = load(folder)
     crossed = p.assignments.assign(group_id=p.assignments["group_id"].map({"G1": "G2",
                                                                             "G2": "G1"}))
-    problems = check_assignments(ds, crossed, 2021, 2021, moves_of(p))
+    problems = msgs(check_assignments(ds, crossed, 2021, 2021, moves_of(p)))
     assert any("from another region" in x for x in problems)

@@ -6,7 +6,7 @@ where a person may go, scores by the documented formula, and — for instances s
 enumerate — the total score equals the brute-force optimum. HiGHS and CBC must give the same
 assignments (the tie-break stage makes the answer unique), so must the MIP path (post cuts
 switched off), and the whole run (cadres, then the reallocation) must pass
-`verify_plan_tables`.
+`solver.verify.check_plan`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from conftest import make_inputs, write_table
 from solver.cadres import model
 from solver.cadres.checks import check_assignments
 from solver.cadres.model import CadreWeights, plan_cadres
-from solver.plan import verify_plan_tables
+from solver.verify import check_plan
 from solver.runner import run_scenario
 from solver.scenario import Cadres, CadreWeightsModel, Policy, Scenario
 from solver.validate import load
@@ -300,7 +300,7 @@ def test_cadre_rules_hold_and_solvers_agree(instance):
     # the whole run is compared on the plan year's ages
     run = run_scenario(scenario, ds, with_marginals=False)
     tables = run.tables()
-    assert verify_plan_tables(ds, scenario.policy, tables, plan_year, plan_year) == []
+    assert check_plan(ds, scenario, tables) == []
     d = run.quota.demands.set_index("demand_id")
     for t in run.cadres.transfers.itertuples():
         assert d.loc[t.demand_id, "met_transfer"] >= 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from solver.plan import Plan, verify_tables
+from solver.plan import Plan
 from solver.quotas.engine import PlanInfeasible, reallocate
 from solver.scenario import Policy, Scenario
 from solver.validate import load
+from solver.verify import check_plan
 
 I = "institution"
 
@@ -17,7 +18,7 @@ def solve(folder, solver="highs", **policy):
     pol = Policy(**policy)
     plan = reallocate(ds, pol, solver=solver)
     tables = Plan(Scenario(policy=pol), ds, plan).tables()
-    assert verify_tables(ds, pol, tables) == []
+    assert check_plan(ds, Scenario(policy=pol), tables) == []
     return plan
 
 

@@ -8,6 +8,7 @@ the line, no traceback, no plan folder.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -187,12 +188,15 @@ def test_summary_records_the_resolution_and_the_inputs(chain, tmp_path):
     assert first.returncode == 0, first.stderr
     summary = json.loads((out / "a" / "summary.json").read_text(encoding="utf-8"))
     scenario = summary["scenario"]
+    files = [str((chain / p).resolve()) for p in
+             ("grand.yaml", "mid/parent.yaml", "mid/leaf/child.yaml")]
     assert scenario["resolution"] == {
-        "files": [str((chain / p).resolve()) for p in
-                  ("grand.yaml", "mid/parent.yaml", "mid/leaf/child.yaml")],
+        "files": files,
         "applied_overrides": ["first", "second"],
         "point": {},
         "sets": ["policy.incentive=3"],
+        # what verify re-resolves the scenario from, and how it knows the files are the same
+        "checksums": {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files},
     }
     assert scenario["name"] == "child"
     assert scenario["policy"]["reserve_rate"] == 0.05

@@ -1,0 +1,55 @@
+"""Verify: every hard rule of a plan, one function per rule, each with a stable id.
+
+`check_plan` checks plan tables against their inputs and scenario (what `bianzhi run` does
+before it writes anything); `verify_folder` checks a written plan folder, re-resolving the
+scenario from its recorded files (what `bianzhi verify` does). `RULES` lists every rule with
+its id and a one-line description.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from solver.scenario import Scenario
+from solver.validate import Dataset
+# registered in this order: the rows, the quota rules, mergers, off-quota, cadres, the folder
+from solver.verify import rows, quotas, mergers, aux, cadres, folder  # noqa: F401, I001
+from solver.verify.core import RULES, Context, PlanViolation, Rule, Violation, \
+    normalise_tables
+from solver.verify.folder import MalformedPlan, file_sha256, read_plan_folder, \
+    scenario_checksums
+
+__all__ = ["RULES", "Rule", "Violation", "PlanViolation", "MalformedPlan", "check_plan",
+           "verify_folder", "read_plan_folder", "file_sha256", "scenario_checksums"]
+
+TABLE_PARTS = ("rows", "quotas", "mergers", "aux", "cadres")
+
+
+def check_plan(ds: Dataset, scenario: Scenario, tables: dict[str, pd.DataFrame]
+               ) -> list[Violation]:
+    """Every table rule on plan tables (as `Plan.tables()` gives them or as read from disk)."""
+    ctx = Context(ds, scenario, normalise_tables(tables))
+    out: list[Violation] = []
+    for r in RULES.values():
+        if r.part in TABLE_PARTS:
+            out += r.check(ctx)
+    return out
+
+
+def verify_folder(plan_dir: str | Path) -> list[Violation]:
+    """Every rule on a written plan folder, against its inputs and its scenario files."""
+    plan_dir = Path(plan_dir)
+    try:
+        summary, raw = read_plan_folder(plan_dir)
+        tables = folder.normalised_plan_tables(plan_dir, raw)
+        scenario, found = folder.reference_scenario(summary, plan_dir)
+    except MalformedPlan as exc:
+        return folder.malformed_file(exc)
+    out = folder.scenario_file_changed(found) + folder.scenario_differs(found)
+    ds = folder.load_inputs(scenario)
+    out += folder.inputs_changed(summary, ds)
+    out += check_plan(ds, scenario, tables)
+    out += folder.workbook_differs(plan_dir, tables)
+    return out
