@@ -126,14 +126,14 @@ def inventory(
 
 
 def load_data(path: Path):
-    """Inputs from a data path, or from the `data:` of a scenario file."""
-    from solver.validate import load
-
+    """Inputs from a data path, or a scenario file's data with its data_edits applied."""
     if path.suffix.lower() in (".yaml", ".yml"):
+        from solver.edits import load_data as load_scenario_data
         from solver.scenario import load_scenario
 
-        scenario = load_scenario(path)
-        return load(scenario.data_path)
+        return load_scenario_data(load_scenario(path))
+    from solver.validate import load
+
     return load(path)
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from solver.domain import TABLES
 from solver.errors import ScenarioError
 from solver.io.read import ROW, RawInputs, RawTable
-from solver.scenario import Condition, DataEdit
+from solver.scenario import Condition, DataEdit, Scenario
 from solver.validate import Dataset, validate
 
 INT_TYPES = ("int", "posint", "year")
@@ -180,3 +180,14 @@ def _raw_inputs(tables: dict[str, pd.DataFrame], ds: Dataset, label: str) -> Raw
                              headers={c: c for c in frame.columns if c in known},
                              extra_columns=[c for c in frame.columns if c not in known])
     return RawInputs(path=ds.path, tables=raw, problems=[])
+
+
+def load_data(scenario: Scenario) -> Dataset:
+    """The scenario's inputs, read, validated, and edited by its `data_edits` (every command
+    that reads a scenario's data reads it through here)."""
+    from solver.validate import load
+
+    ds = load(scenario.data_path)
+    if scenario.data_edits:
+        ds = apply_edits(ds, scenario.data_edits, f"data_edits of {scenario.name}")
+    return ds

@@ -20,10 +20,9 @@ from solver.cadres.model import CadrePlan
 from solver.consolidation import MergerPlan
 from solver.domain import TIER_ORDER
 from solver.quotas.engine import QuotaPlan
-from solver.scenario import Scenario
+from solver.scenario import Scenario, plan_year
 from solver.validate import Dataset
 from solver.verify import PlanViolation, Violation, check_plan, read_plan_folder, scenario_checksums
-from solver.verify.core import plan_year_of
 
 __all__ = ["Plan", "PlanViolation", "build_summary", "read_plan_folder", "write_plan"]
 
@@ -201,7 +200,7 @@ def _cadre_summary(plan: Plan) -> dict:
     if plan.cadres is None:
         return {"present": False, "note": "no people table: the cadre part was skipped"
                 if plan.dataset.people is None else "cadres.enabled is false"}
-    year = plan_year_of(plan.scenario, plan.dataset)  # not None: the cadre part ran
+    year = plan_year(plan.scenario, plan.dataset.year)  # not None: the cadre part ran
     return {"present": True, "plan_year": year, "data_year": plan.dataset.year or year,
             **plan.cadres.summary()}
 

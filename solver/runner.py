@@ -13,30 +13,23 @@ from dataclasses import dataclass, field
 from solver.aux import AuxOptions, plan_aux
 from solver.cadres.model import CadrePlan, CadreWeights, plan_cadres
 from solver.consolidation import ConsolidationOptions, MergerPlan, plan_mergers
-from solver.edits import apply_edits
+from solver.edits import load_data
 from solver.errors import ScenarioError
 from solver.plan import Plan
 from solver.quotas.engine import reallocate
 from solver.quotas.network import MergeMoves, PeopleMoves
 from solver.scenario import Scenario
-from solver.validate import Dataset, load
+from solver.scenario import plan_year as scenario_plan_year
+from solver.validate import Dataset
 
 
 def plan_year(scenario: Scenario, ds: Dataset) -> int:
-    """The plan year: the scenario's `year`, else the data's."""
-    year = scenario.year or ds.year
+    """The plan year a run needs (ages of surplus people): the scenario's, else the data's."""
+    year = scenario_plan_year(scenario, ds.year)
     if year is None:
         raise ScenarioError("no plan year: set `year:` in the scenario (the data gives none: "
                             "no start_year in demands)")
-    return int(year)
-
-
-def load_data(scenario: Scenario) -> Dataset:
-    """The scenario's inputs, read, validated, and edited by its `data_edits`."""
-    ds = load(scenario.data_path)
-    if scenario.data_edits:
-        ds = apply_edits(ds, scenario.data_edits, f"data_edits of {scenario.name}")
-    return ds
+    return year
 
 
 @dataclass

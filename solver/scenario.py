@@ -985,3 +985,10 @@ def build_scenario(raw: dict, base_dir: Path, source: str) -> Scenario:
         _raise(_format_errors(exc, layers))
     scenario.base_dir = base_dir
     return scenario
+
+
+def plan_year(scenario: Scenario, data_year: int | None) -> int | None:
+    """The plan year: the scenario's `year`, else the data's (the earliest demand start_year);
+    None when neither gives one."""
+    year = scenario.year or data_year
+    return None if year is None else int(year)

@@ -404,7 +404,7 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
                     break
         out.add_rows(bad_ref, people, "preferences",
                      lambda v, i: f"group {_quote(unknown[i])} is not in the task_groups table; "
-                     f"known groups: {', '.join(sorted(group_ids))}")
+                     f"known groups: {', '.join(show(g) for g in sorted(group_ids))}")
         problems += out.problems
     if groups is not None:
         out = _Collector(sources["task_groups"])

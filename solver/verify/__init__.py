@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from solver.edits import load_data
 from solver.scenario import Scenario
 from solver.validate import Dataset
 # registered in this order: the rows, the quota rules, mergers, off-quota, cadres, the folder
@@ -48,7 +49,7 @@ def verify_folder(plan_dir: str | Path) -> list[Violation]:
     except MalformedPlan as exc:
         return folder.malformed_file(exc)
     out = folder.scenario_file_changed(found) + folder.scenario_differs(found)
-    ds = folder.load_inputs(scenario)
+    ds = load_data(scenario)
     out += folder.inputs_changed(summary, ds)
     out += check_plan(ds, scenario, tables)
     out += folder.workbook_differs(plan_dir, tables)

@@ -11,7 +11,8 @@ import pandas as pd
 
 from solver.cadres import rules
 from solver.domain import OPTIONS
-from solver.verify.core import LINE, Context, Violation, capped, plan_year_of, rule
+from solver.scenario import plan_year
+from solver.verify.core import LINE, Context, Violation, capped, rule
 
 
 def _view(ctx: Context) -> pd.DataFrame | None:
@@ -21,7 +22,7 @@ def _view(ctx: Context) -> pd.DataFrame | None:
         return ctx.__dict__["_cadre_view"]
     a = ctx.people_home
     view = None
-    year = plan_year_of(ctx.scenario, ctx.ds)
+    year = plan_year(ctx.scenario, ctx.ds.year)
     if a is not None and ctx.ds.people is not None and year is not None:
         data_year = ctx.data_year or ctx.ds.year or year
         people = rules.ages_in_plan_year(ctx.ds.people.drop_duplicates("person_id"),

@@ -182,12 +182,6 @@ def year_text(series: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------- the prepared view
 
 
-def plan_year_of(scenario: Scenario, ds: Dataset) -> int | None:
-    """The plan year: the scenario's `year`, else the data's (None if neither gives one)."""
-    year = scenario.year or ds.year
-    return None if year is None else int(year)
-
-
 @dataclass
 class Context:
     """Inputs, scenario and normalised plan tables, with the frames rules share."""

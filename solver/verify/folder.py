@@ -205,17 +205,6 @@ def reference_scenario(summary: dict, plan_dir: Path) -> tuple[Scenario, list[Vi
     return scenario, out
 
 
-def load_inputs(scenario: Scenario) -> Dataset:
-    """The scenario's inputs, read, validated and edited by its data_edits (as a run does)."""
-    from solver.edits import apply_edits
-    from solver.validate import load
-
-    ds = load(scenario.data_path)
-    if scenario.data_edits:
-        ds = apply_edits(ds, scenario.data_edits, f"data_edits of {scenario.name}")
-    return ds
-
-
 # ---------------------------------------------------------------- the folder rules
 
 
