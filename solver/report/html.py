@@ -155,7 +155,7 @@ def _card(value: str, label: str) -> str:
 
 def _inputs(summary: dict):
     """The plan's inputs (for systems and people), found through summary.json."""
-    from solver.runner import load_data
+    from solver.edits import load_data
     from solver.scenario import build_scenario
 
     scenario = build_scenario(summary["scenario"], Path("."), "summary.json")
