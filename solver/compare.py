@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver.domain import TIER_ORDER
 from solver.errors import BianzhiError
 
 MOVE_KEY = ["kind", "quota_type", "from_unit", "to_unit", "demand_id"]
@@ -32,20 +31,11 @@ def read_plan(path: str | Path) -> PlanFiles:
 
 
 def kpis(plan: PlanFiles) -> dict:
-    """The headline figures of one plan."""
-    s = plan.summary
-    out = {"plan": plan.name, "scenario": s["scenario"].get("name", ""),
-           "status": s["solver"]["status"]}
-    for tier in TIER_ORDER:
-        out[f"met.{tier}"] = s["met"][tier]["met"]
-    for qt, r in s["reserve"].items():
-        out[f"reserve.{qt}"] = r["vacancy_after"]
-    out["moves"] = s["moves"]["count"]
-    out["cross_system_moves"] = s["moves"]["cross_system"]
-    out["unmet_demands"] = s["unmet"]["demands"]
-    for option, count in s.get("cadres", {}).get("by_option", {}).items():
-        out[f"people.{option}"] = count
-    return out
+    """The headline figures of one plan (`solver.plan.kpis`), named."""
+    from solver.plan import kpis as plan_kpis
+
+    return {"plan": plan.name, "scenario": plan.summary["scenario"].get("name", ""),
+            **plan_kpis(plan.summary)}
 
 
 def _moves(plan: PlanFiles) -> pd.DataFrame:

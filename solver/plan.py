@@ -205,6 +205,22 @@ def _cadre_summary(plan: Plan) -> dict:
             **plan.cadres.summary()}
 
 
+def kpis(summary: dict) -> dict:
+    """The headline figures of one plan, from its summary: what `compare` sets side by side
+    and what a sweep records per point (one definition for both)."""
+    out: dict = {"status": summary["solver"]["status"]}
+    for tier in TIER_ORDER:
+        out[f"met.{tier}"] = summary["met"][tier]["met"]
+    for qt, r in summary["reserve"].items():
+        out[f"reserve.{qt}"] = r["vacancy_after"]
+    out["moves"] = summary["moves"]["count"]
+    out["cross_system_moves"] = summary["moves"]["cross_system"]
+    out["unmet"] = summary["unmet"]["demands"]
+    for option, count in summary.get("cadres", {}).get("by_option", {}).items():
+        out[f"cadres.{option}"] = count
+    return out
+
+
 # ---------------------------------------------------------------- writing
 
 

@@ -46,19 +46,10 @@ def grid(sweep: dict[str, list[Any]]) -> list[tuple[tuple[str, Any], ...]]:
 
 
 def metrics(summary: dict) -> dict[str, Any]:
-    """The figures a sweep compares, from a plan's summary.json."""
-    out: dict[str, Any] = {"status": summary["solver"]["status"]}
-    for tier, m in summary["met"].items():
-        out[f"met.{tier}"] = m["met"]
-    for qt, r in summary["reserve"].items():
-        out[f"reserve.{qt}"] = r["vacancy_after"]
-    out["moves"] = summary["moves"]["count"]
-    out["cross_system_moves"] = summary["moves"]["cross_system"]
-    out["unmet"] = summary["unmet"]["demands"]
-    cadres = summary.get("cadres", {})
-    for option, count in cadres.get("by_option", {}).items():
-        out[f"cadres.{option}"] = count
-    return out
+    """The figures a sweep compares: the plan's KPIs (`solver.plan.kpis`, as in compare)."""
+    from solver.plan import kpis
+
+    return kpis(summary)
 
 
 def run_point(task: PointTask) -> dict[str, Any]:

@@ -59,8 +59,8 @@ def test_json_keys_and_kpis(compared):
     for k in kpis.values():
         for metric in ("met.key", "met.emergency", "met.operational", "reserve.administrative",
                        "reserve.institution", "reserve.political_legal", "moves",
-                       "cross_system_moves", "people.group", "people.return",
-                       "people.early_retirement", "people.transfer", "people.stay"):
+                       "cross_system_moves", "unmet", "cadres.group", "cadres.return",
+                       "cadres.early_retirement", "cadres.transfer", "cadres.stay"):
             assert metric in k
     # a higher reserve keeps more vacancy and meets less
     assert kpis["reserve-5"]["reserve.institution"] > kpis["base"]["reserve.institution"]
@@ -74,7 +74,7 @@ def test_kpis_match_the_summaries(plans, compared):
         assert k["met.operational"] == summary["met"]["operational"]["met"]
         assert k["moves"] == summary["moves"]["count"]
         assert k["cross_system_moves"] == summary["moves"]["cross_system"]
-        assert k["people.transfer"] == summary["cadres"]["by_option"]["transfer"]
+        assert k["cadres.transfer"] == summary["cadres"]["by_option"]["transfer"]
 
 
 def test_unit_changes_are_the_units_whose_approved_quota_differs(plans, compared):
