@@ -83,7 +83,7 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
     tables = ds.tables()
     for i, edit in enumerate(edits):
         # where the edit was written (file and line), else its place in the resolved list
-        where = (f"{edit.origin}: data edit on {edit.table}" if edit.origin
+        where = (f"{edit.origin}: data_edits entry on {edit.table}" if edit.origin
                  else f"data_edits[{i}] ({edit.table})")
         frame = tables.get(edit.table)
         if frame is None:

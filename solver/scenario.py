@@ -675,6 +675,7 @@ def _raise(problems: list[str]) -> None:
 def parse_set(assignments: list[str]) -> list[tuple[list[str], Any]]:
     """['policy.reserve_rate=0.05'] → [(['policy', 'reserve_rate'], 0.05)]."""
     out = []
+    given: dict[tuple[str, ...], str] = {}
     for item in assignments:
         if "=" not in item:
             raise ScenarioError(f"--set {item!r}: expected key=value, e.g. "
@@ -690,6 +691,11 @@ def parse_set(assignments: list[str]) -> list[tuple[list[str], Any]]:
             problem = getattr(exc, "problem", None) or str(exc)
             raise ScenarioError(f"--set {item!r}: the value is not valid YAML ({problem})"
                                 ) from None
+        # a key set twice is a slip (which one was meant?), as a repeated key in a file is
+        if tuple(keys) in given:
+            raise ScenarioError(f"--set {item!r}: {'.'.join(keys)} is already set by --set "
+                                f"{given[tuple(keys)]!r}; give each key once")
+        given[tuple(keys)] = item
         out.append((keys, value))
     return out
 

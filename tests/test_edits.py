@@ -288,7 +288,7 @@ def test_an_edit_error_names_the_scenario_file_and_line(data, tmp_path):
         "    drop: true\n", encoding="utf-8")
     with pytest.raises(ScenarioError) as err:
         load_data(load_scenario(scenario))
-    assert f"{scenario}, line 4: data edit on demands: table demands has no column amout" in \
+    assert f"{scenario}, line 4: data_edits entry on demands: table demands has no column amout" in \
         str(err.value)
 
 

@@ -121,7 +121,9 @@ def scenario_cases(draw) -> ScenarioCase:
             verdict = "ok"
         if path == "policy.reserve_rate" and text == "5e-2":
             verdict = "ok"  # issue 10: 5e-2 is a number
-        exp = Expect(where="key", key=path, must_refuse=verdict == "bad",
+        # the costs must also rise along the ladder: that rule names the ladder as a whole
+        key = f"{path}|policy.source_costs" if path.startswith("policy.source_costs.") else path
+        exp = Expect(where="key", key=key, must_refuse=verdict == "bad",
                      must_accept=verdict == "ok", what=f"{path}: {text[:40]}")
         return ScenarioCase(_nest(path, text), expect=exp)
     if kind == "unknown_key":

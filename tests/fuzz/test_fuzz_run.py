@@ -49,7 +49,8 @@ def test_run_out(case, where):
             expect.must_refuse, expect.must_accept = True, False
             expect.files = expect.files + [out.name, out_arg if where == "dot" else str(out)]
             expect.where, expect.row = "file", None
-            expect.mentions = []  # the --out refusal comes first, before the data is read
+            # the --out refusal comes first, before the data is read (and warned about)
+            expect.mentions, expect.anyway_mentions = [], []
             expect.what = f"{expect.what}; --out is {where}"
         args = ["run", str(data), "--out", out_arg] + (["--no-marginals"] if len(ds.tabs) > 4
                                                         else [])
