@@ -33,7 +33,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from solver.errors import BianzhiError
@@ -72,10 +72,7 @@ class OutputFolder:
     target: Path
     kind: str
     tmp: Path
-    _lock_fd: int | None = None
-    _lock_path: Path | None = None
     committed: bool = False
-    _cleanup: list[Path] = field(default_factory=list)
 
     def commit(self) -> Path:
         """Put the finished temporary folder in place of the target, atomically."""
@@ -317,7 +314,7 @@ def claim_output(target: Path, kind: str, inputs: Iterable[Path] = (), option: s
         clean_stale_temporaries(target.parent, target.name)
         tmp = target.parent / f".{target.name}.bianzhi-tmp-{os.getpid()}-{time.monotonic_ns()}"
         tmp.mkdir()
-        folder = OutputFolder(target, kind, tmp, fd, lock_path)
+        folder = OutputFolder(target, kind, tmp)
         yield folder
     finally:
         if tmp is not None and os.path.lexists(tmp):

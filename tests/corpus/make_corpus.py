@@ -768,7 +768,7 @@ csv_case("unknown_parent_id", "U05's parent department U44 does not exist",
 csv_case("unknown_preference_group", "P001 prefers group G09, which does not exist",
          lambda t: set_cell(t, "people", "P001", "preferences", "G01;G09"),
          stderr=["people.csv, row 2, column preferences", "group 'G09' is not in the task_groups",
-                 "known groups: G01, G02"])
+                 "known groups: 'G01', 'G02'"])
 
 csv_case("people_without_task_groups", "people.csv is given but task_groups.csv is not",
          lambda t: t.pop("task_groups"),
