@@ -525,7 +525,9 @@ LAX = {
     "reserve_floor": ("policy.reserve_rate", 0.03, 0.0),
     "full_unit_gate": ("policy.full_units_release_first", ["operational"], []),
     "key_demand_hard": ("policy.key_demands_hard", True, False),
-    "merger_size": ("consolidation.max_size", 3, 30),
+    # (a threshold above max_size is refused by the scenario schema: both move together)
+    "merger_size": ("consolidation", {"threshold": 3, "max_size": 3},
+                    {"threshold": 5, "max_size": 30}),
     "merger_members": ("consolidation.threshold", 2, 5),
     "aux_locked_base": ("aux.reduction", 0.5, 0.1),
 }
@@ -622,7 +624,10 @@ def lax_plan(world: Path, tmp_path: Path, key: str, strict, lax) -> Path:
         node = summary["scenario"]
         for part in parts[:-1]:
             node = node[part]
-        node[parts[-1]] = strict
+        if isinstance(strict, dict):  # a map merges key by key, as in the files
+            node[parts[-1]].update(strict)
+        else:
+            node[parts[-1]] = strict
 
     edit_summary(plan, claim_strict)
     return plan
