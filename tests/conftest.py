@@ -65,3 +65,21 @@ def inputs(tmp_path):
         return make_inputs(tmp_path / f"data{counter['n']}", *args, **kwargs)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz tests' summary line: how many commands ran, and how long they took.
+
+    (Here, not in tests/fuzz/conftest.py: a second module named `conftest` would shadow this
+    one for the tests that import its helpers.)
+    """
+    import sys
+
+    harness = sys.modules.get("fz_harness")
+    if harness is None or not harness.STATS["cases"]:
+        return
+    stats = harness.STATS
+    by = ", ".join(f"{k} {int(v)}" for k, v in stats.items() if k not in ("cases", "seconds"))
+    terminalreporter.write_line(
+        f"bianzhi fuzz: {int(stats['cases'])} commands run in-process in "
+        f"{stats['seconds']:.0f}s ({by})")
