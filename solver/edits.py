@@ -189,5 +189,7 @@ def load_data(scenario: Scenario) -> Dataset:
 
     ds = load(scenario.data_path)
     if scenario.data_edits:
-        ds = apply_edits(ds, scenario.data_edits, f"data_edits of {scenario.name}")
+        # a problem in an edited table is placed in the scenario file that edits it
+        where = scenario.sources[-1] if scenario.sources else scenario.name
+        ds = apply_edits(ds, scenario.data_edits, f"{where} (data_edits)")
     return ds

@@ -804,3 +804,17 @@ def test_applied_overrides_and_sets_are_resolved_again(world, tmp_path):
         applied_overrides=["no-merging"]))
     got, violations = fired(plan)
     assert got == {"scenario_differs"}, [str(v) for v in violations]
+
+
+def test_a_plan_with_empty_sheets_verifies(tmp_path, capsys):
+    """No mergers and no moves: plan.xlsx holds header-only sheets, which read as empty
+    tables (a fuzz case once saw workbook_differs here)."""
+    data = make_inputs(tmp_path / "data", units=[{"unit_id": "A"}, {"unit_id": "B"}],
+                       quotas=[("A", "institution", 10, 10), ("B", "institution", 5, 5)],
+                       demands=[("d1", "B", "institution", "key", 1)])
+    plan = tmp_path / "plan"
+    assert cli("run", data, "--out", plan, "--no-marginals",
+               "--set", "consolidation.enabled=true") == 0
+    assert (plan / "mergers.csv").read_text(encoding="utf-8").count("\n") == 1
+    code, got, text = verify(capsys, plan)
+    assert (code, got) == (0, set()), text

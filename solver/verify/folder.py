@@ -268,7 +268,9 @@ def read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
         spec = PLAN_TABLES[name]
         header = {normalise(c.zh) for c in spec.columns} | {c.name for c in spec.columns}
         data = [r for r in rows if any(str(c).strip() for c in r)]
-        if len(data) == 1 and {normalise(c) for c in data[0] if str(c).strip()} <= header:
+        # a header and no rows (no moves, no mergers) is an empty table; the header may hold
+        # extra columns beyond the spec's (mergers' role, keeper_id)
+        if len(data) == 1 and {normalise(c) for c in data[0] if str(c).strip()} & header:
             out[name] = pd.DataFrame(columns=[c.name for c in spec.columns])
             continue
         raw, found = grid_to_table(rows, numbers, spec, path.name, sheet)

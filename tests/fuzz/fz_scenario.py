@@ -250,10 +250,13 @@ def set_cases(draw) -> ScenarioCase:
     """A valid scenario with one or two --set options."""
     picked = draw(st.lists(st.sampled_from(SET_CASES), min_size=1, max_size=2, unique=True))
     bad = [p for p in picked if p[1] == "bad"]
-    exp = Expect(where="key" if bad else "file", must_refuse=bool(bad),
-                 must_accept=all(p[1] == "ok" for p in picked),
+    # the same key given twice is refused (which one was meant?), naming the key
+    keys = [p[0].partition("=")[0] for p in picked]
+    twice = [k for k in set(keys) if keys.count(k) > 1 and k]
+    exp = Expect(where="key" if bad or twice else "file", must_refuse=bool(bad or twice),
+                 must_accept=all(p[1] == "ok" for p in picked) and not twice,
                  what="--set " + " --set ".join(p[0][:60] for p in picked))
-    if bad:
-        exp.key = "|".join(p[2] for p in bad)
+    if bad or twice:
+        exp.key = "|".join([p[2] for p in bad] + twice)
         exp.where = "key"
     return ScenarioCase(BASE, sets=[p[0] for p in picked], expect=exp)
