@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from solver.errors import BianzhiError, ScenarioError
-from solver.scenario import load_scenario
+from solver.scenario import Scenario, load_scenario
 
 MAX_POINTS = 1000  # a sweep's default limit of grid points (bianzhi sweep --max-points N)
 METRIC_ORDER = ("status", "met.key", "met.emergency", "met.operational")
@@ -80,9 +80,10 @@ def run_point(task: PointTask) -> dict[str, Any]:
 
 
 def tasks_for(scenario_path: Path, out: Path, sets: list[str], apply: list[str],
-              max_points: int = MAX_POINTS) -> list[PointTask]:
+              max_points: int = MAX_POINTS, scenario: Scenario | None = None
+              ) -> list[PointTask]:
     """One task per grid point of the scenario's sweep; a grid above max_points is refused."""
-    scenario = load_scenario(scenario_path, sets, apply)
+    scenario = scenario or load_scenario(scenario_path, sets, apply)
     if not scenario.sweep:
         raise ScenarioError(f"{scenario_path}: no `sweep:` grid in the scenario (e.g. "
                             "sweep: {policy.reserve_rate: [0.02, 0.03, 0.05]})")
@@ -116,8 +117,9 @@ def run_sweep(scenario_path: Path, out: Path, workers: int = 2, scheduler: str |
 
     out = Path(out)
     # every check (the grid's size among them) before the output folder exists
-    tasks = tasks_for(scenario_path, out, list(sets or []), list(apply or []), max_points)
     scenario = load_scenario(scenario_path, list(sets or []), list(apply or []))
+    tasks = tasks_for(scenario_path, out, list(sets or []), list(apply or []), max_points,
+                      scenario)
     inputs = [scenario.data_path, *(Path(f) for f in scenario.sources)]
     # every point is written inside a temporary folder; the sweep folder is put in place
     # (or replaces an earlier sweep) only when all points are done

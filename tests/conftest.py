@@ -55,6 +55,17 @@ def make_inputs(folder: Path, units: list[dict], quotas: list[tuple], demands: l
     return folder
 
 
+def small_data(folder: Path) -> Path:
+    """A donor (A) with vacancies and a recipient (B) with two demands d1, d2."""
+    return make_inputs(
+        folder,
+        [{"unit_id": "A"}, {"unit_id": "B", "system": "education", "sector": "social"}],
+        [("A", "institution", 100, 50), ("B", "institution", 30, 20)],
+        [("d1", "B", "institution", "operational", 3),
+         ("d2", "B", "institution", "key", 2)],
+    )
+
+
 @pytest.fixture
 def inputs(tmp_path):
     """make_inputs bound to a fresh folder."""

@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import make_inputs
+from conftest import small_data
 
 from solver.errors import ScenarioError
 from solver.runner import load_data
@@ -35,17 +35,6 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
-
-
-def small_data(folder: Path) -> Path:
-    """A donor (A) with vacancies and a recipient (B) with two demands d1, d2."""
-    return make_inputs(
-        folder,
-        [{"unit_id": "A"}, {"unit_id": "B", "system": "education", "sector": "social"}],
-        [("A", "institution", 100, 50), ("B", "institution", 30, 20)],
-        [("d1", "B", "institution", "operational", 3),
-         ("d2", "B", "institution", "key", 2)],
-    )
 
 
 # ---------------------------------------------------------------- the priority, end to end

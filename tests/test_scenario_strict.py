@@ -16,24 +16,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import make_inputs
+from conftest import small_data
 
 from solver.cli import main
 from solver.errors import ScenarioError
 from solver.scenario import MAX_ALIASES, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def small_data(folder: Path) -> Path:
-    """A donor (A) with vacancies and a recipient (B) with two demands d1, d2."""
-    return make_inputs(
-        folder,
-        [{"unit_id": "A"}, {"unit_id": "B", "system": "education", "sector": "social"}],
-        [("A", "institution", 100, 50), ("B", "institution", 30, 20)],
-        [("d1", "B", "institution", "operational", 3),
-         ("d2", "B", "institution", "key", 2)],
-    )
 
 
 def write(path: Path, text: str) -> Path:
@@ -194,7 +183,6 @@ def test_extends_of_a_device_is_refused(capsys, folder):
     assert f"{child}, line 2: extends:" in stderr and "/dev/zero: a device" in stderr
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_extends_of_a_fifo_is_refused_without_waiting(folder):
     os.mkfifo(folder / "pipe.yaml")
     child = write(folder / "child.yaml", "data: data\nextends: pipe.yaml\n")
