@@ -21,10 +21,15 @@ Each position is in one of three kinds, cut in this order when a limit requires 
 
 The limits:
 
-- *Own vacancies first* (空编单位按需进人): a unit with in-quota vacancy
-  V = Σ max(approved − staff, 0) over its quota rows (0 for a lapsed unit, whose vacancies go
-  to the pool) keeps at most K − ⌊V × vacancy_offset⌋ of its K keepable positions (a hard
-  reduction; offset 0 turns it off).
+- *Own vacancies first* (空编单位按需进人): a unit with in-quota vacancy V keeps at most
+  K − ⌊V × vacancy_offset⌋ of its K keepable positions (a hard reduction; offset 0 turns it
+  off). In a run, V counts only the vacancies nothing else uses (`takeover_vacancies`): the
+  off-quota plan runs after the reallocation, on the vacancies it leaves at the unit — not
+  those held for people returning to their post — and within what the reserve floor of the
+  region and quota type leaves spare. Each vacancy so serves one purpose: a demand, a return,
+  the reserve, a merger's release, or taking over off-quota work. Standing alone (no
+  reallocation), V = Σ max(approved − staff, 0) over the unit's quota rows (0 for a lapsed
+  unit, whose vacancies go to the pool).
 - *Locked base* (锁定现有基数,只减不增): per region, Σ approved_after ≤
   ⌊base × (1 − reduction)⌋, base = today's off-quota headcount of the region (every row).
 
@@ -44,7 +49,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from solver.domain import AUX_CATEGORIES
+from solver.domain import AUX_CATEGORIES, QUOTA_TYPES
 from solver.solve import LinearProgram, solve_integral
 from solver.validate import Dataset
 
@@ -105,6 +110,9 @@ class AuxPlan:
     solver: str = ""
     seconds: float = 0.0
     mip_fallback: bool = False
+    # vacancies taking over off-quota work: unit_id, quota_type, region, takeover (None when
+    # the plan stood alone on the input's vacancies)
+    takeover: pd.DataFrame | None = None
 
     def summary(self) -> dict:
         """Headline figures: base, approved after, to services, ended; by category, system, region."""
@@ -151,8 +159,13 @@ def unit_vacancy(ds: Dataset) -> pd.Series:
     return vacancy
 
 
-def prepare_rows(ds: Dataset, options: AuxOptions) -> pd.DataFrame:
-    """The aux rows sorted by (unit_id, category) with unit attributes and rules 1-2 applied."""
+def prepare_rows(ds: Dataset, options: AuxOptions, vacancy: pd.Series | None = None
+                 ) -> pd.DataFrame:
+    """The aux rows sorted by (unit_id, category) with unit attributes and rules 1-2 applied.
+
+    `vacancy`: per unit, the in-quota vacancies that take over off-quota work (default: the
+    input's, `unit_vacancy`).
+    """
     aux = ds.aux_positions.drop(columns=["_row"], errors="ignore")
     cat_code = aux["category"].map({c: k for k, c in enumerate(CATEGORY_ORDER)})
     rows = pd.DataFrame({
@@ -175,7 +188,7 @@ def prepare_rows(ds: Dataset, options: AuxOptions) -> pd.DataFrame:
     rows["approved_part"] = np.minimum(approved, head)
     rows["unapproved_part"] = head - rows["approved_part"].to_numpy()
     rows["weight"] = rows["category"].map(dict(options.essential_weights)).to_numpy(float)
-    vacancy = unit_vacancy(ds)
+    vacancy = unit_vacancy(ds) if vacancy is None else vacancy
     rows["unit_vacancy"] = vacancy.reindex(rows["unit_id"]).fillna(0).to_numpy(np.int64)
     rows["cover"] = np.floor(rows["unit_vacancy"].to_numpy() * options.vacancy_offset + 1e-9
                              ).astype(np.int64)
@@ -188,6 +201,59 @@ def region_caps(rows: pd.DataFrame, reduction: float) -> pd.DataFrame:
     cap = np.floor(base.to_numpy() * (1 - reduction) + 1e-9).astype(np.int64)
     return pd.DataFrame({"region": base.index.to_numpy(), "base": base.to_numpy(np.int64),
                          "cap": cap})
+
+
+def takeover_vacancies(ds: Dataset, options: AuxOptions, free: pd.DataFrame,
+                       spare: pd.DataFrame) -> pd.DataFrame:
+    """Which vacancies left by the reallocation take over off-quota work, per unit and type.
+
+    free: unit_id, quota_type, region, free — vacancies a row has after the reallocation,
+    less those held for returns (0 for a lapsed unit); spare: region, quota_type, spare —
+    how many vacancies the block may still lose and keep its reserve floor.
+
+    A unit with K off-quota positions can use at most ⌈K / vacancy_offset⌉ vacancies. Quota
+    types are taken in the registry's order, units in unit-id order within a region and
+    type, each as many as it can use while the block's spare lasts (so the reserve floor
+    holds after the take-over). Of what a unit gets, only the ⌈cover / offset⌉ vacancies
+    that take over its cover = min(⌊T × offset⌋, K) positions are used.
+    Returns unit_id, quota_type, region, takeover (rows with takeover > 0).
+    """
+    cols = ["unit_id", "quota_type", "region", "takeover"]
+    if options.vacancy_offset <= 0 or ds.aux_positions is None or free.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c != "takeover" else np.int64)
+                             for c in cols})
+    K = ds.aux_positions.groupby("unit_id")["headcount"].sum().astype(np.int64)
+    lapsed = set(ds.units.loc[ds.units["function_status"] == "lapsed", "unit_id"])
+    f = free[free["unit_id"].isin(K.index) & ~free["unit_id"].isin(lapsed)
+             & (free["free"] > 0)].copy()
+    type_order = {t: k for k, t in enumerate(QUOTA_TYPES)}
+    f["type_order"] = f["quota_type"].map(type_order).fillna(len(type_order))
+    f = f.sort_values(["type_order", "quota_type", "region", "unit_id"], kind="stable")
+    need = np.ceil(K.to_numpy() / options.vacancy_offset - 1e-9).astype(np.int64)
+    need_left = pd.Series(need, index=K.index)
+    spare_of = spare.set_index(["region", "quota_type"])["spare"]
+    f["takeover"] = 0
+    for _, part in f.groupby(["type_order", "quota_type"], sort=True):
+        want = np.minimum(part["free"].to_numpy(np.int64),
+                          need_left.reindex(part["unit_id"]).to_numpy(np.int64))
+        block = list(zip(part["region"], part["quota_type"]))
+        cap = np.array([int(max(spare_of.get(k, 0), 0)) for k in block], dtype=np.int64)
+        before = pd.Series(want).groupby(part["region"].to_numpy()).cumsum().to_numpy() - want
+        got = np.clip(cap - before, 0, want)
+        f.loc[part.index, "takeover"] = got
+        need_left = need_left.sub(pd.Series(got, index=part["unit_id"].to_numpy())
+                                  .groupby(level=0).sum(), fill_value=0)
+    # keep only the vacancies the cover uses: ⌈min(⌊T·offset⌋, K) / offset⌉ per unit
+    T = f.groupby("unit_id")["takeover"].sum()
+    cover = np.minimum(np.floor(T.to_numpy() * options.vacancy_offset + 1e-9),
+                       K.reindex(T.index).to_numpy())
+    used = pd.Series(np.ceil(cover / options.vacancy_offset - 1e-9).astype(np.int64),
+                     index=T.index)
+    prior = f.groupby("unit_id")["takeover"].cumsum() - f["takeover"]
+    f["takeover"] = np.clip(f["unit_id"].map(used).to_numpy() - prior.to_numpy(), 0,
+                            f["takeover"].to_numpy()).astype(np.int64)
+    f = f[f["takeover"] > 0]
+    return f[cols].sort_values(["unit_id", "quota_type"], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- the LP
@@ -347,9 +413,11 @@ def attribute_endings(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def reasons(rows: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
+def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False) -> list[str]:
     """One hand-checkable sentence per row: what happened to its positions and by which rule."""
     reg = regions.set_index("region")
+    vac = ("vacancies the reallocation leaves it (beyond the reserve)" if after_plan
+           else "in-quota vacancies")
     out = []
     for r in rows[["headcount_before", "approved_before", "never_approved", "unapproved_part",
                    "approved_after", "to_services", "ended_unapproved", "ended_vacancy",
@@ -358,7 +426,7 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
         g = reg.loc[r.region]
         why = []
         if r.cover:
-            why.append(f"the unit's {r.unit_vacancy} in-quota vacancies take over {r.cover} "
+            why.append(f"the unit's {r.unit_vacancy} {vac} take over {r.cover} "
                        "positions (空编单位按需进人)")
         if g["binding"]:
             why.append(f"region {r.region} cap {g['cap']} = ⌊{g['base']} × (1 − reduction)⌋")
@@ -374,8 +442,8 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
         if r.approved_after:
             parts.append(f"{r.approved_after} kept as approved headcount (员额)")
         if r.ended_vacancy:
-            parts.append(f"{r.ended_vacancy} ended: the unit's {r.unit_vacancy} in-quota "
-                         f"vacancies take over {r.cover} positions (least essential first)")
+            parts.append(f"{r.ended_vacancy} ended: the unit's {r.unit_vacancy} {vac} "
+                         f"take over {r.cover} positions (least essential first)")
         if r.ended_cap:
             parts.append(f"{r.ended_cap} ended: region {r.region} cap {g['cap']} = ⌊{g['base']}"
                          f" × (1 − reduction)⌋ (weight {r.weight:g}, least essential first)")
@@ -387,15 +455,23 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
 
 
 def plan_aux(ds: Dataset, options: AuxOptions | None = None, solver: str = "highs",
-             time_limit: float | None = None) -> AuxPlan:
-    """The off-quota plan: approved headcount, purchased services and ended positions per row."""
+             time_limit: float | None = None, takeover: pd.DataFrame | None = None) -> AuxPlan:
+    """The off-quota plan: approved headcount, purchased services and ended positions per row.
+
+    takeover: the vacancies that take over off-quota work per unit and quota type
+    (`takeover_vacancies`, after the reallocation); None uses the input's vacancies.
+    """
     options = options or AuxOptions()
+    vacancy = None
+    if takeover is not None:
+        vacancy = takeover.groupby("unit_id")["takeover"].sum().astype(np.int64)
+        vacancy = vacancy.reindex(ds.units["unit_id"].unique(), fill_value=0)
     if ds.aux_positions is None or len(ds.aux_positions) == 0:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
         regions = pd.DataFrame(columns=["region", "base", "cap", "approved_after",
                                         "to_services", "ended", "binding"])
         return AuxPlan(empty, regions, status="no_data", options=options, solver=solver)
-    rows = prepare_rows(ds, options)
+    rows = prepare_rows(ds, options, vacancy)
     regions = region_caps(rows, options.reduction)
     model = build(rows, regions)
     kept = np.zeros((len(rows), 3), dtype=np.int64)
@@ -420,7 +496,7 @@ def plan_aux(ds: Dataset, options: AuxOptions | None = None, solver: str = "high
                                                     ].sum()
     regions = regions.join(per_region, on="region")
     regions["binding"] = regions["approved_after"].to_numpy() >= regions["cap"].to_numpy()
-    rows["reason"] = reasons(rows, regions)
+    rows["reason"] = reasons(rows, regions, after_plan=takeover is not None)
     return AuxPlan(table=rows[list(TABLE_COLUMNS)].reset_index(drop=True), regions=regions,
                    status=status, options=options, solver=solver, seconds=seconds,
-                   mip_fallback=fallback)
+                   mip_fallback=fallback, takeover=takeover)

@@ -14,7 +14,8 @@ agriculture bureau has 9 institutions with at most 5 quotas, human resources and
   set of leader posts; an absorbed unit j can free cap_j = min(overhead_per_unit +
   leader_posts_j, approved_j) of its quota, and frees at least 1 (else it is not absorbed).
 - *Nobody loses a post*: freed quotas must be vacant after the merger,
-  freed ≤ Σ approved − Σ staff over the merged group.
+  freed ≤ Σ approved − Σ staff over the merged group, less the vacancies held for surplus
+  people returning to their post (one use per vacancy).
 - *Size*: the merged unit's approved after the merger, Σ approved − freed, ≤ `max_size`.
 - *Objective*: the most quotas freed, then the fewest mergers; the keeper is then the largest
   member that keeps the freed total (ties by unit_id). The freed quotas go to the region's
@@ -128,8 +129,12 @@ class MergerPlan:
 # ---------------------------------------------------------------- candidates and graph
 
 
-def candidates(ds: Dataset, options: ConsolidationOptions) -> pd.DataFrame:
+def candidates(ds: Dataset, options: ConsolidationOptions,
+               held: dict[tuple[str, str], int] | None = None) -> pd.DataFrame:
     """Small institutions that may merge, sorted by compatibility group then keeper order.
+
+    `held`: vacancies already held for another use (people returning to their post): a
+    merger may not free them (one use per vacancy).
 
     Keeper order inside a group: smallest cap first (the keeper frees nothing, so the unit
     with the least to free keeps its leader posts), then largest approved, then unit_id.
@@ -154,6 +159,10 @@ def candidates(ds: Dataset, options: ConsolidationOptions) -> pd.DataFrame:
     c["staff"] = u.loc[keep.to_numpy(), "staff"].to_numpy(np.int64)
     c["leader_posts"] = pd.to_numeric(c["leader_posts"], errors="coerce").fillna(0).astype(
         np.int64)
+    # posts held for returning people count as occupied (`staff` below is staff + held)
+    c["held"] = c["unit_id"].map({u: n for (u, qt), n in (held or {}).items()
+                                  if qt == QUOTA_TYPE}).fillna(0).astype(np.int64)
+    c["staff"] += c["held"]
     c["vacancy"] = c["approved"] - c["staff"]  # signed: an over-quota unit brings a deficit
     c["cap"] = np.minimum(options.overhead_per_unit + c["leader_posts"], c["approved"])
     names = units.set_index("unit_id")["name"]
@@ -456,7 +465,8 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
     absorbed, m = absorbed[order], m[order]
     cap = cands["cap"].to_numpy(np.int64)
     a = cands["approved"].to_numpy(np.int64)
-    s = cands["staff"].to_numpy(np.int64)
+    s = cands["staff"].to_numpy(np.int64)  # occupied: staff + posts held for returns
+    h = cands["held"].to_numpy(np.int64)
     group_a = a[keepers] + np.bincount(m, weights=a[absorbed], minlength=len(keepers)).astype(
         np.int64)
     group_s = s[keepers] + np.bincount(m, weights=s[absorbed], minlength=len(keepers)).astype(
@@ -477,10 +487,12 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
     table["keeper_id"] = ids[keepers][merger]
     table["quota_type"] = QUOTA_TYPE
     table["approved_before"] = a[pos]
-    table["staff_before"] = s[pos]
+    table["staff_before"] = s[pos] - h[pos]
     is_keeper = role == "keeper"
+    group_h = h[keepers] + np.bincount(m, weights=h[absorbed], minlength=len(keepers)).astype(
+        np.int64)
     table["approved_after"] = np.where(is_keeper, (group_a - freed_total)[merger], 0)
-    table["staff_after"] = np.where(is_keeper, group_s[merger], 0)
+    table["staff_after"] = np.where(is_keeper, (group_s - group_h)[merger], 0)
     reasons = []
     for r, mi in zip(table.itertuples(index=False), merger, strict=True):
         if r.role == "keeper":
@@ -491,7 +503,9 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
                 f"leader posts; merged approved {group_a[mi]} − "
                 f"{freed_total[mi]} freed = {group_a[mi] - freed_total[mi]} ≤ max size "
                 f"{options.max_size}; freed {freed_total[mi]} ≤ vacancies "
-                f"{group_a[mi] - group_s[mi]} (approved {group_a[mi]} − staff {group_s[mi]})")
+                f"{group_a[mi] - group_s[mi]} (approved {group_a[mi]} − staff "
+                f"{group_s[mi] - group_h[mi]}"
+                + (f" − {group_h[mi]} held for returns" if group_h[mi] else "") + ")")
         else:
             reasons.append(
                 f"merged into {r.keeper_id}: approved {r.approved_before} ≤ threshold "
@@ -522,15 +536,18 @@ def _empty(cands: pd.DataFrame, status: str, options: ConsolidationOptions,
 
 def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
                  solver: str = "highs", time_limit: float | None = None,
-                 presolve: bool = True) -> MergerPlan:
+                 presolve: bool = True,
+                 held: dict[tuple[str, str], int] | None = None) -> MergerPlan:
     """Choose mergers of small institutions that free the most quotas (empty when disabled).
 
     presolve: decide by the upper bound the components where nothing can be freed or one
     merger frees the most (`one_merger`); the integer program takes the rest. False sends
     every component to the integer program (for tests and benchmarks: same quotas freed).
+    held: vacancies held for people returning to their post, per (unit, quota type); a
+    merger frees none of them.
     """
     options = options or ConsolidationOptions()
-    cands = candidates(ds, options)
+    cands = candidates(ds, options, held)
     if not options.enabled:
         return _empty(cands, "disabled", options, solver)
     graph = compatibility_graph(cands)

@@ -62,13 +62,40 @@ SURPLUS_REASONS: dict[str, str] = {
     "missing": "失踪",
 }
 
-MOVE_KINDS: dict[str, str] = {
-    "transfer": "调剂",
-    "transfer_with_person": "带编调剂",
-    "withdraw": "收回",
-    "pool_grant": "动态用编",
-    "merge_release": "整合收回",
-}
+@dataclass(frozen=True)
+class MoveKind:
+    """One kind of move in moves.csv: what it does to the units at its two ends.
+
+    `takes_from_unit`: the quota leaves `from_unit` (else it comes from the pool);
+    `gives_to_unit`: it arrives at `to_unit` (else it goes to the pool); `carries_people`:
+    people move with it (column `persons`); `model`: the reallocation decides it.
+    """
+
+    code: str
+    zh: str
+    takes_from_unit: bool
+    gives_to_unit: bool
+    carries_people: bool
+    model: bool
+    description: str
+
+
+MOVE_KIND_LIST: tuple[MoveKind, ...] = (
+    MoveKind("transfer", "调剂", True, True, False, True,
+             "a vacant quota moves from one unit to another for a demand"),
+    MoveKind("pool_grant", "动态用编", False, True, False, True,
+             "the pool gives a quota to a unit for a demand"),
+    MoveKind("withdraw", "收回", True, False, False, True,
+             "a vacant quota of a unit whose functions lapsed goes to the pool"),
+    MoveKind("transfer_with_person", "带编调剂", True, True, True, False,
+             "a surplus person moves to another unit's demand with their quota"),
+    MoveKind("merge_release", "整合收回", True, False, False, False,
+             "a merger frees an absorbed unit's overhead quota to the pool"),
+    MoveKind("merge", "整合并入", True, True, True, False,
+             "an absorbed unit's remaining quotas and staff pass to the unit that keeps it"),
+)
+MOVE_KIND: dict[str, MoveKind] = {k.code: k for k in MOVE_KIND_LIST}
+MOVE_KINDS: dict[str, str] = {k.code: k.zh for k in MOVE_KIND_LIST}
 SOURCES: dict[str, str] = {
     "same_system": "系统内调剂",
     "same_sector": "职能相近部门",
@@ -257,7 +284,7 @@ PLAN_TABLES: dict[str, Table] = {
             Column("quota_type", "编制类型", "enum", enum="quota_type"),
             Column("from_unit", "调出单位", "text", required=False),
             Column("to_unit", "调入单位", "text", required=False),
-            Column("amount", "数量", "posint"),
+            Column("amount", "数量", "int"),
             Column("demand_id", "需求编号", "text", required=False),
             Column("tier", "保障类别", "enum", required=False, enum="tier"),
             Column("source", "来源", "enum", required=False, enum="source"),
@@ -265,6 +292,7 @@ PLAN_TABLES: dict[str, Table] = {
             Column("temporary_until", "使用期限", "year", required=False),
             Column("from_region", "调出地区", "text", required=False),
             Column("to_region", "调入地区", "text", required=False),
+            Column("persons", "随编人数", "int", required=False),
         )),
         Table("units", "单位编制变化", columns=(
             Column("unit_id", "单位代码", "id"),
@@ -338,6 +366,43 @@ PLAN_TABLES: dict[str, Table] = {
         )),
     )
 }
+
+
+MAX_LEDGER = 10**9
+
+
+def _ledger_columns() -> tuple[Column, ...]:
+    """The ledger's columns (solver/ledger.py): its move columns follow the move kinds."""
+    cols = [Column("unit_id", "单位代码", "id"),
+            Column("quota_type", "编制类型", "enum", enum="quota_type"),
+            Column("region", "地区", "text", required=False),
+            Column("system", "系统", "text", required=False),
+            Column("approved_before", "调整前核定编制数", "int")]
+    cols += [Column(f"in_{k.code}", f"{k.zh}（调入）", "int")
+             for k in MOVE_KIND_LIST if k.gives_to_unit]
+    cols += [Column(f"out_{k.code}", f"{k.zh}（调出）", "int")
+             for k in MOVE_KIND_LIST if k.takes_from_unit]
+    cols += [Column("approved_after", "调整后核定编制数", "int"),
+             Column("staff_before", "调整前实有人数", "int"),
+             Column("early_retirements", "提前退休", "int")]
+    cols += [Column(f"staff_in_{k.code}", f"{k.zh}（人员调入）", "int")
+             for k in MOVE_KIND_LIST if k.carries_people and k.gives_to_unit]
+    cols += [Column(f"staff_out_{k.code}", f"{k.zh}（人员调出）", "int")
+             for k in MOVE_KIND_LIST if k.carries_people and k.takes_from_unit]
+    cols += [Column("hires", "满足需求进人", "int"),
+             Column("staff_after", "调整后实有人数", "int"),
+             Column("vacancy_after", "调整后空编数", "int"),
+             Column("over_after", "调整后超编数", "int"),
+             Column("returns_held", "返岗占用空编", "int"),
+             Column("takeover", "空编替代编外岗位", "int"),
+             # negative only in a broken plan (verify reports it): readable all the same
+             Column("vacancy_free", "留作蓄水池的空编", "int", bounds=(-MAX_LEDGER, MAX_LEDGER))]
+    return tuple(cols)
+
+
+PLAN_TABLES["ledger"] = Table("ledger", "编制台账", columns=_ledger_columns())
+LEDGER_COLUMNS: tuple[str, ...] = tuple(c.name for c in PLAN_TABLES["ledger"].columns)
+
 # Serial-number columns that planners put in front of a table; dropped on reading.
 SERIAL_HEADERS: frozenset[str] = frozenset({"序号", "编号", "no", "no.", "#", "seq"})
 # First-cell words of rows that are totals, not units.

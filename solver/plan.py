@@ -19,6 +19,8 @@ from solver.aux import AuxPlan
 from solver.cadres.model import CadrePlan
 from solver.consolidation import MergerPlan
 from solver.domain import TIER_ORDER
+from solver.ledger import build_ledger
+from solver.ledger import totals as ledger_totals
 from solver.quotas.engine import QuotaPlan
 from solver.scenario import Scenario, plan_year
 from solver.validate import Dataset
@@ -28,7 +30,7 @@ __all__ = ["Plan", "PlanViolation", "build_summary", "read_plan_folder", "write_
 
 PLAN_COLUMNS: dict[str, list[str]] = {
     "moves": ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
-              "source", "reason", "temporary_until", "from_region", "to_region"],
+              "source", "reason", "temporary_until", "from_region", "to_region", "persons"],
     "units": ["unit_id", "quota_type", "approved_before", "approved_after", "staff_before",
               "staff_after", "region", "system", "status"],
     "pool": ["region", "quota_type", "balance_before", "balance_after", "withdrawn",
@@ -62,8 +64,15 @@ class Plan:
     mergers: MergerPlan | None = None
     timings: dict[str, float] = field(default_factory=dict)
     alternative: dict | None = None  # for a near-optimal alternative: its number and slack
+    _tables: dict[str, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """The plan folder's tables (built once; the ledger from the others)."""
+        if self._tables is None:
+            self._tables = self._build_tables()
+        return self._tables
+
+    def _build_tables(self) -> dict[str, pd.DataFrame]:
         q = self.quota
         out = {
             "moves": q.moves[PLAN_COLUMNS["moves"]],
@@ -80,6 +89,9 @@ class Plan:
             out["aux_plan"] = t
         if self.mergers is not None and self.mergers.status not in ("disabled",):
             out["mergers"] = self.mergers.table[PLAN_COLUMNS["mergers"]]
+        out["ledger"] = build_ledger(
+            out["units"], out["moves"], out["demands"], out.get("assignments"),
+            out.get("mergers"), self.aux.takeover if self.aux is not None else None)
         return out
 
     def summary(self) -> dict:
@@ -108,19 +120,30 @@ def build_summary(plan: Plan) -> dict:
     """summary.json: scenario, inputs, solver, totals, reserve, met per tier, marginal values."""
     q = plan.quota
     units, pool, blocks, d, moves = q.units, q.pool, q.blocks, q.demands, q.moves
+    # totals are sums of the ledger, the one account every part books into
+    ledger = plan.tables()["ledger"]
+    by_type = ledger_totals(ledger)
+    # the reserve after the plan: vacancies no part uses (the ledger's vacancy_free) + pool
+    left = ledger.groupby(["region", "quota_type"])["vacancy_free"].sum().add(
+        pool.groupby(["region", "quota_type"])["balance_after"].sum(), fill_value=0)
+    blocks = blocks.assign(vacancy_after=[
+        int(left.get((r, t), 0)) for r, t in zip(blocks["region"], blocks["quota_type"])])
     totals = {}
     reserve = {}
     for qt in sorted(units["quota_type"].unique()):
-        u = units[units["quota_type"] == qt]
         p = pool[pool["quota_type"] == qt]
         b = blocks[blocks["quota_type"] == qt]
+        t = by_type[qt]
         totals[qt] = {
-            "approved_before": int(u["approved_before"].sum()),
-            "approved_after": int(u["approved_after"].sum()),
-            "staff_before": int(u["staff_before"].sum()),
-            "staff_after": int(u["staff_after"].sum()),
+            "approved_before": t["approved_before"],
+            "approved_after": t["approved_after"],
+            "staff_before": t["staff_before"],
+            "staff_after": t["staff_after"],
             "pool_before": int(p["balance_before"].sum()),
             "pool_after": int(p["balance_after"].sum()),
+            "ledger": {c: v for c, v in t.items()
+                       if c not in ("approved_before", "approved_after", "staff_before",
+                                    "staff_after")},
         }
         base = int(b["base"].sum())
         after = int(b["vacancy_after"].sum())

@@ -10,13 +10,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from solver.aux import AuxOptions, plan_aux
+import numpy as np
+import pandas as pd
+
+from solver.aux import AuxOptions, plan_aux, takeover_vacancies
 from solver.cadres.model import CadrePlan, CadreWeights, plan_cadres
 from solver.consolidation import ConsolidationOptions, MergerPlan, plan_mergers
 from solver.edits import load_data
 from solver.errors import ScenarioError
 from solver.plan import Plan
-from solver.quotas.engine import reallocate
+from solver.quotas.engine import QuotaPlan, reallocate
 from solver.quotas.network import MergeMoves, PeopleMoves
 from solver.scenario import Scenario
 from solver.scenario import plan_year as scenario_plan_year
@@ -58,12 +61,13 @@ def prelude(scenario: Scenario, ds: Dataset) -> Prelude:
             solver=scenario.solver.name)
         out.timings["cadres"] = out.cadres.seconds
         out.people = PeopleMoves(retirements=out.cadres.retirements,
-                                 transfers=out.cadres.transfers)
+                                 transfers=out.cadres.transfers, returns=out.cadres.returns)
     if scenario.consolidation.enabled:
         c = scenario.consolidation
         out.mergers = plan_mergers(ds, ConsolidationOptions(
             enabled=True, threshold=c.threshold, max_size=c.max_size,
-            overhead_per_unit=c.overhead_per_unit), solver=scenario.solver.name)
+            overhead_per_unit=c.overhead_per_unit), solver=scenario.solver.name,
+            held=out.cadres.returns if out.cadres is not None else None)
         out.timings["consolidation"] = out.mergers.seconds
         out.merges = merge_moves(out.mergers)
     return out
@@ -85,13 +89,33 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
     aux = None
     if ds.aux_positions is not None and scenario.aux.enabled:
         a = scenario.aux
-        aux = plan_aux(ds, AuxOptions(reduction=a.reduction,
-                                      essential_weights=a.essential_weights,
-                                      vacancy_offset=a.vacancy_offset),
-                       solver=scenario.solver.name)
+        options = AuxOptions(reduction=a.reduction, essential_weights=a.essential_weights,
+                             vacancy_offset=a.vacancy_offset)
+        free, spare = vacancies_left(quota)
+        aux = plan_aux(ds, options, solver=scenario.solver.name,
+                       takeover=takeover_vacancies(ds, options, free, spare))
         timings["aux"] = aux.seconds
     return Plan(scenario=scenario, dataset=ds, quota=quota, cadres=before.cadres, aux=aux,
                 mergers=before.mergers, timings=timings)
+
+
+def vacancies_left(quota: QuotaPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the reallocation leaves for the off-quota take-over (one use per vacancy).
+
+    free: per unit and type, max(approved_after − staff_after − held for returns, 0);
+    spare: per region and type, free vacancies + pool after − the reserve floor (≥ 0): what
+    the take-over may use without taking the reserve below its floor.
+    """
+    u = quota.units
+    free = u[["unit_id", "quota_type", "region"]].copy()
+    free["free"] = (u["approved_after"] - u["staff_after"] - u["returns_held"]).clip(lower=0)
+    per_block = free.groupby(["region", "quota_type"])["free"].sum()
+    pool = quota.pool.groupby(["region", "quota_type"])["balance_after"].sum()
+    floor = quota.blocks.set_index(["region", "quota_type"])["floor"]
+    spare = (per_block.add(pool, fill_value=0).sub(floor, fill_value=0)).clip(lower=0)
+    spare = spare.rename("spare").reset_index()
+    spare["spare"] = spare["spare"].astype(np.int64)
+    return free, spare
 
 
 def merge_moves(plan) -> MergeMoves:

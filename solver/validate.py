@@ -256,7 +256,7 @@ def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series
                      lambda v, i: f"{_quote(v)} is not a whole number; counts are integers"
                      f"{_fullwidth_note(v)}")
         ok &= ~fractional
-        if col.type == "int":
+        if col.type == "int" and (col.bounds is None or col.bounds[0] >= 0):
             negative = ok & (values < 0)
             out.add_rows(negative, frame, col.name,
                          lambda v, i: f"{_quote(v)} is negative; {col.name} must be 0 or more")

@@ -24,7 +24,9 @@ from conftest import make_inputs, write_table
 from solver.cli import main
 from solver.domain import PLAN_TABLES
 from solver.io.write import write_workbook
+from solver.ledger import build_ledger
 from solver.verify import RULES, verify_folder
+from solver.verify.core import MalformedTable, normalise_table
 
 I = "institution"
 
@@ -157,7 +159,41 @@ def rebuild_workbook(plan: Path) -> None:
 
 def write(plan: Path, name: str, frame: pd.DataFrame) -> None:
     frame.to_csv(plan / f"{name}.csv", index=False, lineterminator="\n")
+    if name != "ledger":
+        rebuild_ledger(plan)
     rebuild_workbook(plan)
+
+
+def rebuild_ledger(plan: Path) -> None:
+    """ledger.csv made again from the tampered tables, as a careful tamperer would: causes
+    from moves, demands and assignments, before and after from units.csv (the take-over
+    kept). A tamper that breaks a unit's account then shows in the ledger too."""
+    def table(name):
+        path = plan / f"{name}.csv"
+        return pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else None
+
+    old = table("ledger")
+    u = table("units")
+    try:
+        tables = {n: normalise_table(n, table(n)) for n in ("units", "moves", "demands")}
+        extra = {n: normalise_table(n, table(n)) for n in ("assignments", "mergers")
+                 if table(n) is not None}
+    except MalformedTable:
+        return  # a file made unreadable on purpose: the ledger stays as it was
+    takeover = old[["unit_id", "quota_type", "takeover"]].assign(
+        takeover=lambda f: f["takeover"].astype(int))
+    led = build_ledger(tables["units"], tables["moves"], tables["demands"],
+                       extra.get("assignments"), extra.get("mergers"), takeover)
+    figures = u.set_index(["unit_id", "quota_type"])[
+        ["approved_before", "approved_after", "staff_before", "staff_after"]].astype(int)
+    led = led.set_index(["unit_id", "quota_type"])
+    for col in figures:
+        led[col] = figures[col].reindex(led.index).to_numpy()
+    led["vacancy_after"] = (led["approved_after"] - led["staff_after"]).clip(lower=0)
+    led["over_after"] = (led["staff_after"] - led["approved_after"]).clip(lower=0)
+    led["vacancy_free"] = led["vacancy_after"] - led["returns_held"] - led["takeover"]
+    led.reset_index()[list(old.columns)].to_csv(plan / "ledger.csv", index=False,
+                                                 lineterminator="\n")
 
 
 def edit_summary(plan: Path, change) -> None:
@@ -168,6 +204,7 @@ def edit_summary(plan: Path, change) -> None:
 
 
 def add(frame: pd.DataFrame, **row) -> pd.DataFrame:
+    row = {"persons": 0, **row}  # a move carries nobody unless it says so
     return pd.concat([frame, pd.DataFrame([{c: str(row.get(c, "")) for c in frame.columns}])],
                      ignore_index=True)
 
@@ -500,6 +537,43 @@ def t_transfer_moves(plan):
     change_option(plan, p6="stay")
 
 
+def _ledger_bump(plan, unit, **deltas):
+    led = read(plan, "ledger")
+    row = at(led, unit_id=unit)
+    for col, by in deltas.items():
+        bump(led, row, col, by)
+    write(plan, "ledger", led)
+
+
+def t_ledger_rows(plan):
+    led = read(plan, "ledger")
+    write(plan, "ledger", led[led["unit_id"] != "X"])
+
+
+def t_ledger_balance(plan):
+    _ledger_bump(plan, "X", vacancy_free=1)  # X's 5 vacancies counted as 6 left
+
+
+def t_ledger_units(plan):
+    # X's account starts (and so ends) one quota higher than units.csv says; it balances
+    _ledger_bump(plan, "X", approved_before=1, approved_after=1, vacancy_after=1,
+                 vacancy_free=1)
+
+
+def t_ledger_causes(plan):
+    # B got its pool grant by transfer, the ledger says; the total is the same
+    _ledger_bump(plan, "B", in_transfer=-1, in_pool_grant=1)
+
+
+def t_vacancy_used_once(plan):
+    # D1's 7 vacancies: 5 take over its off-quota work; 3 more claimed for it than are left
+    _ledger_bump(plan, "D1", takeover=3, vacancy_free=-3)
+
+
+def t_takeover_applied(plan):
+    _ledger_bump(plan, "X", takeover=1, vacancy_free=-1)  # X has no off-quota positions
+
+
 def t_workbook_differs(plan):
     m = read(plan, "moves")
     m.loc[0, "reason"] = "edited in the CSV only"
@@ -515,9 +589,15 @@ def t_scenario_differs(plan):
 TAMPERS = {name[2:]: fn for name, fn in dict(globals()).items()
            if name.startswith("t_") and callable(fn)}
 # a tamper that cannot break one rule alone: the other rules it necessarily breaks
-ALSO = {"total_not_raised": {"ghost_unit_row"}, "merger_freed": {"merger_release"},
+ALSO = {"total_not_raised": {"ghost_unit_row", "ledger_balance"},
+        "merger_freed": {"merger_release"},
         # plan.xlsx cannot even hold an unknown code: reading it back refuses the value
-        "move_vocabulary": {"workbook_differs"}, "unknown_option": {"workbook_differs"}}
+        "move_vocabulary": {"workbook_differs"}, "unknown_option": {"workbook_differs"},
+        # a unit's figures changed without a cause: its ledger row no longer balances
+        "approved_change_explained": {"ledger_balance"},
+        "staff_change_explained": {"ledger_balance"}, "unit_row_changed": {"ledger_balance"},
+        # a second return into P's one vacant post uses that vacancy twice
+        "return_posts": {"vacancy_used_once"}}
 
 # rules of a scenario setting: (dotted key, the stricter value in a scenario file, the laxer
 # value the plan was made with by --set)

@@ -5,7 +5,9 @@ Options (docs/rules.md "Surplus cadres"; seed 五(三)):
   only people of the group's `region` when it has one; each group between min_size and
   max_size;
 - `return`: a post at the home unit — only for people who want it, and only as many as the
-  unit has posts: its vacancy of that quota type plus what the plan releases there;
+  unit has vacant posts: its vacancy of that quota type plus its early retirements (each
+  return then holds one of those vacancies, which the reallocation leaves alone); never to a
+  unit over quota;
 - `early_retirement`: only if eligible (`rules.early_retirement_eligible`) and willing or
   seriously ill;
 - `transfer`: move with the quota (带编调剂) to a unit of the same region and quota type with a
@@ -34,7 +36,7 @@ then unique and the same with either solver and on every machine.
 
 The model is a transportation problem (people → options with capacities) plus one side row
 per home unit for returns, solved as an LP through the solve layer. The post rows (returns −
-releases ≤ vacancy) break total unimodularity: a vertex may give someone half a return paid by
+retirements ≤ vacancy) break total unimodularity: a vertex may give someone half a return paid by
 their own half release. Such vertices are cut off by valid post cuts (`_PostCuts`, a few
 rounds); only a vertex that stays fractional is re-solved as a MIP. The tie-break stage runs
 over the first stage's optimal face (complementary slackness), so an integral first stage
@@ -99,6 +101,7 @@ class CadrePlan:
     transfers: pd.DataFrame  # person_id, from_unit, to_unit, quota_type, demand_id, tier, source
     releases: dict[tuple[str, str], int]  # early retirements + transfers out, per unit and type
     retirements: dict[tuple[str, str], int]
+    returns: dict[tuple[str, str], int]  # vacancies held for people returning, per unit and type
     status: Status
     method: str
     seconds: float
@@ -146,7 +149,7 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
     quotas = ds.quotas.set_index(["unit_id", "quota_type"])
     options = Options()
     group_options(options, who, groups, units, weights)
-    return_options(options, who, weights)
+    return_options(options, who, weights, quotas)
     early_retirement_options(options, who, weights)
     stay_options(options, who, weights)
     if transfers and len(demands):
@@ -162,14 +165,18 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
                        who.exp, who.hp, who.eligible_retire, who.willing, who.to_stat)
     releases: dict[tuple[str, str], int] = {}
     retirements: dict[tuple[str, str], int] = {}
+    returns: dict[tuple[str, str], int] = {}
     for row in out.itertuples():
+        key = (row.unit_id, row.quota_type)
         if row.option in ("early_retirement", "transfer"):
-            key = (row.unit_id, row.quota_type)
             releases[key] = releases.get(key, 0) + 1
             if row.option == "early_retirement":
                 retirements[key] = retirements.get(key, 0) + 1
+        elif row.option == "return":
+            returns[key] = returns.get(key, 0) + 1
     return CadrePlan(assignments=out, transfers=_transfer_rows(out, demands, units),
-                     releases=releases, retirements=retirements, status=sol.status,
+                     releases=releases, retirements=retirements, returns=returns,
+                     status=sol.status,
                      method=method, seconds=time.perf_counter() - start, groups=groups)
 
 
@@ -261,10 +268,15 @@ def group_options(options: Options, who: Persons, groups: pd.DataFrame, units: p
         options.add(ok, "group", np.full(len(ok), g), score)
 
 
-def return_options(options: Options, who: Persons, w: CadreWeights) -> None:
-    """Return to the home unit (返岗): only for people who want it; score = return_base +
-    experience·exp. The home unit's posts are rows of the LP (`assignment_lp`)."""
-    ok = np.flatnonzero(~who.follow & who.wants_return)
+def return_options(options: Options, who: Persons, w: CadreWeights,
+                   quotas: pd.DataFrame) -> None:
+    """Return to the home unit (返岗): only for people who want it, and not to a unit over
+    quota (it has no post to return to: its early retirements first absorb its excess, 超编
+    单位只出不进); score = return_base + experience·exp. The home unit's posts are rows of the
+    LP (`assignment_lp`)."""
+    home = pd.MultiIndex.from_arrays([who.home, who.quota_type])
+    over = (quotas["staff"] > quotas["approved"]).reindex(home).fillna(False).to_numpy(bool)
+    ok = np.flatnonzero(~who.follow & who.wants_return & ~over)
     options.add(ok, "return", np.full(len(ok), -1), w.return_base + w.experience * who.exp[ok])
 
 
@@ -354,8 +366,9 @@ def assignment_lp(options: tuple[np.ndarray, ...], who: Persons, groups: pd.Data
     - each person exactly once:                Σ_o x[p, o] = 1
     - task group sizes:                        min_size_g ≤ Σ_p x[p, g] ≤ max_size_g
     - a demand takes at most its amount:       Σ_p x[p, d] ≤ amount_d
-    - returns need posts at the home unit:     returns_u − releases_u ≤ vacancy_u
-      (a release is an early retirement or a transfer out of the same unit and type)
+    - returns need posts at the home unit:     returns_u − retirements_u ≤ vacancy_u
+      (an early retirement frees a vacancy; a transfer out takes its quota with it and
+      frees none, so it pays for no return: one use per vacancy)
     """
     person, kind, target, score = options
     n, m = who.count, len(person)
@@ -382,7 +395,7 @@ def assignment_lp(options: tuple[np.ndarray, ...], who: Persons, groups: pd.Data
     home_codes, home_uniques = pd.factorize(home_key)
     post_row = base + home_codes[person]
     is_return = kind == OPTIONS.index("return")
-    releasing = (kind == OPTIONS.index("early_retirement")) | is_transfer
+    releasing = kind == OPTIONS.index("early_retirement")
     for mask, sign in ((is_return, 1.0), (releasing, -1.0)):
         rows_i.append(post_row[mask])
         cols_i.append(np.flatnonzero(mask))
@@ -631,7 +644,8 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
                      exp_words[exp[p]]]
             reason = "; ".join(parts)
         elif option == "return":
-            reason = "wants to return; the home unit has a post (a vacancy or a release)"
+            reason = ("wants to return; the home unit has a vacant post (its vacancy or an early "
+                      "retirement), held for the return")
         elif option == "early_retirement":
             # health is personal data: the reason shared with the committee does not name it
             why = "willing" if willing[p] else "on personal grounds on file"

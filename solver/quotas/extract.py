@@ -210,9 +210,16 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
         or "merger of small institutions: overhead freed to the pool (整合小散弱)",
         "temporary_until": "", "from_region": r["region"], "to_region": r["region"],
     } for _, r in rows[rows["merge_freed"] > 0].iterrows()]
+    merge_moves += merged_into_keepers(rows, people, mergers)
     if merge_moves:
         moves = pd.concat([moves, pd.DataFrame(merge_moves, columns=columns)],
                           ignore_index=True)
+    moves["persons"] = np.where(moves["kind"] == "transfer_with_person", 1, 0)
+    merged = moves["kind"] == "merge"
+    if merged.any():
+        moves.loc[merged, "persons"] = [m["_persons"] for m in merge_moves
+                                        if m["kind"] == "merge"]
+    moves["persons"] = moves["persons"].astype(np.int64)
     # units: the figures after people and mergers, ± the moves the model made, + hires
     approved_after = rows["approved_now"].to_numpy(np.int64).copy()
     key = pd.Series(np.arange(n), index=pd.MultiIndex.from_frame(rows[["unit_id", "quota_type"]]))
@@ -233,6 +240,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
         "staff_before": rows["staff"].to_numpy(np.int64),
         "staff_after": rows["staff_now"].to_numpy(np.int64) + hires,
         "status": rows["status"],
+        "returns_held": rows["held"].to_numpy(np.int64),
     })
     granted = np.zeros(len(blocks), dtype=np.int64)
     for supplier, _, amount, _ in pieces:
@@ -248,6 +256,50 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
     pool["balance_after"] = (pool["balance_before"] + pool["withdrawn"] + pool["merge_released"]
                              - pool["granted"])
     return {"demands": d, "moves": moves, "units": units, "pool": pool}
+
+
+def merged_into_keepers(rows: pd.DataFrame, people: nw.PeopleMoves | None,
+                        mergers: nw.MergeMoves | None) -> list[dict]:
+    """One `merge` move per absorbed unit and quota type: what it still holds passes to the
+    keeper, with its staff (整合小散弱).
+
+    amount = approved − merge_release − people transferred out + in; persons = staff − early
+    retirements − people transferred out + in: so that for every unit approved_after =
+    approved_before + moves in − moves out, and staff likewise (the ledger balances).
+    """
+    if mergers is None or not mergers.owner:
+        return []
+    absorbed = rows[rows["unit_id"].isin(list(mergers.owner))]
+    key = list(zip(absorbed["unit_id"], absorbed["quota_type"]))
+    delta: dict[tuple[str, str], int] = {}
+    retired: dict[tuple[str, str], int] = {}
+    if people is not None:
+        for end, sign in (("from_unit", -1), ("to_unit", 1)):
+            for k in zip(people.transfers[end], people.transfers["quota_type"]):
+                delta[k] = delta.get(k, 0) + sign
+        retired = people.retirements
+    out = []
+    for (unit, qt), a, st, freed, region in zip(
+            key, absorbed["approved"], absorbed["staff"], absorbed["merge_freed"],
+            absorbed["region"]):
+        amount = int(a) - int(freed) + delta.get((unit, qt), 0)
+        persons = int(st) - retired.get((unit, qt), 0) + delta.get((unit, qt), 0)
+        if amount == 0 and persons == 0:
+            continue
+        keeper = mergers.owner[unit]
+        ends = (unit, keeper) if amount >= 0 else (keeper, unit)
+        reason = (f"merged into {keeper}: its {amount} remaining quotas and {persons} staff "
+                  "pass to the keeper (整合小散弱)" if amount >= 0 else
+                  f"merged into {keeper}: the keeper covers the {-amount} quotas its people "
+                  f"took along beyond what it kept; its {persons} staff pass to the keeper")
+        out.append({
+            "kind": "merge", "quota_type": qt, "from_unit": ends[0], "to_unit": ends[1],
+            "amount": abs(amount), "demand_id": "", "tier": "", "source": "",
+            "reason": reason,
+            "temporary_until": "", "from_region": region, "to_region": region,
+            "_persons": persons,
+        })
+    return out
 
 
 def ladder_cost(net: Network, x: np.ndarray, policy: Policy) -> float:

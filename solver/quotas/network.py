@@ -54,10 +54,13 @@ class PeopleMoves:
 
     Early retirements lower a home unit's staff; a transfer with the quota (带编调剂) lowers
     the home unit's approved and staff by one and raises the recipient's, meeting one quota of
-    its demand. Both are the home unit's releases (满编单位先出后进).
+    its demand. Both are the home unit's releases (满编单位先出后进). A return (返岗) holds one
+    vacancy of the home unit: the reallocation may not move, fill or withdraw it, and it does
+    not count toward the reserve (one use per vacancy).
     """
 
     retirements: dict[tuple[str, str], int] = field(default_factory=dict)
+    returns: dict[tuple[str, str], int] = field(default_factory=dict)
     transfers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["person_id", "from_unit", "to_unit", "quota_type", "demand_id", "tier",
                  "source"]))
@@ -203,6 +206,7 @@ class RowBook:
     releases: np.ndarray
     owner: np.ndarray  # a merged unit's rows are held by its keeper's rows
     merge_freed: np.ndarray
+    held: np.ndarray  # vacancies held for people returning to their post (not for the plan)
     # a unit's status (over quota, full) is judged on the input figures (of its group)
     status_approved: np.ndarray
     status_staff: np.ndarray
@@ -217,6 +221,7 @@ class RowBook:
             approved=approved, staff=staff, d_approved=np.zeros(n, dtype=np.int64),
             d_staff=np.zeros(n, dtype=np.int64), releases=np.zeros(n, dtype=np.int64),
             owner=np.arange(n), merge_freed=np.zeros(n, dtype=np.int64),
+            held=np.zeros(n, dtype=np.int64),
             status_approved=approved.copy(), status_staff=staff.copy())
 
     def rows_of(self, unit_ids: pd.Series, types: pd.Series) -> np.ndarray:
@@ -254,7 +259,8 @@ def people_changes(book: RowBook, rows: pd.DataFrame, people: PeopleMoves | None
                    releases: dict[tuple[str, str], int] | None) -> None:
     """Surplus cadres decided first (issue 4): early retirements lower staff; a transfer with
     the quota (带编调剂) moves one approved and one staff from the home unit to the recipient.
-    Both count as the home unit's releases (满编单位先出后进); docs/rules.md, "Surplus cadres".
+    Both count as the home unit's releases (满编单位先出后进); a return holds one of the home
+    unit's vacancies (`held`); docs/rules.md, "Surplus cadres" and "One use per vacancy".
     """
     all_releases = dict(releases or {})
     if people is not None:
@@ -267,6 +273,10 @@ def people_changes(book: RowBook, rows: pd.DataFrame, people: PeopleMoves | None
             np.add.at(book.d_staff, at, sign)
         for key, count in people.releases().items():
             all_releases[key] = all_releases.get(key, 0) + count
+        for (unit, qt), count in people.returns.items():
+            at = book.rows_of(pd.Series([unit]), pd.Series([qt]))[0]
+            if at >= 0:
+                book.held[at] += count
     for key, count in all_releases.items():
         at = book.rows_of(pd.Series([key[0]]), pd.Series([key[1]]))[0]
         if at >= 0:
@@ -276,14 +286,16 @@ def people_changes(book: RowBook, rows: pd.DataFrame, people: PeopleMoves | None
 def unit_status(rows: pd.DataFrame, book: RowBook) -> None:
     """Each row's figures after people and mergers, its vacancy, status and what it may give.
 
-    vacancy = max(approved − staff, 0); status over (staff > approved: 只出不进) / full /
+    vacancy = max(approved − staff − held, 0) (held: vacancies kept for returns); status over (staff > approved: 只出不进) / full /
     vacant on the input figures; a lapsed unit's vacancies are withdrawn to the pool (收回)
     and it gives nothing else; donor capacity = vacancy of the others. Blocks are region ×
     quota type (types never mix; regions do not exchange unless allowed).
     """
     rows["approved_now"] = book.approved + book.d_approved
     rows["staff_now"] = book.staff + book.d_staff
-    vacancy = np.maximum(rows["approved_now"].to_numpy() - rows["staff_now"].to_numpy(), 0)
+    vacancy = np.maximum(rows["approved_now"].to_numpy() - rows["staff_now"].to_numpy()
+                         - book.held, 0)
+    rows["held"] = book.held
     lapsed = rows["function_status"].to_numpy() == "lapsed"
     rows["vacancy"] = vacancy
     rows["status"] = np.where(book.status_staff > book.status_approved, "over",

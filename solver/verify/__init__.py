@@ -15,8 +15,9 @@ import pandas as pd
 from solver.edits import load_data
 from solver.scenario import Scenario
 from solver.validate import Dataset
-# registered in this order: the rows, the quota rules, mergers, off-quota, cadres, the folder
-from solver.verify import rows, quotas, mergers, aux, cadres, folder  # noqa: F401, I001
+# registered in this order: the rows, the quota rules, mergers, off-quota, cadres, the ledger,
+# the folder
+from solver.verify import rows, quotas, mergers, aux, cadres, ledger, folder  # noqa: F401, I001
 from solver.verify.core import RULES, Context, PlanViolation, Rule, Violation, \
     normalise_tables
 from solver.verify.folder import MalformedPlan, file_sha256, read_plan_folder, \
@@ -25,7 +26,7 @@ from solver.verify.folder import MalformedPlan, file_sha256, read_plan_folder, \
 __all__ = ["RULES", "Rule", "Violation", "PlanViolation", "MalformedPlan", "check_plan",
            "verify_folder", "read_plan_folder", "file_sha256", "scenario_checksums"]
 
-TABLE_PARTS = ("rows", "quotas", "mergers", "aux", "cadres")
+TABLE_PARTS = ("rows", "quotas", "mergers", "aux", "cadres", "ledger")
 
 
 def check_plan(ds: Dataset, scenario: Scenario, tables: dict[str, pd.DataFrame]

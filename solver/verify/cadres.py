@@ -248,8 +248,9 @@ def transfer_moves(ctx: Context) -> list[Violation]:
     return []
 
 
-@rule("return_posts", "people returning to a unit fit its vacancies plus the posts released "
-      "there by early retirements and transfers", "cadres")
+@rule("return_posts", "people returning to a unit fit its vacancies plus its early "
+      "retirements (a transfer takes its quota along and frees no post); none return to a "
+      "unit over quota", "cadres")
 def return_posts(ctx: Context) -> list[Violation]:
     v = _view(ctx)
     if v is None:
@@ -258,12 +259,16 @@ def return_posts(ctx: Context) -> list[Violation]:
     returns = v[v["option"] == "return"].groupby(key).size()
     if returns.empty:
         return []
-    released = v[v["option"].isin(["early_retirement", "transfer"])].groupby(key).size()
+    released = v[v["option"] == "early_retirement"].groupby(key).size()
     q = ctx.input_quotas
     vac = (q["approved"].astype(np.int64) - q["staff"].astype(np.int64)).clip(lower=0)
     vac = vac.reindex(returns.index).fillna(0).astype(np.int64)
     rel = released.reindex(returns.index).fillna(0).astype(np.int64)
+    over = (q["staff"].astype(np.int64) > q["approved"].astype(np.int64)).reindex(
+        returns.index).fillna(False).astype(bool)
     return capped("return_posts", [
-        (f"{returns[k]} people return to {k[0]} ({k[1]}), which has {vac[k]} vacant and "
-         f"{rel[k]} released posts", "assignments.csv")
-        for k in returns.index[returns > vac + rel]])
+        (f"{returns[k]} people return to {k[0]} ({k[1]}), which is over quota (no post to "
+         "return to)" if over[k] else
+         f"{returns[k]} people return to {k[0]} ({k[1]}), which has {vac[k]} vacant and "
+         f"{rel[k]} early retirements", "assignments.csv")
+        for k in returns.index[(returns > vac + rel) | over]])

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from solver.errors import BianzhiError
+from solver.ledger import COUNT_COLUMNS as LEDGER_COUNTS
 from solver.scenario import Scenario
 from solver.validate import Dataset
 
@@ -92,6 +93,7 @@ INT_COLUMNS: dict[str, tuple[str, ...]] = {
     "mergers": ("freed",),
     "aux_plan": ("headcount_before", "approved_after", "to_services", "ended"),
     "assignments": (),
+    "ledger": LEDGER_COUNTS,
 }
 # text columns each table must have for the rules
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -104,8 +106,11 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "aux_plan": ("unit_id", "category"),
     "assignments": ("person_id", "option", "group_id", "unit_id", "quota_type", "to_unit",
                     "demand_id"),
+    "ledger": ("unit_id", "quota_type"),
 }
 # further text columns some rules read when the table has them
+# further count columns some rules read when the table has them
+OPTIONAL_INT: dict[str, tuple[str, ...]] = {"moves": ("persons",)}
 OPTIONAL_TEXT: dict[str, tuple[str, ...]] = {
     "units": ("region",),
     "moves": ("from_region", "to_region"),
@@ -118,6 +123,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "assignments": ("person_id",),
     "aux_plan": ("unit_id", "category"),
     "mergers": ("unit_id",),
+    "ledger": ("unit_id", "quota_type"),
 }
 LINE = "_line"  # the row's line in its CSV file (header = line 1)
 MAX_DIGITS = 12  # counts beyond 10^12 are not counts
@@ -153,11 +159,14 @@ def normalise_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     for col in (*TEXT_COLUMNS.get(name, ()), *OPTIONAL_TEXT.get(name, ())):
         if col in out:
             out[col] = text_column(out[col])
-    for col in INT_COLUMNS.get(name, ()):
+    for col in (*INT_COLUMNS.get(name, ()),
+                *(c for c in OPTIONAL_INT.get(name, ()) if c in out)):
         if out[col].dtype.kind in "iu":
             out[col] = out[col].astype(np.int64)
             continue
         s = text_column(out[col]).str.strip()
+        if col not in INT_COLUMNS.get(name, ()):
+            s = s.where(s != "", "0")  # an optional count left empty is none
         ok = s.str.fullmatch(r"-?\d+") & (s.str.len() <= MAX_DIGITS)
         if not ok.all():
             i = int(np.flatnonzero(~ok.to_numpy())[0])
@@ -287,7 +296,10 @@ class Context:
 
     @cached_property
     def moves(self) -> pd.DataFrame:
-        m = self.tables["moves"].copy()
+        """moves.csv with merged units under their keeper; `merge` moves, inside a merged
+        group, drop out of this view (the ledger rules check them unit by unit)."""
+        m = self.tables["moves"]
+        m = m[m["kind"] != "merge"].copy()
         for end in ("from_unit", "to_unit"):
             named = m[end] != ""
             m[end] = m[end].where(~named, self.remap(m[end]))
@@ -322,6 +334,27 @@ class Context:
             0).astype(np.int64)
 
     @cached_property
+    def returns_home(self) -> pd.Series:
+        """Returns per (home unit, type) as in the inputs (not merged): each holds a vacancy."""
+        a = self.people_home
+        if a is None or a.empty:
+            return pd.Series(0, index=pd.MultiIndex.from_arrays([[], []]), dtype=np.int64)
+        r = a[a["option"] == "return"]
+        return r.groupby([r["unit_id"], r["quota_type"]]).size().astype(np.int64)
+
+    @cached_property
+    def held(self) -> pd.Series:
+        """Vacancies held for returns per (unit, type) on the keys of `q` (merged groups)."""
+        r = self.returns_home
+        if r.empty:
+            return pd.Series(0, index=self.q.index, dtype=np.int64)
+        frame = r.rename("n").reset_index()
+        frame.columns = ["unit_id", "quota_type", "n"]
+        frame["unit_id"] = self.remap(frame["unit_id"])
+        return frame.groupby(["unit_id", "quota_type"])["n"].sum().reindex(self.q.index) \
+            .fillna(0).astype(np.int64)
+
+    @cached_property
     def A(self) -> pd.Series:
         return self.q["approved"].astype(np.int64)
 
@@ -331,7 +364,9 @@ class Context:
 
     @cached_property
     def vacancy(self) -> pd.Series:
-        return (self.A - self.S + self.retire).clip(lower=0)
+        """Vacancies the reallocation may use: after early retirements, less those held for
+        returns (one use per vacancy)."""
+        return ((self.A - self.S + self.retire).clip(lower=0) - self.held).clip(lower=0)
 
     @cached_property
     def region(self) -> pd.Series:

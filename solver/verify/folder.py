@@ -24,7 +24,8 @@ from solver.validate import Dataset
 from solver.verify.core import LINE, MalformedTable, Violation, capped, normalise_table, rule, \
     year_text
 
-PLAN_FILES = ("moves", "units", "pool", "demands", "assignments", "aux_plan", "mergers")
+PLAN_FILES = ("moves", "units", "pool", "demands", "assignments", "aux_plan", "mergers",
+              "ledger")
 REQUIRED_PLAN_FILES = ("moves", "units", "pool", "demands")
 # scenario keys the command line may change without a scenario file (--solver, --time-limit)
 NOT_COMPARED = ("solver", "resolution")

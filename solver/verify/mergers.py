@@ -59,15 +59,19 @@ def merger_members(ctx: Context) -> list[Violation]:
     return capped("merger_members", items)
 
 
-@rule("merger_freed", "a merger frees no more quotas than its members' vacancies", "mergers")
+@rule("merger_freed", "a merger frees no more quotas than its members' vacancies (less those "
+      "held for returns)", "mergers")
 def merger_freed(ctx: Context) -> list[Violation]:
     m = _groups(ctx)
     if m is None:
         return []
-    g = m.groupby("merger_id")[["freed", "approved", "staff"]].sum()
-    vacant = g["approved"] - g["staff"]
+    held = ctx.returns_home
+    m["held"] = [int(held.get((u, "institution"), 0)) for u in m["unit_id"]]
+    g = m.groupby("merger_id")[["freed", "approved", "staff", "held"]].sum()
+    vacant = g["approved"] - g["staff"] - g["held"]
     return capped("merger_freed", [
-        (f"merger {mid} frees {g.loc[mid, 'freed']} quotas but has only {vacant[mid]} vacant",
+        (f"merger {mid} frees {g.loc[mid, 'freed']} quotas but has only {vacant[mid]} vacant"
+         + (f" (besides {g.loc[mid, 'held']} held for returns)" if g.loc[mid, "held"] else ""),
          "mergers.csv") for mid in g.index[g["freed"] > vacant]])
 
 

@@ -13,13 +13,15 @@ import pandas as pd
 
 from solver.domain import MOVE_KINDS, SOURCES, UNMET_REASONS_ZH
 from solver.verify.core import LINE, Context, Violation, capped, rule
+from solver.verify.ledger import free_after
 
 
 def _unit(key) -> str:
     return f"{key[0]} ({key[1]})"
 
 
-@rule("move_vocabulary", "every move has a known kind and source and a positive amount",
+@rule("move_vocabulary", "every move has a known kind and source and a positive amount (a "
+      "merge: quotas or staff)",
       "quotas")
 def move_vocabulary(ctx: Context) -> list[Violation]:
     m = ctx.tables["moves"]
@@ -30,7 +32,11 @@ def move_vocabulary(ctx: Context) -> list[Violation]:
     bad = ~m["source"].isin(list(SOURCES) + [""])
     items += [(f"unknown source {s!r}", f"moves.csv, row {r}")
               for s, r in zip(m["source"][bad], m[LINE][bad])]
-    bad = m["amount"] <= 0
+    # a merge may pass staff without quota (its approved all freed) but never nothing
+    persons = m["persons"] if "persons" in m else pd.Series(0, index=m.index)
+    merge = m["kind"] == "merge"
+    bad = ((m["amount"] <= 0) & ~merge) | (merge & ((m["amount"] < 0) | (persons < 0)
+                                                    | ((m["amount"] == 0) & (persons == 0))))
     items += [(f"a move with the non-positive amount {a}", f"moves.csv, row {r}")
               for a, r in zip(m["amount"][bad], m[LINE][bad])]
     return capped("move_vocabulary", items)
@@ -287,8 +293,9 @@ def pool_balance(ctx: Context) -> list[Violation]:
     return capped("pool_balance", items)
 
 
-@rule("reserve_floor", "vacancies plus pool after the plan stay at least reserve_rate of the "
-      "region's approved quota plus pool, or as high as before (蓄水池)", "quotas")
+@rule("reserve_floor", "vacancies left unused plus pool after the plan stay at least "
+      "reserve_rate of the region's approved quota plus pool, or as high as before (蓄水池)",
+      "quotas")
 def reserve_floor(ctx: Context) -> list[Violation]:
     pu = ctx.pu
     pool_in = pd.Series(dtype=np.int64)
@@ -296,10 +303,14 @@ def reserve_floor(ctx: Context) -> list[Violation]:
         pool_in = ctx.ds.pool.groupby(["region", "quota_type"])["balance"].sum()
     p = ctx.tables["pool"].drop_duplicates(["region", "quota_type"]).set_index(
         ["region", "quota_type"])["balance_after"]
+    # after the plan: the vacancies no part uses (the ledger's vacancy_free: not held for
+    # returns, not taking over off-quota work); before: those not held for returns
+    free = free_after(ctx)
+    after = (pu["approved_after"] - pu["staff_after"]).clip(lower=0) - ctx.held \
+        if free is None else free
     frame = pd.DataFrame({
         "region": ctx.region.to_numpy(), "quota_type": ctx.q.index.get_level_values(1),
-        "A": ctx.A.to_numpy(), "V": ctx.vacancy.to_numpy(),
-        "V_after": (pu["approved_after"] - pu["staff_after"]).clip(lower=0).to_numpy()})
+        "A": ctx.A.to_numpy(), "V": ctx.vacancy.to_numpy(), "V_after": after.to_numpy()})
     blocks = frame.groupby(["region", "quota_type"])[["A", "V", "V_after"]].sum()
     items = []
     for (r, t), row in blocks.iterrows():
