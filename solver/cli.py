@@ -281,12 +281,14 @@ def run(
         from dataclasses import replace as _replace
 
         from solver.quotas.alternatives import alternatives as near_optimal
+        from solver.runner import off_quota
 
         if alternatives < 0 or not 0 <= slack < 1:
             raise typer.BadParameter("--alternatives ≥ 0 and 0 ≤ --slack < 1")
         for k, quota in enumerate(near_optimal(plan.quota, alternatives, slack,
                                                scenario.solver.name), start=1):
-            alt = _replace(plan, quota=quota, alternative={"number": k, "slack": slack})
+            alt = _replace(plan, quota=quota, aux=off_quota(scenario, plan.dataset, quota),
+                           alternative={"number": k, "slack": slack})
             problems = alt.verify()
             if problems:
                 raise PlanViolation(f"alternative {k} breaks hard rules:\n"

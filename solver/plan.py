@@ -64,7 +64,9 @@ class Plan:
     mergers: MergerPlan | None = None
     timings: dict[str, float] = field(default_factory=dict)
     alternative: dict | None = None  # for a near-optimal alternative: its number and slack
-    _tables: dict[str, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+    # built once by tables(); not an init field, so dataclasses.replace() starts afresh
+    _tables: dict[str, pd.DataFrame] | None = field(default=None, init=False, repr=False,
+                                                     compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The plan folder's tables (built once; the ledger from the others)."""
@@ -126,8 +128,10 @@ def build_summary(plan: Plan) -> dict:
     # the reserve after the plan: vacancies no part uses (the ledger's vacancy_free) + pool
     left = ledger.groupby(["region", "quota_type"])["vacancy_free"].sum().add(
         pool.groupby(["region", "quota_type"])["balance_after"].sum(), fill_value=0)
-    blocks = blocks.assign(vacancy_after=[
-        int(left.get((r, t), 0)) for r, t in zip(blocks["region"], blocks["quota_type"])])
+    held = ledger.groupby(["region", "quota_type"])["returns_held"].sum()
+    block_keys = list(zip(blocks["region"], blocks["quota_type"]))
+    blocks = blocks.assign(vacancy_after=[int(left.get(k, 0)) for k in block_keys],
+                           returns_held=[int(held.get(k, 0)) for k in block_keys])
     totals = {}
     reserve = {}
     for qt in sorted(units["quota_type"].unique()):
@@ -150,11 +154,15 @@ def build_summary(plan: Plan) -> dict:
         reserve[qt] = {
             "floor": int(b["floor"].sum()),
             "vacancy_before": int(b["vacancy_before"].sum()),
+            # vacancies held for surplus people returning to their post (taken before the
+            # reserve is counted: one use per vacancy)
+            "returns_held": int(b["returns_held"].sum()),
             "vacancy_after": after,
             "rate_after": round(after / base, 4) if base else 0.0,
             "by_region": {
                 str(r["region"]): {"floor": int(r["floor"]),
                                    "vacancy_before": int(r["vacancy_before"]),
+                                   "returns_held": int(r["returns_held"]),
                                    "vacancy_after": int(r["vacancy_after"]),
                                    "rate": float(r["rate"])}
                 for _, r in b.iterrows()

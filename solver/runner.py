@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from solver.aux import AuxOptions, plan_aux, takeover_vacancies
+from solver.aux import AuxOptions, AuxPlan, plan_aux, takeover_vacancies
 from solver.cadres.model import CadrePlan, CadreWeights, plan_cadres
 from solver.consolidation import ConsolidationOptions, MergerPlan, plan_mergers
 from solver.edits import load_data
@@ -86,17 +86,25 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
     quota = reallocate(ds, scenario.policy, solver=scenario.solver.name,
                        time_limit=scenario.solver.time_limit, with_marginals=with_marginals,
                        people=before.people, mergers=before.merges)
-    aux = None
-    if ds.aux_positions is not None and scenario.aux.enabled:
-        a = scenario.aux
-        options = AuxOptions(reduction=a.reduction, essential_weights=a.essential_weights,
-                             vacancy_offset=a.vacancy_offset)
-        free, spare = vacancies_left(quota)
-        aux = plan_aux(ds, options, solver=scenario.solver.name,
-                       takeover=takeover_vacancies(ds, options, free, spare))
+    aux = off_quota(scenario, ds, quota)
+    if aux is not None:
         timings["aux"] = aux.seconds
     return Plan(scenario=scenario, dataset=ds, quota=quota, cadres=before.cadres, aux=aux,
                 mergers=before.mergers, timings=timings)
+
+
+def off_quota(scenario: Scenario, ds: Dataset, quota: QuotaPlan) -> AuxPlan | None:
+    """The off-quota plan on the vacancies a reallocation leaves (None when not asked for).
+
+    A near-optimal alternative reallocation gets its own (its vacancies lie elsewhere)."""
+    if ds.aux_positions is None or not scenario.aux.enabled:
+        return None
+    a = scenario.aux
+    options = AuxOptions(reduction=a.reduction, essential_weights=a.essential_weights,
+                         vacancy_offset=a.vacancy_offset)
+    free, spare = vacancies_left(quota)
+    return plan_aux(ds, options, solver=scenario.solver.name,
+                    takeover=takeover_vacancies(ds, options, free, spare))
 
 
 def vacancies_left(quota: QuotaPlan) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -337,6 +337,25 @@ def check_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame | None, list[
 # ---------------------------------------------------------------- cross-table rules
 
 
+def _people_beyond_staff(people: pd.DataFrame, quotas: pd.DataFrame, ok: np.ndarray,
+                         out: _Collector) -> None:
+    """Surplus people hold a quota and count in their unit's staff: a unit cannot have more
+    of them than staff. The row of the first person beyond the staff is named."""
+    staff = pd.to_numeric(quotas.drop_duplicates(["unit_id", "quota_type"]).set_index(
+        ["unit_id", "quota_type"])["staff"], errors="coerce")
+    pairs = pd.MultiIndex.from_frame(people[["unit_id", "quota_type"]].astype(object))
+    have = staff.reindex(pairs).to_numpy(float)
+    rank = people.groupby(["unit_id", "quota_type"], dropna=False).cumcount().to_numpy() + 1
+    count = people.groupby(["unit_id", "quota_type"], dropna=False)["unit_id"].transform(
+        "size").to_numpy()
+    beyond = ok & ~np.isnan(have) & (rank == np.where(np.isnan(have), -1, have) + 1)
+    out.add_rows(beyond, people, "unit_id",
+                 lambda v, i: f"unit {_quote(v)} has {count[i]} surplus people of "
+                 f"{people['quota_type'].iat[i]} quota here but only {int(have[i])} staff of "
+                 "that type in the quotas table; surplus people hold a quota and count in "
+                 "staff: correct the staff figure or these rows")
+
+
 def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> list[Problem]:
     """Unit and group references exist; demands and people ask for a quota type the unit holds."""
     problems: list[Problem] = []
@@ -382,6 +401,8 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
                      f"{_quote(frame['unit_id'].iat[i])} "
                      f"has no {v} row in the quotas table; a unit receives only quota types "
                      "it holds")
+        if name == "people":
+            _people_beyond_staff(frame, quotas, known & ~not_held, out)
         problems += out.problems
 
     people, groups = ds.get("people"), ds.get("task_groups")

@@ -719,30 +719,40 @@ def test_the_candidate_cut_keeps_the_best_scoring_demands(inputs):
 
 
 def test_half_a_return_paid_by_ones_own_half_release_is_cut_off(inputs, monkeypatch):
-    # A is full. a wants to return (5); b too, and may retire (4); c suits T's one post (6).
-    # Best: c moves and frees a post for a, b retires: 5 + 4 + 6 = 15 (b returning instead
-    # leaves a only G: 5 + 2 + 6 = 13). The LP alone prefers b half returning, half retiring
-    # (4.5), paid by b's own half release: 15.5; the post cut (returns in {a, b} − releases
-    # outside ≤ ⌊(0 + 2) / 2⌋ = 1) removes that vertex, and the LP is then whole.
-    units = [{"unit_id": "A"}, {"unit_id": "T"}]
-    quotas = [("A", I, 10, 10), ("T", I, 10, 9)]
-    people = [person("a", wants_return="yes", unit_id="A"),
+    # A is full. a wants to return (5); b too, and may retire (4); c is seriously ill and
+    # retires (5), which frees one post. Best: a returns in c's post, b retires: 5 + 4 + 5 = 14
+    # (b returning instead leaves a only G: 5 + 2 + 5 = 12). The LP alone prefers b half
+    # returning, half retiring (4.5), paid by b's own half release: 14.5; the post cuts remove
+    # that vertex (a transfer out would free no post: it takes its quota along).
+    people = [person("a", wants_return="yes"),
               person("b", wants_return="yes", age=58, service_years=35,
                      willing_early_retirement="yes"),
-              person("c")]
-    folder = cadre_inputs(inputs, people, [group("G")], units=units, quotas=quotas,
-                          demands=[("dT", "T", I, "operational", 1)])
-    expected = {"a": ("return",), "b": ("early_retirement",), "c": ("transfer", "T")}
+              person("c", age=58, service_years=35, health="serious",
+                     willing_early_retirement="yes")]
+    folder = cadre_inputs(inputs, people, [group("G")])
+    expected = {"a": ("return",), "b": ("early_retirement",), "c": ("early_retirement",)}
     p = plan(folder)
     assert options(p) == expected
-    assert p.method.startswith("lp+cuts")
-    assert p.assignments["score"].sum() == 15.0
+    assert p.method.startswith("lp+cuts") or p.method.startswith("milp")
+    assert p.assignments["score"].sum() == 14.0
     # without cuts the MIP finds the same assignment
     monkeypatch.setattr(model, "MAX_CUT_ROUNDS", 0)
     for solver in ("highs", "cbc"):
         p = plan(folder, solver=solver)
         assert options(p) == expected
         assert p.method.startswith("milp")
+
+
+def test_a_transfer_out_frees_no_post_for_a_return(inputs):
+    # A is full; one of a, c moves to T's demand with the quota, which takes its quota
+    # along: no post is freed, so a (who wants to return) cannot (docs/rules.md § 13a)
+    units = [{"unit_id": "A"}, {"unit_id": "T"}]
+    quotas = [("A", I, 10, 10), ("T", I, 10, 9)]
+    people = [person("a", wants_return="yes"), person("c")]
+    folder = cadre_inputs(inputs, people, [group("G")], units=units, quotas=quotas,
+                          demands=[("dT", "T", I, "operational", 1)])
+    chosen = options(plan(folder))
+    assert sorted(o[0] for o in chosen.values()) == ["group", "transfer"]  # nobody returns
 
 
 def test_a_group_with_a_region_takes_only_that_regions_people(inputs):

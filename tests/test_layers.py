@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("solver.edits",),
     ("solver.quotas.", "solver.cadres.model", "solver.cadres.gap", "solver.aux",
      "solver.consolidation"),
-    ("solver.verify", "solver.cadres.checks"),
+    ("solver.ledger", "solver.verify", "solver.cadres.checks"),
     ("solver.plan",),
     ("solver.runner", "solver.compare", "solver.sweep", "solver.bench"),
     ("solver.report",),
