@@ -10,10 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# The quota types, ring-fenced from each other (docs/rules.md § 2). Every reader, check,
+# planner and writer takes the types from here; adding a type is one row (plus its aliases
+# below, if planners write it in more ways than code and label).
 QUOTA_TYPES: dict[str, str] = {
     "administrative": "行政编制",
     "political_legal": "政法专项编制",
     "institution": "事业编制",
+    "worker": "工勤编制",  # worker posts in organs and 参公 units (机关工勤编制)
+}
+# Further spellings of quota types in planners' tables (real-name registers, 实名制).
+QUOTA_TYPE_EXTRA: dict[str, str] = {
+    "工勤": "worker",
+    "机关工勤编制": "worker",
+    "工勤人员编制": "worker",
 }
 TIERS: dict[str, str] = {"key": "保重点", "emergency": "保应急", "operational": "保运转"}
 TIER_ORDER: tuple[str, ...] = ("key", "emergency", "operational")
@@ -137,6 +147,13 @@ ENUMS: dict[str, dict[str, str]] = {
     "unit_status": UNIT_STATUS,
     "unmet_reason": UNMET_REASONS_ZH,
     "option": OPTIONS,
+}
+
+# Extra spellings accepted for an enum's values, besides its codes and Chinese labels.
+ENUM_EXTRA: dict[str, dict[str, str]] = {
+    "quota_type": QUOTA_TYPE_EXTRA,
+    "yes_no": YES_NO_EXTRA,
+    "gender": GENDER_EXTRA,
 }
 
 ColumnType = Literal["id", "text", "enum", "int", "posint", "number", "yesno", "tags", "ref", "year"]

@@ -61,6 +61,9 @@ SYSTEMS: Mapping[str, tuple[str, str]] = MappingProxyType({
 })
 SECTORS: tuple[str, ...] = tuple(dict.fromkeys(sector for sector, _ in SYSTEMS.values()))
 POLITICAL_LEGAL_SYSTEMS: tuple[str, ...] = ("public_security", "court", "procuratorate", "justice")
+# The quota types the synthetic data holds, in the column order of its approved arrays: a
+# subset of domain.QUOTA_TYPES. Worker posts (工勤编制) are not generated, so that the data of a
+# seed stays byte-identical; readers and planners take every type from domain.QUOTA_TYPES.
 QUOTA_TYPE_ORDER: tuple[str, ...] = ("administrative", "political_legal", "institution")
 TABLE_NAMES: tuple[str, ...] = (
     "units", "quotas", "pool", "demands", "people", "task_groups", "aux_positions",

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver.domain import ENUMS, GENDER_EXTRA, TABLES, YES_NO_EXTRA, Column, Table
+from solver.domain import ENUM_EXTRA, ENUMS, TABLES, Column, Table
 from solver.errors import InputError, Problem
 from solver.io.read import INVISIBLE_RE, ROW, RawInputs, RawTable, normalise, read_inputs, show
 
@@ -97,10 +97,7 @@ def _enum_lookup(enum: str) -> dict[str, str]:
     for code, zh in ENUMS[enum].items():
         lookup[normalise(code)] = code
         lookup[normalise(zh)] = code
-    if enum == "yes_no":
-        lookup.update({normalise(k): v for k, v in YES_NO_EXTRA.items()})
-    if enum == "gender":
-        lookup.update({normalise(k): v for k, v in GENDER_EXTRA.items()})
+    lookup.update({normalise(k): v for k, v in ENUM_EXTRA.get(enum, {}).items()})
     return lookup
 
 

@@ -716,10 +716,12 @@ def _(folder: Path) -> None:
     write_csvs(folder, tables, names=ZH_TABLES)
 
 
-csv_case("unknown_quota_type", "quota type 工勤编制, which the tool does not plan",
-         lambda t: set_cell(t, "quotas", "U05", "quota_type", "工勤编制"),
+csv_case("unknown_quota_type", "quota type 周转编制 (a turnover pool), which is no quota type "
+         "of the tool",
+         lambda t: set_cell(t, "quotas", "U05", "quota_type", "周转编制"),
          stderr=["1 problem in", "quotas.csv, row 7, column quota_type",
-                 "'工勤编制' is not a valid quota_type", "administrative (行政编制)"],
+                 "'周转编制' is not a valid quota_type", "administrative (行政编制)",
+                 "worker (工勤编制)"],
          not_stderr=["asks for", "holds institution"])
 
 csv_case("unknown_yes_no", "willing_early_retirement 'maybe'",
