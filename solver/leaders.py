@@ -56,16 +56,13 @@ DEFAULT_BANDS: dict[str, tuple[Band, ...]] = {
 }
 
 
-def check_bands(kind: str, bands: Sequence[Band]) -> None:
+def check_bands(bands: Sequence[Band]) -> None:
     """Raise ValueError unless the bands of one kind are well formed: sorted by size (each
     `up_to` above the one before), the last open-ended (up_to null) and only the last,
-    0 ≤ min ≤ max, and a larger band never allows fewer leader posts (max not falling)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown unit kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if not bands:
-        return  # no bands: the kind uses share_fallback
+    0 ≤ min ≤ max, and a larger band never allows fewer leader posts (max not falling).
+    No bands at all is allowed: the kind then uses the share fallback."""
     for i, b in enumerate(bands):
-        where = f"bands.{kind}[{i}]"
+        where = f"band {i + 1} (up_to {'null' if b.up_to is None else b.up_to})"
         if b.min_posts < 0 or b.max_posts < 0:
             raise ValueError(f"{where}: leader posts are whole numbers ≥ 0 "
                              f"(got min {b.min_posts}, max {b.max_posts})")
@@ -75,17 +72,17 @@ def check_bands(kind: str, bands: Sequence[Band]) -> None:
             raise ValueError(f"{where}: only the last band is open-ended (up_to: null); "
                              "sort the bands by size")
         if b.up_to is not None and b.up_to < 0:
-            raise ValueError(f"{where}: up_to {b.up_to} must be 0 or more")
+            raise ValueError(f"{where}: up_to must be 0 or more")
         if i and b.up_to is not None and b.up_to <= bands[i - 1].up_to:  # type: ignore[operator]
-            raise ValueError(f"{where}: up_to {b.up_to} is not above the band before "
+            raise ValueError(f"{where}: up_to is not above the band before "
                              f"({bands[i - 1].up_to}); sort the bands by size")
         if i and b.max_posts < bands[i - 1].max_posts:
             raise ValueError(f"{where}: max {b.max_posts} is below the band before "
                              f"({bands[i - 1].max_posts}); a larger unit never has fewer "
                              "leader posts")
-    if bands[-1].up_to is not None:
-        raise ValueError(f"bands.{kind}: the last band must be open-ended (up_to: null), so "
-                         "that every size has a limit")
+    if bands and bands[-1].up_to is not None:
+        raise ValueError("the last band must be open-ended (up_to: null), so that every size "
+                         "has a limit")
 
 
 def band_label(bands: Sequence[Band], i: int) -> str:
@@ -106,7 +103,13 @@ class LeaderRules:
 
     def __post_init__(self) -> None:
         for kind, bands in self.bands.items():
-            check_bands(kind, bands)
+            if kind not in KINDS:
+                raise ValueError(f"unknown unit kind {kind!r}; expected one of "
+                                 f"{', '.join(KINDS)}")
+            try:
+                check_bands(bands)
+            except ValueError as exc:
+                raise ValueError(f"bands of {kind}: {exc}") from None
         if not (0 < self.share_fallback <= 1):
             raise ValueError(f"share_fallback {self.share_fallback} must be above 0 and at "
                              "most 1")

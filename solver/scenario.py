@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -243,12 +244,21 @@ def _default_leader_bands() -> dict[str, list[LeaderBand]]:
             for kind, bands in DEFAULT_BANDS.items()}
 
 
+def _sorted_bands(value: list[LeaderBand]) -> list[LeaderBand]:
+    check_bands([b.band() for b in value])
+    return value
+
+
+# one kind's bands: sorted by size, the last open-ended ([] : no bands, the share applies)
+LeaderBands = Annotated[list[LeaderBand], AfterValidator(_sorted_bands)]
+
+
 class LeaderPostSettings(Strict):
     """Leader posts (领导职数): limits by unit kind and approved size (docs/rules.md § 19)."""
 
     # per unit kind, bands sorted by size, the last open-ended; a kind not listed (or
     # given []) falls back to share_fallback
-    bands: dict[str, list[LeaderBand]] = Field(default_factory=_default_leader_bands)
+    bands: dict[str, LeaderBands] = Field(default_factory=_default_leader_bands)
     share_fallback: Number = Field(DEFAULT_SHARE, gt=0, le=1)
     # true: a merged group keeps no more leader posts than the limit of its merged size
     hard_limit_on_mergers: bool = False
@@ -267,13 +277,6 @@ class LeaderPostSettings(Strict):
         defaults = {kind: [b.model_dump() for b in bands]
                     for kind, bands in _default_leader_bands().items()}
         return {**defaults, **value}
-
-    @field_validator("bands")
-    @classmethod
-    def _sorted(cls, value):
-        for kind, bands in value.items():
-            check_bands(kind, [b.band() for b in bands])
-        return value
 
     def rules(self) -> LeaderRules:
         """The limits as `solver.leaders` applies them."""
