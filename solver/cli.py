@@ -78,7 +78,17 @@ def render_inventory(inv: dict) -> None:
                         for c in u["small_clusters"][:5])
         out.print(f"  departments with most small institutions (≤ 5): {top}")
     if u["leader_heavy"]:
-        out.print(f"Leader posts above 50% of quota (官多兵少): {len(u['leader_heavy'])} units")
+        heavy = u["leader_heavy"]
+        by_band = sum(1 for h in heavy if h["basis"] == "band")
+        parts = []
+        if by_band:
+            parts.append(f"{by_band} above the provincial limit for their size")
+        if len(heavy) > by_band:
+            share = 100 * u["leader_limits"]["share_fallback"]
+            parts.append(f"{len(heavy) - by_band} above {share:g}% of their quota (kinds "
+                         "without size bands)")
+        out.print(f"Leader posts above their limit (官多兵少): {len(heavy)} units — "
+                  + ", ".join(parts), markup=False)
     aux = inv["aux"]
     if aux["present"]:
         out.print(

@@ -22,6 +22,21 @@ agriculture bureau has 9 institutions with at most 5 quotas, human resources and
   pool as `merge_release` moves (`MergerPlan.releases`); the keeper takes the rest of the
   approved quota and all staff.
 
+*Leader-post hard limit* (`leader_posts.hard_limit_on_mergers`, off by default; docs/rules.md
+§ 19): the merged unit keeps at most the leader posts that the provincial limits allow an
+institution of its size after the merger, L(approved after). The keeper's leader posts above
+that, e_k = max(0, leader_posts_k − L(Σ approved − freed)), are freed with the merger, like
+the absorbed units' leader posts: released to the pool (the keeper's row in mergers.csv shows
+them as `freed`). They count among the freed quotas, so they too must be vacant (nobody loses
+a post) and lower the merged size, hence the limit: the state after the merger must agree
+with itself, e_k computed at the final size. A merger whose keeper cannot shed its excess that
+way (not enough vacancy) is not formed with that keeper. The objective is unchanged (the most
+freed, then the fewest mergers); the keeper is the member that frees the most, then the
+largest, then the first id. `merger_outcome` computes one merger's best split exactly; with
+the limit on, the integer program carries one binary per keeper and limit segment (the sizes
+over which L is constant) so that e_k is the excess at the size it selects, and only
+components that can free nothing are settled by the bound.
+
 How it is solved, exactly: per component an upper bound min(Σ cap − min cap, Σ max(v, 0))
 (`upper_bounds`). Components with bound 0 free nothing; where one merger (`one_merger`) or a
 first-fit packing into the least possible number of mergers (`pack_mergers`) reaches the
@@ -40,10 +55,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from solver.leaders import LeaderRules
 from solver.solve import LinearProgram, solve
 from solver.validate import Dataset
 
 QUOTA_TYPE = "institution"
+KIND = "institution"  # candidates are institutions: their leader-post limits apply
 # An integer program whose objective is integral stops at a relative gap of 1e-4 (HiGHS'
 # default); with |objective| below 10,000 that gap is < 1, so the incumbent is optimal.
 # Components are solved in chunks whose freed quotas are bounded by this.
@@ -71,6 +88,9 @@ class ConsolidationOptions:
     max_size: int = 30
     # quotas of overhead freed per absorbed unit, besides its leader posts
     overhead_per_unit: int = 1
+    # leader_posts.hard_limit_on_mergers: the limits whose excess a keeper frees (None: off,
+    # the keeper keeps all its leader posts)
+    leader_limit: LeaderRules | None = None
 
     def __post_init__(self) -> None:
         if self.threshold < 1:
@@ -81,6 +101,13 @@ class ConsolidationOptions:
         if self.overhead_per_unit < 0:
             raise ValueError(f"consolidation.overhead_per_unit {self.overhead_per_unit} must "
                              "be 0 or more")
+
+    def limit_curve(self) -> np.ndarray | None:
+        """With the hard limit: the most leader posts a merged institution of each size 0, 1,
+        …, max_size keeps; None without it."""
+        if self.leader_limit is None:
+            return None
+        return self.leader_limit.curve(KIND, self.max_size)
 
 
 @dataclass
@@ -117,11 +144,15 @@ class MergerPlan:
             "threshold": self.options.threshold,
             "max_size": self.options.max_size,
             "overhead_per_unit": self.options.overhead_per_unit,
+            "hard_limit_on_mergers": self.options.leader_limit is not None,
             "candidates": len(c),
             "mergers": int(t["merger_id"].nunique()) if len(t) else 0,
             "units_merged": len(t),
             "units_absorbed": int((t["role"] == "absorbed").sum()) if len(t) else 0,
             "quotas_freed": int(t["freed"].sum()) if len(t) else 0,
+            # of which keepers' leader posts above the limit of the merged size (hard limit)
+            "leader_posts_freed": int(t.loc[t["role"] == "keeper", "freed"].sum())
+            if len(t) else 0,
             "by_parent": by_parent,
         }
 
@@ -214,15 +245,29 @@ class MergerModel:
     absorbed: np.ndarray  # edge → absorbed candidate position
 
 
+def limit_segments(curve: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sizes over which the leader-post limit is constant: (first size, last size, limit)
+    per segment, covering 0 … len(curve) − 1."""
+    change = np.flatnonzero(np.diff(curve) != 0) + 1
+    lo = np.r_[0, change].astype(np.int64)
+    hi = np.r_[change - 1, len(curve) - 1].astype(np.int64)
+    return lo, hi, curve[lo].astype(np.int64)
+
+
 def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: np.ndarray,
           options: ConsolidationOptions, freed_weight: np.ndarray | int = 1) -> MergerModel:
-    """Columns [y_e for edges | z_k for nodes | F_k for nodes]; rows by family, then the
-    objective min Σ z_k − W·Σ F_k (most freed, then fewest mergers)."""
+    """Columns [y_e for edges | z_k for nodes | F_k for nodes | w_ks with the hard limit];
+    rows by family, then the objective min Σ z_k − W·Σ (F_k + E_k) (most freed, then fewest
+    mergers).
+
+    F_k is what the absorbed units of keeper k free. With the leader-post hard limit, w_ks = 1
+    selects the segment s of sizes (constant limit L_s) the merged unit ends in, and the keeper
+    frees E_k = Σ_s max(0, leader_posts_k − L_s) w_ks besides."""
     n_e, n_n = len(keeper), len(nodes)
     local = np.full(len(cands), -1, dtype=np.int64)
     local[nodes] = np.arange(n_n)
     k_loc, j_loc = local[keeper], local[absorbed]
-    Y, Z, F = 0, n_e, n_e + n_n
+    Y, Z, F, W = 0, n_e, n_e + n_n, n_e + 2 * n_n
     a = cands["approved"].to_numpy(float)
     v = cands["vacancy"].to_numpy(float)
     cap = cands["cap"].to_numpy(float)
@@ -240,6 +285,21 @@ def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: 
 
     edges, node = np.arange(n_e), np.arange(n_n)
     ones_e, ones_n = np.ones(n_e), np.ones(n_n)
+    curve = options.limit_curve()
+    if curve is None:
+        n_s = 0
+        w_node = w_col = np.zeros(0, dtype=np.int64)
+        excess = seg_lo = seg_hi = np.zeros(0)
+    else:
+        seg_lo, seg_hi, seg_limit = limit_segments(curve)
+        n_s = len(seg_lo)
+        posts = cands["leader_posts"].to_numpy(np.int64)[nodes]
+        # row-major: node k's segments are columns W + k·n_s + s
+        w_node = np.repeat(node, n_s)
+        w_col = W + np.arange(n_n * n_s)
+        excess = np.maximum(posts[:, None] - seg_limit[None, :], 0).ravel().astype(float)
+        seg_lo = np.tile(seg_lo, n_n).astype(float)
+        seg_hi = np.tile(seg_hi, n_n).astype(float)
     # once: a unit is absorbed by at most one keeper, and not while it keeps others
     #   Σ_{e: absorbed(e)=j} y_e + z_j ≤ 1
     family(np.r_[j_loc, node], np.r_[Y + edges, Z + node], np.r_[ones_e, ones_n], -np.inf, 1,
@@ -256,20 +316,32 @@ def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: 
     # every absorbed unit frees at least one: F_k ≥ Σ y_e
     family(np.r_[node, k_loc], np.r_[F + node, Y + edges], np.r_[ones_n, -ones_e], 0, np.inf,
            n_n)
-    # freed quotas are vacant after the merger: F_k ≤ v_k z_k + Σ v_j y_e (v = approved − staff)
-    family(np.r_[node, node, k_loc], np.r_[F + node, Z + node, Y + edges],
-           np.r_[ones_n, -v[nodes], -v[absorbed]], -np.inf, 0, n_n)
-    # size: a_k z_k + Σ a_j y_e − F_k ≤ max_size · z_k
-    family(np.r_[node, k_loc, node], np.r_[Z + node, Y + edges, F + node],
-           np.r_[a[nodes] - options.max_size, a[absorbed], -ones_n], -np.inf, 0, n_n)
+    # freed quotas are vacant after the merger: F_k + E_k ≤ v_k z_k + Σ v_j y_e
+    # (v = approved − staff)
+    family(np.r_[node, node, k_loc, w_node], np.r_[F + node, Z + node, Y + edges, w_col],
+           np.r_[ones_n, -v[nodes], -v[absorbed], excess], -np.inf, 0, n_n)
+    # size: a_k z_k + Σ a_j y_e − F_k − E_k ≤ max_size · z_k
+    family(np.r_[node, k_loc, node, w_node], np.r_[Z + node, Y + edges, F + node, w_col],
+           np.r_[a[nodes] - options.max_size, a[absorbed], -ones_n, -excess], -np.inf, 0, n_n)
+    if n_s:
+        # one segment per keeper: Σ_s w_ks = z_k
+        family(np.r_[w_node, node], np.r_[w_col, Z + node], np.r_[np.ones(len(w_col)), -ones_n],
+               0, 0, n_n)
+        # the merged size lies in the segment chosen: lo_s ≤ size ≤ hi_s, where
+        # size = a_k z_k + Σ a_j y_e − F_k − E_k
+        for bound, lo, hi in ((seg_lo, 0, np.inf), (seg_hi, -np.inf, 0)):
+            family(np.r_[node, k_loc, node, w_node], np.r_[Z + node, Y + edges, F + node, w_col],
+                   np.r_[a[nodes], a[absorbed], -ones_n, -excess - bound], lo, hi, n_n)
     r = np.concatenate([p[0] for p in parts])
     c = np.concatenate([p[1] for p in parts])
     d = np.concatenate([p[2] for p in parts])
-    n_cols = n_e + 2 * n_n
+    n_cols = n_e + 2 * n_n + n_n * n_s
     A = sp.csc_matrix((d, (r, c)), shape=(row0, n_cols))
     f_upper = np.bincount(k_loc, weights=cap[absorbed], minlength=n_n)
-    col_upper = np.r_[np.where(cap[absorbed] >= 1, 1.0, 0.0), ones_n, f_upper]
-    cost = np.r_[np.zeros(n_e), ones_n, -np.asarray(freed_weight, dtype=float) * ones_n]
+    col_upper = np.r_[np.where(cap[absorbed] >= 1, 1.0, 0.0), ones_n, f_upper,
+                      np.ones(n_n * n_s)]
+    weight = np.broadcast_to(np.asarray(freed_weight, dtype=float), (n_n,))
+    cost = np.r_[np.zeros(n_e), ones_n, -weight, -np.repeat(weight, n_s) * excess]
     lp = LinearProgram(
         c=cost, A=A, row_lower=np.concatenate(lower), row_upper=np.concatenate(upper),
         col_lower=np.zeros(n_cols), col_upper=col_upper,
@@ -278,18 +350,24 @@ def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: 
     return MergerModel(lp=lp, nodes=nodes, keeper=keeper, absorbed=absorbed)
 
 
-def upper_bounds(cands: pd.DataFrame, comp: np.ndarray, n_comp: int) -> np.ndarray:
+def upper_bounds(cands: pd.DataFrame, comp: np.ndarray, n_comp: int,
+                 hard_limit: bool = False) -> np.ndarray:
     """Most quotas a component can free: min(Σ cap − min cap, Σ max(vacancy, 0)).
 
     Every merger has a keeper that frees nothing (so at most Σ cap − the smallest cap), and
-    a merger frees no more than its members' vacancies.
+    a merger frees no more than its members' vacancies. With the leader-post hard limit a
+    keeper frees at most its leader posts: min(Σ max(cap, leader posts), Σ max(vacancy, 0)).
     """
     cap = cands["cap"].to_numpy(np.int64)
     vac = cands["vacancy"].to_numpy(np.int64)
+    vac_pos = np.bincount(comp, weights=np.clip(vac, 0, None), minlength=n_comp).astype(np.int64)
+    if hard_limit:
+        most = np.maximum(cap, cands["leader_posts"].to_numpy(np.int64))
+        return np.minimum(np.bincount(comp, weights=most, minlength=n_comp).astype(np.int64),
+                          vac_pos)
     min_cap = pd.Series(cap).groupby(comp).min().reindex(range(n_comp), fill_value=0
                                                           ).to_numpy(np.int64)
     cap_sum = np.bincount(comp, weights=cap, minlength=n_comp).astype(np.int64)
-    vac_pos = np.bincount(comp, weights=np.clip(vac, 0, None), minlength=n_comp).astype(np.int64)
     return np.minimum(cap_sum - min_cap, vac_pos)
 
 
@@ -448,12 +526,81 @@ def largest_keeper(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray
     return new_keeper[merger[~is_new]], members[~is_new]
 
 
+def merger_outcome(approved: int, staff: int, cap_absorbed: int, n_absorbed: int,
+                   keeper_posts: int, curve: np.ndarray | None, max_size: int
+                   ) -> tuple[int, int] | None:
+    """One merger at its best: (quotas its absorbed units free, leader posts its keeper frees),
+    or None if it may not be formed.
+
+    approved and staff are the whole group's; cap_absorbed the absorbed units' caps, each
+    ≥ 1. Without the hard limit (curve None) the keeper frees nothing and the absorbed units
+    min(Σ cap, vacancy). With it, the largest total T = A + e such that A is within
+    [n_absorbed, Σ cap], T ≤ vacancy, the size approved − T ≤ max_size, and e =
+    max(0, keeper_posts − curve[approved − T]) is the excess at that very size.
+    """
+    vacancy = approved - staff
+    if curve is None:
+        freed = min(cap_absorbed, vacancy)
+        if freed < n_absorbed or approved - freed > max_size:
+            return None
+        return freed, 0
+    for total in range(min(vacancy, cap_absorbed + keeper_posts), n_absorbed - 1, -1):
+        size = approved - total
+        if size > max_size:
+            return None  # a smaller total only makes the merged unit larger
+        excess = max(0, keeper_posts - int(curve[size]))
+        if n_absorbed <= total - excess <= cap_absorbed:
+            return total - excess, excess
+    return None
+
+
+def best_keepers(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
+                 options: ConsolidationOptions) -> tuple[np.ndarray, np.ndarray]:
+    """With the leader-post hard limit: re-pick each merger's keeper, the member that frees
+    the most (`merger_outcome`; the others must each have cap ≥ 1), then the largest
+    approved, then the first unit_id. The keeper's leader posts change what is freed, so
+    the tie-break of `largest_keeper` is not exact here; each member is tried."""
+    curve = options.limit_curve()
+    ids = cands["unit_id"].to_numpy()
+    cap = cands["cap"].to_numpy(np.int64)
+    a = cands["approved"].to_numpy(np.int64)
+    s = cands["staff"].to_numpy(np.int64)
+    posts = cands["leader_posts"].to_numpy(np.int64)
+    keepers, m = np.unique(keeper, return_inverse=True)
+    order = np.argsort(m, kind="stable")
+    groups = np.split(absorbed[order], np.cumsum(np.bincount(m, minlength=len(keepers)))[:-1])
+    new_keeper, new_absorbed = [], []
+    for k0, others0 in zip(keepers, groups, strict=True):
+        members = np.r_[k0, others0]
+        best: tuple | None = None
+        for c in members:
+            others = members[members != c]
+            if (cap[others] < 1).any():
+                continue
+            out = merger_outcome(int(a[members].sum()), int(s[members].sum()),
+                                 int(cap[others].sum()), len(others), int(posts[c]), curve,
+                                 options.max_size)
+            if out is None:
+                continue
+            key = (-(out[0] + out[1]), -int(a[c]), str(ids[c]))
+            if best is None or key < best[0]:
+                best = (key, c, others)
+        if best is None:
+            raise RuntimeError(f"merger of {sorted(ids[members])}: no member can keep it under "
+                               "the leader-post limit; the integer program chose it")
+        new_keeper.append(np.full(len(best[2]), best[1]))
+        new_absorbed.append(best[2])
+    return np.concatenate(new_keeper), np.concatenate(new_absorbed)
+
+
 def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
             options: ConsolidationOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Merger rows (keepers and absorbed units) and the releases to the pool.
 
     A merger frees min(Σ cap of its absorbed units, Σ approved − Σ staff of the group): the
-    most its rules allow (the integer program's F at an optimum).
+    most its rules allow (the integer program's F at an optimum). With the leader-post hard
+    limit, `merger_outcome` splits it into what the absorbed units free and the keeper's
+    leader posts above the limit of the merged size.
     """
     ids = cands["unit_id"].to_numpy()
     keepers = np.unique(keeper)
@@ -472,9 +619,23 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
     group_s = s[keepers] + np.bincount(m, weights=s[absorbed], minlength=len(keepers)).astype(
         np.int64)
     cap_in = np.bincount(m, weights=cap[absorbed], minlength=len(keepers)).astype(np.int64)
-    freed_total = np.minimum(cap_in, group_a - group_s)
-    freed = _attribute(freed_total, m, cap[absorbed])
     n_abs = np.bincount(m, minlength=len(keepers))
+    curve = options.limit_curve()
+    posts = cands["leader_posts"].to_numpy(np.int64)
+    if curve is None:
+        freed_absorbed = np.minimum(cap_in, group_a - group_s)
+        keeper_freed = np.zeros(len(keepers), dtype=np.int64)
+    else:
+        split = [merger_outcome(int(ga), int(gs), int(ci), int(n), int(posts[k]), curve,
+                                options.max_size)
+                 for ga, gs, ci, n, k in zip(group_a, group_s, cap_in, n_abs, keepers,
+                                             strict=True)]
+        if any(x is None for x in split):
+            raise RuntimeError("a merger chosen breaks the leader-post limit")
+        freed_absorbed = np.array([x[0] for x in split], dtype=np.int64)
+        keeper_freed = np.array([x[1] for x in split], dtype=np.int64)
+    freed_total = freed_absorbed + keeper_freed
+    freed = _attribute(freed_absorbed, m, cap[absorbed])
 
     pos = np.r_[keepers, absorbed]
     merger = np.r_[np.arange(len(keepers)), m]
@@ -482,7 +643,7 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
     table = cands.iloc[pos][["unit_id", "parent_id", "region", "level", "system",
                              "leader_posts", "parent_name"]].reset_index(drop=True)
     table.insert(0, "merger_id", merger_ids[merger])
-    table["freed"] = np.r_[np.zeros(len(keepers), dtype=np.int64), freed]
+    table["freed"] = np.r_[keeper_freed, freed]
     table["role"] = role
     table["keeper_id"] = ids[keepers][merger]
     table["quota_type"] = QUOTA_TYPE
@@ -505,7 +666,9 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
                 f"{options.max_size}; freed {freed_total[mi]} ≤ vacancies "
                 f"{group_a[mi] - group_s[mi]} (approved {group_a[mi]} − staff "
                 f"{group_s[mi] - group_h[mi]}"
-                + (f" − {group_h[mi]} held for returns" if group_h[mi] else "") + ")")
+                + (f" − {group_h[mi]} held for returns" if group_h[mi] else "") + ")"
+                + _limit_reason(options, int(r.leader_posts), int(keeper_freed[mi]),
+                                int(group_a[mi] - freed_total[mi])))
         else:
             reasons.append(
                 f"merged into {r.keeper_id}: approved {r.approved_before} ≤ threshold "
@@ -514,17 +677,30 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
     table["reason"] = reasons
     table = table.sort_values(["merger_id", "role", "unit_id"], ascending=[True, False, True],
                               kind="stable").reset_index(drop=True)
-    rel = table[(table["role"] == "absorbed") & (table["freed"] > 0)]
+    # what absorbed units free, and a keeper's leader posts above the limit (hard limit)
+    rel = table[table["freed"] > 0]
     releases = pd.DataFrame({
         "unit_id": rel["unit_id"].to_numpy(), "quota_type": QUOTA_TYPE,
         "amount": rel["freed"].to_numpy(np.int64), "region": rel["region"].to_numpy(),
         "merger_id": rel["merger_id"].to_numpy(), "keeper_id": rel["keeper_id"].to_numpy(),
         "parent_id": rel["parent_id"].to_numpy(),
         "reason": [f"merge_release: overhead freed by merging {u} into {k} ({mid})"
+                   if u != k else
+                   f"merge_release: leader posts of {k} above the limit for the merged size "
+                   f"freed ({mid}; provincial leader-post limits by size)"
                    for u, k, mid in zip(rel["unit_id"], rel["keeper_id"], rel["merger_id"],
                                         strict=True)],
     }, columns=list(RELEASE_COLUMNS))
     return table[[*TABLE_COLUMNS, "parent_name"]], releases
+
+
+def _limit_reason(options: ConsolidationOptions, posts: int, freed: int, size: int) -> str:
+    """The keeper's leader posts under the hard limit, for its reason ('' without it)."""
+    if options.leader_limit is None:
+        return ""
+    kept = f"keeps {posts - freed} of its {posts} leader posts"
+    return (f"; hard leader-post limit: {kept}, within {options.leader_limit.basis(KIND, size)}"
+            + (f"; frees the other {freed}" if freed else ""))
 
 
 def _empty(cands: pd.DataFrame, status: str, options: ConsolidationOptions,
@@ -545,6 +721,7 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
     every component to the integer program (for tests and benchmarks: same quotas freed).
     held: vacancies held for people returning to their post, per (unit, quota type); a
     merger frees none of them.
+    With the leader-post hard limit the bound settles only components that can free nothing.
     """
     options = options or ConsolidationOptions()
     cands = candidates(ds, options, held)
@@ -559,10 +736,13 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
     comp = np.full(len(cands), len(components), dtype=np.int64)  # singletons: a dummy code
     for k, members in enumerate(components):
         comp[members] = k
-    bound = upper_bounds(cands, comp, len(components) + 1)[:len(components)]
+    hard = options.leader_limit is not None
+    bound = upper_bounds(cands, comp, len(components) + 1, hard)[:len(components)]
     keepers, absorbed = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     to_solve = np.ones(len(components), dtype=bool)
-    if presolve and components:
+    if presolve and hard:
+        to_solve = bound > 0  # one_merger and pack_mergers assume a keeper frees nothing
+    elif presolve and components:
         solved, k_pos, a_pos = one_merger(cands, comp, np.r_[bound, 0], options)
         solved = solved[:len(components)]
         keepers.append(k_pos)
@@ -604,7 +784,8 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
     if len(keeper) == 0:
         plan = _empty(cands, status, options, solver)
     else:
-        keeper, absorbed_all = largest_keeper(cands, keeper, absorbed_all)
+        keeper, absorbed_all = (best_keepers(cands, keeper, absorbed_all, options) if hard
+                                else largest_keeper(cands, keeper, absorbed_all))
         table, releases = _tables(cands, keeper, absorbed_all, options)
         plan = MergerPlan(table, releases, cands, status=status, options=options,
                           solver=solver)

@@ -139,7 +139,7 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
         tables[edit.table] = frame
     digest = hashlib.sha256((ds.checksum + json.dumps(
         [e.model_dump(mode="json") for e in edits], sort_keys=True)).encode()).hexdigest()
-    edited = validate(_raw_inputs(tables, ds, label))
+    edited = validate(_raw_inputs(tables, ds, label), ds.leaders)
     edited.path = ds.path
     edited.checksum = digest
     return edited
@@ -187,7 +187,7 @@ def load_data(scenario: Scenario) -> Dataset:
     that reads a scenario's data reads it through here)."""
     from solver.validate import load
 
-    ds = load(scenario.data_path)
+    ds = load(scenario.data_path, scenario.leader_posts.rules())
     if scenario.data_edits:
         # a problem in an edited table is placed in the scenario file that edits it
         where = scenario.sources[-1] if scenario.sources else scenario.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from solver.domain import QUOTA_TYPES
+from solver.leaders import leader_check
 from solver.validate import Dataset
 
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
@@ -38,7 +39,7 @@ def filter_dataset(ds: Dataset, region: str | None = None, level: str | None = N
     return Dataset(
         path=ds.path, units=units, quotas=sub(ds.quotas), demands=sub(ds.demands), pool=pool,
         people=sub(ds.people), task_groups=ds.task_groups, aux_positions=sub(ds.aux_positions),
-        sources=ds.sources, warnings=ds.warnings, checksum=ds.checksum,
+        sources=ds.sources, warnings=ds.warnings, checksum=ds.checksum, leaders=ds.leaders,
     )
 
 
@@ -72,7 +73,8 @@ def quota_stock(ds: Dataset) -> dict[str, dict]:
 
 
 def unit_status(ds: Dataset) -> dict:
-    """Units over quota, full, with vacancies; small institutions; leader-heavy units."""
+    """Units over quota, full, with vacancies; small institutions; leader-heavy units (leader
+    posts above their limit: `solver.leaders.leader_check` under the dataset's limits)."""
     q = ds.quotas.assign(gap=ds.quotas["approved"] - ds.quotas["staff"])
     per_unit = q.groupby("unit_id")["gap"].agg(over=lambda g: (g < 0).any(),
                                                vacant=lambda g: (g > 0).any())
@@ -93,10 +95,8 @@ def unit_status(ds: Dataset) -> dict:
         for pid, n in sorted(clusters.items(), key=lambda kv: (-kv[1], kv[0]))
         if n >= 2
     ]
-    total_approved = q.groupby("unit_id")["approved"].sum()
-    leaders = units["leader_posts"].astype("Float64").fillna(0)
-    approved_for = total_approved.reindex(units.index).fillna(0)
-    heavy = units.index[(leaders > 0.5 * approved_for) & (leaders > 0)]
+    leaders = leader_check(ds.units, ds.quotas, ds.leaders)
+    heavy = leaders[leaders["over"]].sort_values("unit_id", kind="stable")
     return {
         "count": int(len(units)),
         "by_kind": _counts(units["kind"]),
@@ -108,10 +108,14 @@ def unit_status(ds: Dataset) -> dict:
         **small,
         "small_clusters": cluster_list[:20],
         "leader_heavy": [
-            {"unit_id": uid, "leader_posts": int(leaders[uid]),
-             "approved": int(approved_for[uid])}
-            for uid in sorted(heavy)
+            {"unit_id": r.unit_id, "leader_posts": int(r.leader_posts),
+             "approved": int(r.approved), "limit": int(r.limit), "basis": r.basis}
+            for r in heavy.itertuples(index=False)
         ],
+        "leader_limits": {
+            "banded_kinds": sorted(k for k, b in ds.leaders.bands.items() if b),
+            "share_fallback": ds.leaders.share_fallback,
+        },
         "lapsed": int((units["function_status"] == "lapsed").sum()),
     }
 

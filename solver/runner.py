@@ -64,9 +64,12 @@ def prelude(scenario: Scenario, ds: Dataset) -> Prelude:
                                  transfers=out.cadres.transfers, returns=out.cadres.returns)
     if scenario.consolidation.enabled:
         c = scenario.consolidation
+        leaders = scenario.leader_posts
         out.mergers = plan_mergers(ds, ConsolidationOptions(
             enabled=True, threshold=c.threshold, max_size=c.max_size,
-            overhead_per_unit=c.overhead_per_unit), solver=scenario.solver.name,
+            overhead_per_unit=c.overhead_per_unit,
+            leader_limit=leaders.rules() if leaders.hard_limit_on_mergers else None),
+            solver=scenario.solver.name,
             held=out.cadres.returns if out.cadres is not None else None)
         out.timings["consolidation"] = out.mergers.seconds
         out.merges = merge_moves(out.mergers)

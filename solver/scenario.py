@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -29,8 +30,9 @@ from pydantic import (
     model_validator,
 )
 
-from solver.domain import AUX_CATEGORIES, QUOTA_TYPES, TIERS
+from solver.domain import AUX_CATEGORIES, KINDS, QUOTA_TYPES, TIERS
 from solver.errors import ScenarioError
+from solver.leaders import DEFAULT_BANDS, DEFAULT_SHARE, Band, LeaderRules, check_bands
 
 # YAML 1.1 reads 5e-2 (an exponent without a dot) as text; where a number is expected it is one
 _EXPONENT = re.compile(r"[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+")
@@ -216,6 +218,72 @@ class ConsolidationSettings(Strict):
         return self
 
 
+MAX_BAND_SIZE = 10**9  # approved quotas (no unit holds more: see validate.MAX_COUNT)
+
+
+class LeaderBand(Strict):
+    """One size band of leader-post limits: up to `up_to` approved quotas (null: no upper
+    end), between `min` and `max` leader posts (only `max` is checked; `min` is documented)."""
+
+    up_to: int | None = Field(..., ge=0, le=MAX_BAND_SIZE)
+    min: int = Field(..., ge=0, le=MAX_UNIT_SIZE)
+    max: int = Field(..., ge=0, le=MAX_UNIT_SIZE)
+
+    @model_validator(mode="after")
+    def _order(self) -> LeaderBand:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+    def band(self) -> Band:
+        return Band(self.up_to, self.min, self.max)
+
+
+def _default_leader_bands() -> dict[str, list[LeaderBand]]:
+    return {kind: [LeaderBand(up_to=b.up_to, min=b.min_posts, max=b.max_posts) for b in bands]
+            for kind, bands in DEFAULT_BANDS.items()}
+
+
+def _sorted_bands(value: list[LeaderBand]) -> list[LeaderBand]:
+    check_bands([b.band() for b in value])
+    return value
+
+
+# one kind's bands: sorted by size, the last open-ended ([] : no bands, the share applies)
+LeaderBands = Annotated[list[LeaderBand], AfterValidator(_sorted_bands)]
+
+
+class LeaderPostSettings(Strict):
+    """Leader posts (领导职数): limits by unit kind and approved size (docs/rules.md § 19)."""
+
+    # per unit kind, bands sorted by size, the last open-ended; a kind not listed (or
+    # given []) falls back to share_fallback
+    bands: dict[str, LeaderBands] = Field(default_factory=_default_leader_bands)
+    share_fallback: Number = Field(DEFAULT_SHARE, gt=0, le=1)
+    # true: a merged group keeps no more leader posts than the limit of its merged size
+    hard_limit_on_mergers: bool = False
+
+    @field_validator("bands", mode="before")
+    @classmethod
+    def _over_defaults(cls, value):
+        # maps merge key by key, the defaults being the lowest layer: bands for organs keep
+        # the institutions' default table; `institution: []` removes it
+        if not isinstance(value, dict):
+            return value
+        unknown = [k for k in value if k not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown unit kind{'s' if len(unknown) > 1 else ''} "
+                             f"{', '.join(map(str, unknown))}; expected {', '.join(KINDS)}")
+        defaults = {kind: [b.model_dump() for b in bands]
+                    for kind, bands in _default_leader_bands().items()}
+        return {**defaults, **value}
+
+    def rules(self) -> LeaderRules:
+        """The limits as `solver.leaders` applies them."""
+        return LeaderRules(bands={k: tuple(b.band() for b in v) for k, v in self.bands.items()},
+                           share_fallback=float(self.share_fallback))
+
+
 def _finite_values(value: Any) -> Any:
     """A data edit's argument with no infinite or NaN number anywhere in it."""
     bad = _non_finite(value, "")
@@ -302,6 +370,7 @@ class Scenario(Strict):
     cadres: Cadres = Field(default_factory=Cadres)
     aux: AuxSettings = Field(default_factory=AuxSettings)
     consolidation: ConsolidationSettings = Field(default_factory=ConsolidationSettings)
+    leader_posts: LeaderPostSettings = Field(default_factory=LeaderPostSettings)
     solver: SolverOptions = Field(default_factory=SolverOptions)
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     apply: list[str] = Field(default_factory=list)

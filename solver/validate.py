@@ -2,8 +2,9 @@
 
 One `check_*` per rule. Every problem is collected (file, sheet, row as the user sees it,
 column as written, the bad value, what is expected) and raised once as an `InputError`.
-Warnings (leader posts above half the quota, lapsed units still holding staff) are kept on
-the dataset and do not stop a run. Checks are vectorised: a province (~60,000 units) validates
+Warnings (leader posts above their limit, lapsed units still holding staff) are kept on the
+dataset and do not stop a run; the leader-post limits are the scenario's (`leader_posts`), or
+the defaults of `solver.leaders` when data is read without a scenario. Checks are vectorised: a province (~60,000 units) validates
 in about a second.
 """
 
@@ -20,9 +21,9 @@ import pandas as pd
 from solver.domain import ENUM_EXTRA, ENUMS, TABLES, Column, Table
 from solver.errors import InputError, Problem
 from solver.io.read import INVISIBLE_RE, ROW, RawInputs, RawTable, normalise, read_inputs, show
+from solver.leaders import DEFAULT_RULES, LeaderRules, leader_check
 
 MAX_PER_RULE = 20  # messages shown per table, column and rule before summarising the rest
-LEADER_SHARE_FLAG = 0.5
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Dataset:
     sources: dict[str, RawTable] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     checksum: str = ""
+    # the leader-post limits the data was checked against (the stock-take uses the same)
+    leaders: LeaderRules = DEFAULT_RULES
 
     def table(self, name: str) -> pd.DataFrame | None:
         return getattr(self, name)
@@ -504,18 +507,19 @@ def check_parent_cycles(units: pd.DataFrame, source: RawTable) -> list[Problem]:
     return out.problems
 
 
-def check_warnings(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> list[Problem]:
-    """Leader posts above half of the quota ("官多兵少"); lapsed units still holding staff."""
+def check_warnings(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable],
+                   leaders: LeaderRules = DEFAULT_RULES) -> list[Problem]:
+    """Leader posts above their limit (provincial limits by size; a share of the quota for
+    kinds without bands: "官多兵少"); lapsed units still holding staff."""
     units, quotas = ds["units"], ds["quotas"]
     out = _Collector(sources["units"])
-    approved = quotas.groupby("unit_id")["approved"].sum()
     staff = quotas.groupby("unit_id")["staff"].sum()
-    unit_approved = units["unit_id"].map(approved).fillna(0).to_numpy()
-    leaders = units["leader_posts"].fillna(0).astype(float).to_numpy()
-    flag = (leaders > LEADER_SHARE_FLAG * unit_approved) & (leaders > 0)
-    out.add_rows(flag, units, "leader_posts",
+    check = leader_check(units, quotas, leaders)
+    out.add_rows(check["over"].to_numpy(), units, "leader_posts",
                  lambda v, i: f"unit {units['unit_id'].iat[i]} has {v} leader posts for "
-                 f"{int(unit_approved[i])} approved quotas (over 50%: 官多兵少)",
+                 f"{int(check['approved'].iat[i])} approved quotas, above "
+                 f"{leaders.basis(check['kind'].iat[i], int(check['approved'].iat[i]))}; "
+                 "官多兵少",
                  severity="warning")
     unit_staff = units["unit_id"].map(staff).fillna(0).to_numpy()
     lapsed = (units["function_status"] == "lapsed").to_numpy() & (unit_staff > 0)
@@ -542,8 +546,10 @@ def _checksum(raw: RawInputs) -> str:
     return digest.hexdigest()
 
 
-def validate(raw: RawInputs) -> Dataset:
-    """Check every table and cross-reference; raise InputError with all problems."""
+def validate(raw: RawInputs, leaders: LeaderRules = DEFAULT_RULES) -> Dataset:
+    """Check every table and cross-reference; raise InputError with all problems.
+
+    `leaders`: the leader-post limits the warnings use (a scenario's `leader_posts`)."""
     problems = list(raw.problems)
     typed: dict[str, pd.DataFrame] = {}
     for name, table in TABLES.items():
@@ -560,7 +566,7 @@ def validate(raw: RawInputs) -> Dataset:
         raise InputError(errors, header=f"{len(errors)} problem{'s' if len(errors) > 1 else ''} "
                          f"in {raw.path}")
     warnings = [p for p in problems if p.severity == "warning"]
-    warnings += check_warnings(typed, raw.tables)
+    warnings += check_warnings(typed, raw.tables, leaders)
     units = typed["units"]
     units["function_status"] = units["function_status"].fillna("active")
     return Dataset(
@@ -575,17 +581,19 @@ def validate(raw: RawInputs) -> Dataset:
         sources=raw.tables,
         warnings=warnings,
         checksum=_checksum(raw),
+        leaders=leaders,
     )
 
 
-def load(path: str | Path) -> Dataset:
-    """Read and validate the inputs at `path` (a CSV folder or an .xlsx workbook)."""
+def load(path: str | Path, leaders: LeaderRules = DEFAULT_RULES) -> Dataset:
+    """Read and validate the inputs at `path` (a CSV folder or an .xlsx workbook); `leaders`
+    are the leader-post limits of the warnings (the defaults without a scenario)."""
     raw = read_inputs(path)
     fatal = [p for p in raw.problems if p.severity == "error"]
     if fatal and not raw.tables:
         raise InputError(fatal, header=f"{len(fatal)} problem{'s' if len(fatal) > 1 else ''} "
                          f"in {raw.path}")
-    return validate(raw)
+    return validate(raw, leaders)
 
 
 def load_plan_workbook(path: str | Path) -> dict[str, pd.DataFrame]:

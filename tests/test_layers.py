@@ -16,7 +16,8 @@ SOLVER = Path(__file__).resolve().parents[1] / "solver"
 
 # lowest first; a module may import modules of its own layer or below
 LAYERS: list[tuple[str, ...]] = [
-    ("solver.errors", "solver.domain", "solver.solve", "solver.generate", "solver.cadres.rules"),
+    ("solver.errors", "solver.domain", "solver.solve", "solver.generate", "solver.cadres.rules",
+     "solver.leaders"),
     ("solver.io.read", "solver.io.write", "solver.io.outdir"),
     ("solver.validate", "solver.inventory"),
     ("solver.scenario",),

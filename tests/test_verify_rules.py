@@ -39,7 +39,9 @@ UNITS = [
     {"unit_id": "L", "function_status": "lapsed"},         # lapsed: vacancies withdrawn
     {"unit_id": "E"},                                      # emergency demand, pool grant
     {"unit_id": "A"},                                      # home unit of the surplus people
-    {"unit_id": "S1", "parent_id": "P"},                   # small institutions of P: merge
+    # small institutions of P: merge. S1 (the keeper: the larger) keeps 3 leader posts, above
+    # the limit of 2 for the merged size 4 (under the hard limit S2 would keep)
+    {"unit_id": "S1", "parent_id": "P", "leader_posts": 3},
     {"unit_id": "S2", "parent_id": "P"},
     {"unit_id": "R", "region": "r2"},                      # own vacancy
     {"unit_id": "R2", "region": "r2"},                     # donor in r2
@@ -609,6 +611,7 @@ LAX = {
     "merger_size": ("consolidation", {"threshold": 3, "max_size": 3},
                     {"threshold": 5, "max_size": 30}),
     "merger_members": ("consolidation.threshold", 2, 5),
+    "merger_leader_posts": ("leader_posts.hard_limit_on_mergers", True, False),
     "aux_locked_base": ("aux.reduction", 0.5, 0.1),
 }
 # rules whose tests change files outside the plan folder (a world of their own)

@@ -77,8 +77,10 @@ class MergeMoves:
     """Mergers of small institutions (issue 7) as the reallocation sees them.
 
     `owner` maps an absorbed unit to the unit that keeps it; `freed` the quotas each absorbed
-    unit releases to the pool (`merge_release`). In the model the group is one unit: the
-    keeper's row carries the group's approved minus what is freed and the group's staff.
+    unit releases to the pool (`merge_release`), and a keeper its leader posts above the
+    limit of the merged size (leader_posts.hard_limit_on_mergers). In the model the group is
+    one unit: the keeper's row carries the group's approved minus what is freed and the
+    group's staff.
     """
 
     owner: dict[str, str] = field(default_factory=dict)
@@ -253,6 +255,13 @@ def merged_groups(book: RowBook, rows: pd.DataFrame, mergers: MergeMoves) -> Non
     book.d_staff[merged] -= book.staff[merged]
     np.add.at(book.status_approved, target, book.approved[merged])
     np.add.at(book.status_staff, target, book.staff[merged])
+    # a keeper's own release: its leader posts above the limit of the merged size
+    keepers = set(mergers.owner.values())
+    for (unit, qtype), amount in mergers.freed.items():
+        if unit in keepers and unit not in mergers.owner:
+            i = book.key.get_loc(f"{unit}\x1f{qtype}")
+            book.merge_freed[i] += amount
+            book.d_approved[i] -= amount
 
 
 def people_changes(book: RowBook, rows: pd.DataFrame, people: PeopleMoves | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from solver.domain import KINDS
 from solver.verify.core import Context, Violation, capped, rule
 
 
@@ -107,3 +108,34 @@ def merger_release(ctx: Context) -> list[Violation]:
     if (released["to_unit"] != "").any():
         items.append(("a merge_release move does not go to the pool", "moves.csv"))
     return capped("merger_release", items)
+
+
+@rule("merger_leader_posts", "with leader_posts.hard_limit_on_mergers a merged unit keeps no "
+      "more leader posts than the limit for its size after the merger (provincial leader-post "
+      "limits by size)", "mergers")
+def merger_leader_posts(ctx: Context) -> list[Violation]:
+    settings = ctx.scenario.leader_posts
+    m = _groups(ctx)
+    if m is None or not settings.hard_limit_on_mergers:
+        return []
+    rules = settings.rules()
+    units = ctx.units_in
+    posts = pd.to_numeric(units["leader_posts"], errors="coerce").fillna(0).astype(np.int64)
+    g = m.groupby("merger_id")[["freed", "approved"]].sum()
+    size = g["approved"] - g["freed"]
+    keepers = m[m["role"] == "keeper"].drop_duplicates("merger_id")
+    items = []
+    for mid, uid, freed in zip(keepers["merger_id"], keepers["unit_id"], keepers["freed"],
+                               strict=True):
+        if uid not in units.index:
+            continue  # merger_members names an unknown unit
+        kind = units.at[uid, "kind"]
+        kind = kind if kind in KINDS else "institution"
+        kept = int(posts[uid]) - int(freed)
+        limit = rules.limit(kind, int(size[mid]))
+        if kept > limit:
+            message = (f"merger {mid}: keeper {uid} keeps {kept} leader posts "
+                       f"({posts[uid]} − {freed} freed) for a merged size of {size[mid]}, "
+                       f"above {rules.basis(kind, int(size[mid]))}")
+            items.append((message, "mergers.csv"))
+    return capped("merger_leader_posts", items)

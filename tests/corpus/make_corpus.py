@@ -46,7 +46,7 @@ BASE: Tables = {
         ["U01", "市卫生健康委员会", "city", "市本级", "organ", "health", "social", "",
          "active", "88", "3", "5"],
         ["U02", "市人民医院", "city", "市本级", "institution", "health", "social", "U01",
-         "active", "91.5", "2", "6"],
+         "active", "91.5", "2", "5"],
         ["U03", "市公安局", "city", "市本级", "organ", "public_security", "political_legal", "",
          "active", "85", "4", "8"],
         ["U04", "恩阳区教育局", "county", "恩阳区", "organ", "education", "social", "",
@@ -526,10 +526,18 @@ def _(folder: Path) -> None:
 def _(folder: Path) -> None:
     write_csvs(folder, base("units", "quotas", "demands"))
 
-csv_case("warn_leader_posts", "leader posts above 50% of the quota: a warning, not an error",
+csv_case("warn_leader_posts", "an organ's leader posts above 50% of its quota (the fallback "
+         "for kinds without size bands): a warning, not an error",
          lambda t: set_cell(t, "units", "U04", "leader_posts", "10"), exit=0, json=BASE_COUNTS,
          stderr=["1 warning", "units.csv, row 5, column leader_posts", "U04 has 10 leader posts",
-                 "官多兵少"])
+                 "for 15 approved quotas", "50% of its approved", "官多兵少"])
+
+csv_case("warn_leader_posts_band", "an institution's leader posts above the provincial limit "
+         "for its size (80 quotas: at most 4): a warning, not an error",
+         lambda t: set_cell(t, "units", "U05", "leader_posts", "5"), exit=0, json=BASE_COUNTS,
+         stderr=["1 warning", "units.csv, row 6, column leader_posts", "U05 has 5 leader posts",
+                 "for 80 approved quotas", "the limit of 4", "51–100 quotas",
+                 "provincial leader-post limits by size"])
 
 csv_case("warn_lapsed_unit", "a lapsed unit that still holds staff: a warning, not an error",
          lambda t: set_cell(t, "units", "U05", "function_status", "lapsed"), exit=0,
