@@ -255,6 +255,13 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
     })
     pool["balance_after"] = (pool["balance_before"] + pool["withdrawn"] + pool["merge_released"]
                              - pool["granted"])
+    if len(inst.idle_pool):  # pools of a type no unit of the region holds: unchanged
+        idle = inst.idle_pool
+        pool = pd.concat([pool, pd.DataFrame({
+            "region": idle["region"].to_numpy(), "quota_type": idle["quota_type"].to_numpy(),
+            "balance_before": idle["balance"].to_numpy(np.int64), "withdrawn": 0,
+            "merge_released": 0, "granted": 0,
+            "balance_after": idle["balance"].to_numpy(np.int64)})], ignore_index=True)
     return {"demands": d, "moves": moves, "units": units, "pool": pool}
 
 

@@ -97,6 +97,10 @@ class Instance:
     demands: pd.DataFrame  # with row (quota row index), eligible, gated, reward
     policy: Policy
     releases: np.ndarray  # per quota row, quotas released first (people leaving: issue 4)
+    # pool balances of a region and type no unit there holds: nothing can use them; they
+    # stay in the plan's pool table unchanged
+    idle_pool: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["region", "quota_type", "balance"]))
 
 
 @dataclass
@@ -180,8 +184,13 @@ def prepare(ds: Dataset, policy: Policy, releases: dict[tuple[str, str], int] | 
     has_demand[demands.loc[demands["eligible"], "row"].to_numpy()] = True
     rows["has_demand"] = has_demand
     rows["pooled"] = (rows["donor_cap"].to_numpy() > 0) & ~has_demand
+    idle = pd.DataFrame(columns=["region", "quota_type", "balance"])
+    if ds.pool is not None and len(ds.pool):
+        balance = ds.pool.groupby(["region", "quota_type"], as_index=False)["balance"].sum()
+        held = pd.MultiIndex.from_frame(blocks[["region", "quota_type"]])
+        idle = balance[~pd.MultiIndex.from_frame(balance[["region", "quota_type"]]).isin(held)]
     return Instance(rows=rows, blocks=blocks, demands=demands, policy=policy,
-                    releases=book.releases)
+                    releases=book.releases, idle_pool=idle.reset_index(drop=True))
 
 
 def quota_rows(ds: Dataset, units: pd.DataFrame) -> pd.DataFrame:
