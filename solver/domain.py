@@ -8,6 +8,7 @@ No I/O and no solver in this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
 # The quota types, ring-fenced from each other (docs/rules.md § 2). Every reader, check,
@@ -72,40 +73,55 @@ SURPLUS_REASONS: dict[str, str] = {
     "missing": "失踪",
 }
 
+class Move(StrEnum):
+    """The codes of the move kinds (moves.csv `kind`); their properties are in MOVE_KIND."""
+
+    TRANSFER = "transfer"
+    POOL_GRANT = "pool_grant"
+    WITHDRAW = "withdraw"
+    WITH_PERSON = "transfer_with_person"
+    MERGE_RELEASE = "merge_release"
+    MERGE = "merge"
+
+
 @dataclass(frozen=True)
 class MoveKind:
     """One kind of move in moves.csv: what it does to the units at its two ends.
 
     `takes_from_unit`: the quota leaves `from_unit` (else it comes from the pool);
     `gives_to_unit`: it arrives at `to_unit` (else it goes to the pool); `carries_people`:
-    people move with it (column `persons`); `model`: the reallocation decides it.
+    people move with it (column `persons`); `meets_demand`: it brings a quota to a demand
+    (and names it); `model`: the reallocation decides it.
     """
 
-    code: str
+    code: Move
     zh: str
     takes_from_unit: bool
     gives_to_unit: bool
     carries_people: bool
+    meets_demand: bool
     model: bool
     description: str
 
 
 MOVE_KIND_LIST: tuple[MoveKind, ...] = (
-    MoveKind("transfer", "调剂", True, True, False, True,
+    MoveKind(Move.TRANSFER, "调剂", True, True, False, True, True,
              "a vacant quota moves from one unit to another for a demand"),
-    MoveKind("pool_grant", "动态用编", False, True, False, True,
+    MoveKind(Move.POOL_GRANT, "动态用编", False, True, False, True, True,
              "the pool gives a quota to a unit for a demand"),
-    MoveKind("withdraw", "收回", True, False, False, True,
+    MoveKind(Move.WITHDRAW, "收回", True, False, False, False, True,
              "a vacant quota of a unit whose functions lapsed goes to the pool"),
-    MoveKind("transfer_with_person", "带编调剂", True, True, True, False,
+    MoveKind(Move.WITH_PERSON, "带编调剂", True, True, True, True, False,
              "a surplus person moves to another unit's demand with their quota"),
-    MoveKind("merge_release", "整合收回", True, False, False, False,
+    MoveKind(Move.MERGE_RELEASE, "整合收回", True, False, False, False, False,
              "a merger frees an absorbed unit's overhead quota to the pool"),
-    MoveKind("merge", "整合并入", True, True, True, False,
+    MoveKind(Move.MERGE, "整合并入", True, True, True, False, False,
              "an absorbed unit's remaining quotas and staff pass to the unit that keeps it"),
 )
-MOVE_KIND: dict[str, MoveKind] = {k.code: k for k in MOVE_KIND_LIST}
-MOVE_KINDS: dict[str, str] = {k.code: k.zh for k in MOVE_KIND_LIST}
+MOVE_KIND: dict[str, MoveKind] = {str(k.code): k for k in MOVE_KIND_LIST}
+MOVE_KINDS: dict[str, str] = {str(k.code): k.zh for k in MOVE_KIND_LIST}
+# the kinds that bring a quota to a demand (transfers, grants, transfers with a person)
+DEMAND_MOVES: tuple[str, ...] = tuple(str(k.code) for k in MOVE_KIND_LIST if k.meets_demand)
 SOURCES: dict[str, str] = {
     "same_system": "系统内调剂",
     "same_sector": "职能相近部门",
@@ -113,22 +129,96 @@ SOURCES: dict[str, str] = {
     "pool": "编制池",
 }
 UNIT_STATUS: dict[str, str] = {"over": "超编", "full": "满编", "vacant": "有空编"}
-UNMET_REASONS_ZH: dict[str, str] = {
-    "over_quota_unit": "超编单位只出不进",
-    "full_unit_release_first": "满编单位先出后进",
-    "lapsed_unit": "职能消失单位",
-    "reserve_floor": "触及空编率底线",
-    "outranked_by_higher_tier": "让位于更高保障类别",
-    "outranked_by_incentive": "让位于激励导向",
-    "no_compatible_source": "无可用编制来源",
-}
-OPTIONS: dict[str, str] = {
-    "group": "一线工作组",
-    "return": "返岗",
-    "early_retirement": "提前退休",
-    "transfer": "带编调剂",
-    "stay": "暂留原单位",
-}
+
+
+class Unmet(StrEnum):
+    """The codes of why a demand is short (demands.csv `unmet_reason`)."""
+
+    OVER_QUOTA_UNIT = "over_quota_unit"
+    FULL_UNIT = "full_unit_release_first"
+    LAPSED_UNIT = "lapsed_unit"
+    RESERVE_FLOOR = "reserve_floor"
+    HIGHER_TIER = "outranked_by_higher_tier"
+    INCENTIVE = "outranked_by_incentive"
+    NO_SOURCE = "no_compatible_source"
+
+
+@dataclass(frozen=True)
+class UnmetReason:
+    """Why a demand is short: code, Chinese label, the sentence a plan writes, and what would
+    unblock it."""
+
+    code: Unmet
+    zh: str
+    sentence: str
+    unblock: str
+
+
+UNMET_REASON_LIST: tuple[UnmetReason, ...] = (
+    UnmetReason(Unmet.OVER_QUOTA_UNIT, "超编单位只出不进",
+                "the unit is over quota: over-quota units receive nothing and hire nothing "
+                "(超编单位只出不进)", "the unit's staff falling to its approved quota"),
+    UnmetReason(Unmet.FULL_UNIT, "满编单位先出后进",
+                "the unit is full: it receives only what it releases first (满编单位先出后进)",
+                "a release at the unit (a leaver, an early retirement, a transfer out)"),
+    UnmetReason(Unmet.LAPSED_UNIT, "职能消失单位",
+                "the unit's functions lapsed: its vacancies go to the pool and it receives "
+                "nothing", "restoring the unit's functions (function_status)"),
+    UnmetReason(Unmet.RESERVE_FLOOR, "触及空编率底线",
+                "the region's vacancies are used down to the reserve floor (蓄水池)",
+                "a lower reserve_rate or more quota in the pool"),
+    UnmetReason(Unmet.HIGHER_TIER, "让位于更高保障类别",
+                "the quotas left above the reserve floor went to higher tiers",
+                "more vacancies or pool quota in the region"),
+    UnmetReason(Unmet.INCENTIVE, "让位于激励导向",
+                "the quotas left went to operational demands of units with a better "
+                "appraisal or more central tasks (激励导向)",
+                "a better appraisal, or more vacancies in the region"),
+    UnmetReason(Unmet.NO_SOURCE, "无可用编制来源",
+                "no vacancy of this quota type is left in reach (region, type)",
+                "a vacancy of this type in the region, or policy.allow_cross_region"),
+)
+UNMET_REASON: dict[str, UnmetReason] = {str(r.code): r for r in UNMET_REASON_LIST}
+UNMET_REASONS_ZH: dict[str, str] = {str(r.code): r.zh for r in UNMET_REASON_LIST}
+
+
+class Opt(StrEnum):
+    """The codes of a surplus person's options (assignments.csv `option`)."""
+
+    GROUP = "group"
+    RETURN = "return"
+    EARLY_RETIREMENT = "early_retirement"
+    TRANSFER = "transfer"
+    STAY = "stay"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option for a surplus person and what it does to the quota account.
+
+    `frees_vacancy`: the person leaves the staff (a vacancy opens at the home unit);
+    `holds_vacancy`: the person takes a vacant post of the home unit (held, one use);
+    `moves_quota`: the person leaves with the quota (带编: approved and staff both move).
+    """
+
+    code: Opt
+    zh: str
+    frees_vacancy: bool
+    holds_vacancy: bool
+    moves_quota: bool
+
+
+OPTION_LIST: tuple[Option, ...] = (
+    Option(Opt.GROUP, "一线工作组", False, False, False),
+    Option(Opt.RETURN, "返岗", False, True, False),
+    Option(Opt.EARLY_RETIREMENT, "提前退休", True, False, False),
+    Option(Opt.TRANSFER, "带编调剂", False, False, True),
+    Option(Opt.STAY, "暂留原单位", False, False, False),
+)
+OPTION: dict[str, Option] = {str(o.code): o for o in OPTION_LIST}
+OPTIONS: dict[str, str] = {str(o.code): o.zh for o in OPTION_LIST}
+FREES_VACANCY: tuple[str, ...] = tuple(str(o.code) for o in OPTION_LIST if o.frees_vacancy)
+HOLDS_VACANCY: tuple[str, ...] = tuple(str(o.code) for o in OPTION_LIST if o.holds_vacancy)
 
 ENUMS: dict[str, dict[str, str]] = {
     "quota_type": QUOTA_TYPES,

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from solver.domain import LEDGER_COLUMNS, MOVE_KIND_LIST
+from solver.domain import FREES_VACANCY, HOLDS_VACANCY, LEDGER_COLUMNS, MOVE_KIND_LIST, Move
 
 KEY = ["unit_id", "quota_type"]
 IN_COLUMNS: tuple[str, ...] = tuple(f"in_{k.code}" for k in MOVE_KIND_LIST if k.gives_to_unit)
@@ -76,7 +76,7 @@ def build_ledger(units: pd.DataFrame, moves: pd.DataFrame, demands: pd.DataFrame
     out["staff_before"] = units["staff_before"].to_numpy(np.int64)
     moves = moves.copy()
     if "persons" not in moves:
-        moves["persons"] = np.where(moves["kind"] == "transfer_with_person", moves["amount"], 0)
+        moves["persons"] = np.where(moves["kind"] == Move.WITH_PERSON, moves["amount"], 0)
     for k in MOVE_KIND_LIST:
         m = moves[moves["kind"] == k.code]
         if k.gives_to_unit:
@@ -95,16 +95,16 @@ def build_ledger(units: pd.DataFrame, moves: pd.DataFrame, demands: pd.DataFrame
     people = pd.DataFrame(columns=["unit_id", "quota_type", "option", "n"])
     if assignments is not None and not assignments.empty:
         people = assignments[["unit_id", "quota_type", "option"]].astype(str).assign(n=1)
-    retire = people[people["option"] == "early_retirement"]
+    retire = people[people["option"].isin(FREES_VACANCY)]
     out["early_retirements"] = _per_key(retire, "unit_id", "n", index)
-    with_person = moves[moves["kind"] == "transfer_with_person"]
+    with_person = moves[moves["kind"] == Move.WITH_PERSON]
     by_demand = with_person.groupby("demand_id")["amount"].sum()
     d = demands[["demand_id", "unit_id", "quota_type", "met"]].copy()
     d["unit_id"] = held_at(d["unit_id"].astype(str))
     d["hires"] = d["met"].astype(np.int64) - d["demand_id"].map(by_demand).fillna(0).astype(
         np.int64)
     out["hires"] = _per_key(d, "unit_id", "hires", index)
-    returns = people[people["option"] == "return"].copy()
+    returns = people[people["option"].isin(HOLDS_VACANCY)].copy()
     returns["unit_id"] = held_at(returns["unit_id"])
     out["returns_held"] = _per_key(returns, "unit_id", "n", index)
     t = takeover if takeover is not None else pd.DataFrame(columns=[*KEY, "takeover"])

@@ -18,7 +18,7 @@ import pandas as pd
 from solver.aux import AuxPlan
 from solver.cadres.model import CadrePlan
 from solver.consolidation import MergerPlan
-from solver.domain import TIER_ORDER
+from solver.domain import DEMAND_MOVES, TIER_ORDER, Move
 from solver.ledger import build_ledger
 from solver.ledger import totals as ledger_totals
 from solver.quotas.engine import QuotaPlan
@@ -168,11 +168,11 @@ def build_summary(plan: Plan) -> dict:
                 for _, r in b.iterrows()
             },
         }
-    transfers = moves[moves["kind"] != "withdraw"]
+    transfers = moves[moves["kind"].isin(DEMAND_MOVES)]
     unit_system = plan.dataset.units.set_index("unit_id")["system"]
     from_sys = transfers["from_unit"].map(unit_system)
     to_sys = transfers["to_unit"].map(unit_system)
-    cross_system = transfers[(transfers["kind"] == "transfer") & (from_sys != to_sys)]
+    cross_system = transfers[(transfers["kind"] == Move.TRANSFER) & (from_sys != to_sys)]
     unmet = d[d["met"] < d["amount"]]
     scenario = plan.scenario.resolved()
     # verify re-resolves the scenario from these files: their checksums say they are the same

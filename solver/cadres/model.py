@@ -55,13 +55,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from solver.cadres import rules
+from solver.domain import OPTION, Opt
 from solver.errors import BianzhiError
 from solver.scenario import Cadres as CadreSettings
 from solver.scenario import CadreWeightsModel
 from solver.solve import INTEGRALITY_TOL, LinearProgram, Status, solve
 from solver.validate import Dataset, split_tags
 
-OPTIONS = ("group", "return", "early_retirement", "transfer", "stay")
+OPTIONS: tuple[str, ...] = tuple(OPTION)  # codes in registry order (solver.domain)
 EXPERIENCE = {"in_charge": 1.0, "assisting": 0.6, "idle": 0.2}
 HEALTH = {"healthy": 1.0, "chronic": 0.5, "serious": 0.0}
 TRANSFER_CANDIDATES = 20  # best demands kept per person: keeps the model sparse
@@ -109,7 +110,7 @@ class CadrePlan:
 
     def summary(self) -> dict:
         a = self.assignments
-        by_group = a[a["option"] == "group"].groupby("group_id").size()
+        by_group = a[a["option"] == Opt.GROUP].groupby("group_id").size()
         return {
             "people": len(a),
             "by_option": {o: int((a["option"] == o).sum()) for o in OPTIONS},
@@ -168,11 +169,12 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
     returns: dict[tuple[str, str], int] = {}
     for row in out.itertuples():
         key = (row.unit_id, row.quota_type)
-        if row.option in ("early_retirement", "transfer"):
+        option = OPTION[row.option]
+        if option.frees_vacancy or option.moves_quota:
             releases[key] = releases.get(key, 0) + 1
-            if row.option == "early_retirement":
+            if option.frees_vacancy:
                 retirements[key] = retirements.get(key, 0) + 1
-        elif row.option == "return":
+        elif option.holds_vacancy:
             returns[key] = returns.get(key, 0) + 1
     return CadrePlan(assignments=out, transfers=_transfer_rows(out, demands, units),
                      releases=releases, retirements=retirements, returns=returns,
@@ -265,7 +267,7 @@ def group_options(options: Options, who: Persons, groups: pd.DataFrame, units: p
                          for p in ok])
         score = (w.skills * fit + w.preference * pref + w.experience * who.exp[ok]
                  + w.health * who.hp[ok])
-        options.add(ok, "group", np.full(len(ok), g), score)
+        options.add(ok, Opt.GROUP, np.full(len(ok), g), score)
 
 
 def return_options(options: Options, who: Persons, w: CadreWeights,
@@ -277,14 +279,14 @@ def return_options(options: Options, who: Persons, w: CadreWeights,
     home = pd.MultiIndex.from_arrays([who.home, who.quota_type])
     over = (quotas["staff"] > quotas["approved"]).reindex(home).fillna(False).to_numpy(bool)
     ok = np.flatnonzero(~who.follow & who.wants_return & ~over)
-    options.add(ok, "return", np.full(len(ok), -1), w.return_base + w.experience * who.exp[ok])
+    options.add(ok, Opt.RETURN, np.full(len(ok), -1), w.return_base + w.experience * who.exp[ok])
 
 
 def early_retirement_options(options: Options, who: Persons, w: CadreWeights) -> None:
     """Early retirement (提前退休): eligible (`rules.early_retirement_eligible`) and willing or
     seriously ill; score = retirement_base + health·(1 − hp)."""
     ok = np.flatnonzero(~who.follow & who.eligible_retire & (who.willing | who.serious))
-    options.add(ok, "early_retirement", np.full(len(ok), -1),
+    options.add(ok, Opt.EARLY_RETIREMENT, np.full(len(ok), -1),
                 w.retirement_base + w.health * (1 - who.hp[ok]))
 
 
@@ -292,7 +294,7 @@ def stay_options(options: Options, who: Persons, w: CadreWeights) -> None:
     """Stay as today: always possible, penalised (−stay_penalty): the clean-up wants to end
     it. People to follow up by formal notice (告知书) can only stay."""
     n = who.count
-    options.add(np.arange(n), "stay", np.full(n, -1), np.full(n, -w.stay_penalty))
+    options.add(np.arange(n), Opt.STAY, np.full(n, -1), np.full(n, -w.stay_penalty))
 
 
 def transfer_options(options: Options, who: Persons, demands: pd.DataFrame,
@@ -343,7 +345,7 @@ def transfer_options(options: Options, who: Persons, demands: pd.DataFrame,
         cand, fit = cand[order], fit[order]
         score = (w.transfer_base + w.skills * fit + w.experience * who.exp[p]
                  + w.health * who.hp[p] + tier_bonus[cand])
-        options.add(np.full(len(cand), p), "transfer", cand, score)
+        options.add(np.full(len(cand), p), Opt.TRANSFER, cand, score)
 
 
 @dataclass
@@ -376,14 +378,14 @@ def assignment_lp(options: tuple[np.ndarray, ...], who: Persons, groups: pd.Data
     rows_i, cols_i, vals = [person], [np.arange(m)], [np.ones(m)]
     lo, hi = [np.ones(n)], [np.ones(n)]
     base = n
-    is_group = kind == OPTIONS.index("group")
+    is_group = kind == OPTIONS.index(Opt.GROUP)
     rows_i.append(base + target[is_group])
     cols_i.append(np.flatnonzero(is_group))
     vals.append(np.ones(is_group.sum()))
     lo.append(groups["min_size"].to_numpy(float))
     hi.append(groups["max_size"].to_numpy(float))
     base += len(groups)
-    is_transfer = kind == OPTIONS.index("transfer")
+    is_transfer = kind == OPTIONS.index(Opt.TRANSFER)
     rows_i.append(base + target[is_transfer])
     cols_i.append(np.flatnonzero(is_transfer))
     vals.append(np.ones(is_transfer.sum()))
@@ -394,8 +396,8 @@ def assignment_lp(options: tuple[np.ndarray, ...], who: Persons, groups: pd.Data
                         + pd.Series(who.quota_type).astype(str))
     home_codes, home_uniques = pd.factorize(home_key)
     post_row = base + home_codes[person]
-    is_return = kind == OPTIONS.index("return")
-    releasing = kind == OPTIONS.index("early_retirement")
+    is_return = kind == OPTIONS.index(Opt.RETURN)
+    releasing = kind == OPTIONS.index(Opt.EARLY_RETIREMENT)
     for mask, sign in ((is_return, 1.0), (releasing, -1.0)):
         rows_i.append(post_row[mask])
         cols_i.append(np.flatnonzero(mask))
@@ -421,7 +423,7 @@ def _assign(model: AssignmentModel, who: Persons, groups: pd.DataFrame, solver: 
     person, kind, target, points = model.person, model.kind, model.target, model.points
     sol, method, lp = _solve_integral(model.lp, solver, model.posts)
     if sol.status == Status.INFEASIBLE:
-        is_group = kind == OPTIONS.index("group")
+        is_group = kind == OPTIONS.index(Opt.GROUP)
         may = [len(np.unique(person[is_group & (target == g)])) for g in range(len(groups))]
         raise CadreInfeasible(
             "the task groups' minimum sizes cannot all be filled: "
@@ -583,7 +585,7 @@ def _check_group_sizes(groups, person, kind, target, n) -> None:
     condition). Single groups are checked first, then every set of groups when there are at
     most `MAX_HALL_GROUPS` (beyond that the solver's verdict stands).
     """
-    is_group = kind == OPTIONS.index("group")
+    is_group = kind == OPTIONS.index(Opt.GROUP)
     m = len(groups)
     allowed = np.zeros((n, m), dtype=bool)
     allowed[person[is_group], target[is_group]] = True
@@ -634,7 +636,7 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
         c = by_person[p]
         option = OPTIONS[kind[c]]
         group_id = to_unit = demand_id = ""
-        if option == "group":
+        if option == Opt.GROUP:
             group_id = g_id[target[c]]
             match = sorted(skills[p] & wanted[target[c]])
             pref = prefs[p].index(group_id) + 1 if group_id in prefs[p] else 0
@@ -643,15 +645,15 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
                      f"preference {pref}" if pref else "not among preferences",
                      exp_words[exp[p]]]
             reason = "; ".join(parts)
-        elif option == "return":
+        elif option == Opt.RETURN:
             reason = ("wants to return; the home unit has a vacant post (its vacancy or an early "
                       "retirement), held for the return")
-        elif option == "early_retirement":
+        elif option == Opt.EARLY_RETIREMENT:
             # health is personal data: the reason shared with the committee does not name it
             why = "willing" if willing[p] else "on personal grounds on file"
             reason = (f"eligible ({int(col['service_plan'][p])} years of service, "
                       f"{max(to_stat[p], 0):.1f} years to the statutory age) and {why}")
-        elif option == "transfer":
+        elif option == Opt.TRANSFER:
             to_unit, demand_id = d_unit[target[c]], d_id[target[c]]
             reason = (f"moves with the quota (带编调剂) to {to_unit} for {d_tier[target[c]]} "
                       f"demand {demand_id}")
@@ -673,7 +675,7 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
 
 def _transfer_rows(assignments: pd.DataFrame, demands: pd.DataFrame, units: pd.DataFrame
                    ) -> pd.DataFrame:
-    t = assignments[assignments["option"] == "transfer"]
+    t = assignments[assignments["option"] == Opt.TRANSFER]
     tier = demands.set_index("demand_id")["tier"]
     system, sector = units["system"], units["sector"]
     source = np.where(system.reindex(t["unit_id"]).to_numpy() == system.reindex(

@@ -12,25 +12,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from solver.domain import TIER_ORDER
+from solver.domain import TIER_ORDER, UNMET_REASON, Unmet
 from solver.quotas import network as nw
 from solver.quotas.extract import met_by_tier_block, per_row
 from solver.quotas.network import Instance, Network
 from solver.solve import HighsSession, LinearProgram, solve
 
-UNMET_REASONS: dict[str, str] = {
-    "over_quota_unit": "the unit is over quota: over-quota units receive nothing and hire "
-                       "nothing (超编单位只出不进)",
-    "full_unit_release_first": "the unit is full: it receives only what it releases first "
-                               "(满编单位先出后进)",
-    "lapsed_unit": "the unit's functions lapsed: its vacancies go to the pool and it receives "
-                   "nothing",
-    "reserve_floor": "the region's vacancies are used down to the reserve floor (蓄水池)",
-    "outranked_by_higher_tier": "the quotas left above the reserve floor went to higher tiers",
-    "outranked_by_incentive": "the quotas left went to operational demands of units with a "
-                              "better appraisal or more central tasks (激励导向)",
-    "no_compatible_source": "no vacancy of this quota type is left in reach (region, type)",
-}
+# the sentence each unmet reason writes (codes and labels: solver.domain.UNMET_REASON_LIST)
+UNMET_REASONS: dict[str, str] = {code: r.sentence for code, r in UNMET_REASON.items()}
 
 
 def unmet_reasons(inst: Instance, net: Network, x: np.ndarray, d: pd.DataFrame) -> np.ndarray:
@@ -64,28 +53,28 @@ def unmet_reasons(inst: Instance, net: Network, x: np.ndarray, d: pd.DataFrame) 
         b = int(dem.block_index)
         blk = blocks.iloc[b]
         if dem.status == "over":
-            reasons[i] = "over_quota_unit"
+            reasons[i] = Unmet.OVER_QUOTA_UNIT
         elif inst.rows.iloc[int(dem.row)]["lapsed"]:
-            reasons[i] = "lapsed_unit"
+            reasons[i] = Unmet.LAPSED_UNIT
         elif dem.gated and gate[int(dem.row)] >= inst.releases[int(dem.row)] - 0.5:
-            reasons[i] = "full_unit_release_first"
+            reasons[i] = Unmet.FULL_UNIT
         elif blk["vacancy_available"] == 0 and not inst.policy.allow_cross_region:
-            reasons[i] = "no_compatible_source"
+            reasons[i] = Unmet.NO_SOURCE
         elif saturated[b]:
             rank = TIER_ORDER.index(dem.tier)
             higher = sum(met_tier.get((b, t), 0) for t in TIER_ORDER[:rank])
             own_tier = met_tier.get((b, dem.tier), 0)
             if own_tier == 0 and higher > 0:
-                reasons[i] = "outranked_by_higher_tier"
+                reasons[i] = Unmet.HIGHER_TIER
             elif (dem.tier == "operational" and inst.policy.incentive > 0
                   and best_met_priority.get(b, -1) > dem.priority):
-                reasons[i] = "outranked_by_incentive"
+                reasons[i] = Unmet.INCENTIVE
             elif blk["floor"] == 0:
-                reasons[i] = "no_compatible_source"
+                reasons[i] = Unmet.NO_SOURCE
             else:
-                reasons[i] = "reserve_floor"
+                reasons[i] = Unmet.RESERVE_FLOOR
         else:
-            reasons[i] = "no_compatible_source"
+            reasons[i] = Unmet.NO_SOURCE
     return reasons
 
 

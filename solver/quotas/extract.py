@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from solver.domain import TIER_ORDER
+from solver.domain import MOVE_KIND_LIST, TIER_ORDER, Move
+
+# the kinds the reallocation itself decides (its moves change approved_after)
+MODEL_MOVES: tuple[str, ...] = tuple(str(k.code) for k in MOVE_KIND_LIST if k.model)
 from solver.quotas import network as nw
 from solver.quotas.network import Instance, Network
 from solver.scenario import Policy
@@ -158,11 +161,11 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
                 supplier, amount, source = queue[0]
                 take = min(amount, need)
                 if isinstance(supplier, tuple):
-                    from_unit, kind = "", "pool_grant"
+                    from_unit, kind = "", Move.POOL_GRANT
                     src_region = blocks.iloc[supplier[1]]["region"]
                     donor = f"the {src_region} pool"
                 else:
-                    from_unit, kind = unit_ids[supplier], "transfer"
+                    from_unit, kind = unit_ids[supplier], Move.TRANSFER
                     src_region = regions[supplier]
                     donor = from_unit
                 note = "" if src_region == regions[r] else f" (from region {src_region})"
@@ -184,7 +187,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
         unit_region = dict(zip(rows["unit_id"], rows["region"]))
         for t in people.transfers.itertuples():
             move_rows.append({
-                "kind": "transfer_with_person", "quota_type": t.quota_type,
+                "kind": Move.WITH_PERSON, "quota_type": t.quota_type,
                 "from_unit": t.from_unit, "to_unit": t.to_unit, "amount": 1,
                 "demand_id": t.demand_id, "tier": t.tier, "source": t.source,
                 "reason": f"{t.tier} demand {t.demand_id}: surplus person {t.person_id} moves "
@@ -194,7 +197,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
             })
     withdraw = rows[rows["withdraw"] > 0]
     withdraw_moves = [{
-        "kind": "withdraw", "quota_type": w["quota_type"], "from_unit": w["unit_id"],
+        "kind": Move.WITHDRAW, "quota_type": w["quota_type"], "from_unit": w["unit_id"],
         "to_unit": "", "amount": int(w["withdraw"]), "demand_id": "", "tier": "",
         "source": "", "reason": "functions lapsed: vacant quotas withdrawn to the pool (收回)",
         "temporary_until": "", "from_region": w["region"], "to_region": w["region"],
@@ -204,7 +207,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
     moves = pd.DataFrame(withdraw_moves + move_rows, columns=columns)
 
     merge_moves = [{
-        "kind": "merge_release", "quota_type": r["quota_type"], "from_unit": r["unit_id"],
+        "kind": Move.MERGE_RELEASE, "quota_type": r["quota_type"], "from_unit": r["unit_id"],
         "to_unit": "", "amount": int(r["merge_freed"]), "demand_id": "", "tier": "",
         "source": "", "reason": (mergers.reasons.get(r["unit_id"], "") if mergers else "")
         or "merger of small institutions: overhead freed to the pool (整合小散弱)",
@@ -214,16 +217,16 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
     if merge_moves:
         moves = pd.concat([moves, pd.DataFrame(merge_moves, columns=columns)],
                           ignore_index=True)
-    moves["persons"] = np.where(moves["kind"] == "transfer_with_person", 1, 0)
-    merged = moves["kind"] == "merge"
+    moves["persons"] = np.where(moves["kind"] == Move.WITH_PERSON, 1, 0)
+    merged = moves["kind"] == Move.MERGE
     if merged.any():
         moves.loc[merged, "persons"] = [m["_persons"] for m in merge_moves
-                                        if m["kind"] == "merge"]
+                                        if m["kind"] == Move.MERGE]
     moves["persons"] = moves["persons"].astype(np.int64)
     # units: the figures after people and mergers, ± the moves the model made, + hires
     approved_after = rows["approved_now"].to_numpy(np.int64).copy()
     key = pd.Series(np.arange(n), index=pd.MultiIndex.from_frame(rows[["unit_id", "quota_type"]]))
-    model_moves = moves[moves["kind"].isin(["transfer", "pool_grant", "withdraw"])]
+    model_moves = moves[moves["kind"].isin(MODEL_MOVES)]
     if len(model_moves):
         out_moves = model_moves[model_moves["from_unit"] != ""]
         idx = key.reindex(pd.MultiIndex.from_frame(out_moves[["from_unit", "quota_type"]]))
@@ -300,7 +303,7 @@ def merged_into_keepers(rows: pd.DataFrame, people: nw.PeopleMoves | None,
                   f"merged into {keeper}: the keeper covers the {-amount} quotas its people "
                   f"took along beyond what it kept; its {persons} staff pass to the keeper")
         out.append({
-            "kind": "merge", "quota_type": qt, "from_unit": ends[0], "to_unit": ends[1],
+            "kind": Move.MERGE, "quota_type": qt, "from_unit": ends[0], "to_unit": ends[1],
             "amount": abs(amount), "demand_id": "", "tier": "", "source": "",
             "reason": reason,
             "temporary_until": "", "from_region": region, "to_region": region,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.compare import read_plan
-from solver.domain import ENUMS, TIER_ORDER
+from solver.domain import DEMAND_MOVES, ENUMS, TIER_ORDER
 from solver.inventory import age_band
 
 TEXT = {
@@ -192,7 +192,7 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
     # Sankey: donor system → recipient system by tier
     moves = plan.tables["moves"].copy()
     moves["amount"] = pd.to_numeric(moves["amount"])
-    flows = moves[moves["kind"].isin(["transfer", "transfer_with_person", "pool_grant"])].copy()
+    flows = moves[moves["kind"].isin(DEMAND_MOVES)].copy()
     flows["from_sys"] = flows["from_unit"].map(units["system"]).fillna(t["pool"])
     flows["to_sys"] = flows["to_unit"].map(units["system"])
     flows = flows.groupby(["from_sys", "to_sys", "tier"], as_index=False)["amount"].sum()

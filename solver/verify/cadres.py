@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from solver.cadres import rules
-from solver.domain import OPTIONS
+from solver.domain import FREES_VACANCY, HOLDS_VACANCY, OPTIONS, Move, Opt
 from solver.scenario import plan_year
 from solver.verify.core import LINE, Context, Violation, capped, rule
 
@@ -67,7 +67,7 @@ def early_retirement(ctx: Context) -> list[Violation]:
     if v is None:
         return []
     willing = v["in_willing_early_retirement"].fillna("no") == "yes"
-    bad = (v["option"] == "early_retirement") & ~(v["eligible"] & (willing | v["serious"]))
+    bad = (v["option"] == Opt.EARLY_RETIREMENT) & ~(v["eligible"] & (willing | v["serious"]))
     return capped("early_retirement", [
         (f"person {p} retires early without being eligible (30 years of service, or under 5 "
          "years to the statutory age with 20) and willing or seriously ill", w)
@@ -83,7 +83,7 @@ def seriously_ill(ctx: Context) -> list[Violation]:
     items = [(f"person {p} is seriously ill but sent to a task group", w)
              for p, w in _rows(v, v["serious"] & (v["option"] == "group"))]
     items += [(f"person {p} is seriously ill but transfers with the quota", w)
-              for p, w in _rows(v, v["serious"] & (v["option"] == "transfer"))]
+              for p, w in _rows(v, v["serious"] & (v["option"] == Opt.TRANSFER))]
     return capped("seriously_ill", items)
 
 
@@ -110,7 +110,7 @@ def return_asked(ctx: Context) -> list[Violation]:
     wants = v["in_wants_return"].fillna("no") == "yes"
     return capped("return_asked", [
         (f"person {p} returns to the home unit without asking to", w)
-        for p, w in _rows(v, (v["option"] == "return") & ~wants)])
+        for p, w in _rows(v, (v["option"] == Opt.RETURN) & ~wants)])
 
 
 def _groups(ctx: Context) -> pd.DataFrame | None:
@@ -182,7 +182,7 @@ def transfer_target(ctx: Context) -> list[Violation]:
     v = _view(ctx)
     if v is None:
         return []
-    t = v[v["option"] == "transfer"]
+    t = v[v["option"] == Opt.TRANSFER]
     if t.empty:
         return []
     units = ctx.units_in
@@ -230,9 +230,9 @@ def transfer_moves(ctx: Context) -> list[Violation]:
     v = _view(ctx)
     if v is None:
         return []
-    t = v[v["option"] == "transfer"]
+    t = v[v["option"] == Opt.TRANSFER]
     m = ctx.tables["moves"]
-    twp = m[m["kind"] == "transfer_with_person"]
+    twp = m[m["kind"] == Move.WITH_PERSON]
     if int(twp["amount"].sum()) != len(t):
         return [Violation("transfer_moves", f"{len(t)} transfers in assignments.csv but "
                           f"{int(twp['amount'].sum())} transfer_with_person moves",
@@ -256,10 +256,10 @@ def return_posts(ctx: Context) -> list[Violation]:
     if v is None:
         return []
     key = ["unit_id", "quota_type"]
-    returns = v[v["option"] == "return"].groupby(key).size()
+    returns = v[v["option"].isin(HOLDS_VACANCY)].groupby(key).size()
     if returns.empty:
         return []
-    released = v[v["option"] == "early_retirement"].groupby(key).size()
+    released = v[v["option"].isin(FREES_VACANCY)].groupby(key).size()
     q = ctx.input_quotas
     vac = (q["approved"].astype(np.int64) - q["staff"].astype(np.int64)).clip(lower=0)
     vac = vac.reindex(returns.index).fillna(0).astype(np.int64)

@@ -17,6 +17,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from solver.domain import FREES_VACANCY, HOLDS_VACANCY, Move
 from solver.errors import BianzhiError
 from solver.ledger import COUNT_COLUMNS as LEDGER_COUNTS
 from solver.scenario import Scenario
@@ -299,7 +300,7 @@ class Context:
         """moves.csv with merged units under their keeper; `merge` moves, inside a merged
         group, drop out of this view (the ledger rules check them unit by unit)."""
         m = self.tables["moves"]
-        m = m[m["kind"] != "merge"].copy()
+        m = m[m["kind"] != Move.MERGE].copy()
         for end in ("from_unit", "to_unit"):
             named = m[end] != ""
             m[end] = m[end].where(~named, self.remap(m[end]))
@@ -328,7 +329,7 @@ class Context:
         a = self.people_home
         if a is None or a.empty:
             return pd.Series(0, index=self.q.index, dtype=np.int64)
-        r = a[a["option"] == "early_retirement"]
+        r = a[a["option"].isin(FREES_VACANCY)]
         units = self.remap(r["unit_id"])
         return r.groupby([units, r["quota_type"]]).size().reindex(self.q.index).fillna(
             0).astype(np.int64)
@@ -339,7 +340,7 @@ class Context:
         a = self.people_home
         if a is None or a.empty:
             return pd.Series(0, index=pd.MultiIndex.from_arrays([[], []]), dtype=np.int64)
-        r = a[a["option"] == "return"]
+        r = a[a["option"].isin(HOLDS_VACANCY)]
         return r.groupby([r["unit_id"], r["quota_type"]]).size().astype(np.int64)
 
     @cached_property
@@ -397,13 +398,13 @@ class Context:
     @cached_property
     def people_moves(self) -> pd.DataFrame:
         m = self.moves
-        return m[m["kind"] == "transfer_with_person"]
+        return m[m["kind"] == Move.WITH_PERSON]
 
     @cached_property
     def plain_out(self) -> pd.Series:
         """Quotas leaving a unit without a person (transfer_with_person carries its person)."""
         m = self.moves
-        return self.per_row(m[(m["from_unit"] != "") & (m["kind"] != "transfer_with_person")],
+        return self.per_row(m[(m["from_unit"] != "") & (m["kind"] != Move.WITH_PERSON)],
                             "from_unit")
 
     @cached_property

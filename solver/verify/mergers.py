@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from solver.domain import KINDS
+from solver.domain import KINDS, Move
 from solver.verify.core import Context, Violation, capped, rule
 
 
@@ -94,7 +94,7 @@ def merger_size(ctx: Context) -> list[Violation]:
 def merger_release(ctx: Context) -> list[Violation]:
     m = ctx.tables.get("mergers")
     moves = ctx.tables["moves"]
-    released = moves[moves["kind"] == "merge_release"]
+    released = moves[moves["kind"] == Move.MERGE_RELEASE]
     if m is None:
         m = pd.DataFrame({"unit_id": pd.Series(dtype=str), "freed": pd.Series(dtype=np.int64)})
     by_unit = released.groupby("from_unit")["amount"].sum()

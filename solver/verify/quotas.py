@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from solver.domain import MOVE_KINDS, SOURCES, UNMET_REASONS_ZH
+from solver.domain import MOVE_KINDS, SOURCES, UNMET_REASONS_ZH, Move
 from solver.verify.core import LINE, Context, Violation, capped, rule
 from solver.verify.ledger import free_after
 
@@ -34,7 +34,7 @@ def move_vocabulary(ctx: Context) -> list[Violation]:
               for s, r in zip(m["source"][bad], m[LINE][bad])]
     # a merge may pass staff without quota (its approved all freed) but never nothing
     persons = m["persons"] if "persons" in m else pd.Series(0, index=m.index)
-    merge = m["kind"] == "merge"
+    merge = m["kind"] == Move.MERGE
     bad = ((m["amount"] <= 0) & ~merge) | (merge & ((m["amount"] < 0) | (persons < 0)
                                                     | ((m["amount"] == 0) & (persons == 0))))
     items += [(f"a move with the non-positive amount {a}", f"moves.csv, row {r}")
@@ -71,7 +71,7 @@ def cross_region(ctx: Context) -> list[Violation]:
                f"moves.csv, row {r}")
               for f, t, r in zip(crossing["from_unit"], crossing["to_unit"], crossing[LINE])]
     if "from_region" in m:
-        grants = m[(m["kind"] == "pool_grant") & (m["from_region"] != "")]
+        grants = m[(m["kind"] == Move.POOL_GRANT) & (m["from_region"] != "")]
         crossing = grants[grants["from_region"] != grants["to_unit"].map(region)]
         items += [(f"a pool grant from the pool of {f} to {t} crosses regions",
                    f"moves.csv, row {r}")
@@ -150,7 +150,7 @@ def lapsed_receipt(ctx: Context) -> list[Violation]:
       "to the pool", "quotas")
 def lapsed_withdrawn(ctx: Context) -> list[Violation]:
     m = ctx.moves
-    withdrawn = ctx.per_row(m[m["kind"] == "withdraw"], "from_unit")
+    withdrawn = ctx.per_row(m[m["kind"] == Move.WITHDRAW], "from_unit")
     lapsed, vacancy = ctx.lapsed, ctx.vacancy
     return capped("lapsed_withdrawn", [
         (f"{_unit(k)} lapsed with {vacancy[k]} vacant quotas but {withdrawn[k]} were "
@@ -259,11 +259,11 @@ def _pool_flows(ctx: Context) -> pd.DataFrame:
     m = ctx.tables["moves"]
     region = ctx.units_in["region"]
     parts = []
-    for kind, sign, end in (("withdraw", 1, "from_unit"), ("merge_release", 1, "from_unit"),
-                            ("pool_grant", -1, "to_unit")):
+    for kind, sign, end in ((Move.WITHDRAW, 1, "from_unit"), (Move.MERGE_RELEASE, 1, "from_unit"),
+                            (Move.POOL_GRANT, -1, "to_unit")):
         rows = m[m["kind"] == kind]
         where = rows[end].map(region)
-        if kind == "pool_grant" and "from_region" in rows:
+        if kind == Move.POOL_GRANT and "from_region" in rows:
             where = rows["from_region"].where(rows["from_region"] != "", where)
         parts.append(pd.DataFrame({"region": where, "quota_type": rows["quota_type"],
                                    "amount": sign * rows["amount"]}))
