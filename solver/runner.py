@@ -18,7 +18,7 @@ from solver.cadres.model import CadrePlan, CadreWeights, plan_cadres
 from solver.consolidation import ConsolidationOptions, MergerPlan, plan_mergers
 from solver.edits import load_data
 from solver.errors import ScenarioError
-from solver.plan import Plan
+from solver.plan import Plan, PlanViolation
 from solver.quotas.engine import QuotaPlan, reallocate
 from solver.quotas.network import MergeMoves, PeopleMoves
 from solver.scenario import Scenario
@@ -127,6 +127,19 @@ def vacancies_left(quota: QuotaPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
     spare = spare.rename("spare").reset_index()
     spare["spare"] = spare["spare"].astype(np.int64)
     return free, spare
+
+
+def checked_plan(scenario: Scenario, ds: Dataset, with_marginals: bool = True) -> Plan:
+    """The one pipeline of `run`, `sweep` and `bench --whole`: run the scenario, then verify
+    every hard rule; a plan that breaks one raises PlanViolation (nothing is written)."""
+    plan = run_scenario(scenario, ds, with_marginals=with_marginals)
+    start = time.perf_counter()
+    violations = plan.verify()
+    plan.timings["verify"] = time.perf_counter() - start
+    if violations:
+        raise PlanViolation("the plan breaks hard rules (nothing was written):\n"
+                            + "\n".join(f"  - {x}" for x in violations))
+    return plan
 
 
 def merge_moves(plan) -> MergeMoves:

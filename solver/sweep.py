@@ -54,19 +54,16 @@ def metrics(summary: dict) -> dict[str, Any]:
 
 def run_point(task: PointTask) -> dict[str, Any]:
     """Run, verify and write one point; never raises (the error goes in the result)."""
-    from solver.plan import PlanViolation, write_plan
-    from solver.runner import load_data, run_scenario
+    from solver.plan import build_summary, write_plan
+    from solver.runner import checked_plan, load_data
 
     start = time.perf_counter()
     try:
         scenario = load_scenario(task.scenario, list(task.sets), list(task.apply),
                                  point=[(k.split("."), v) for k, v in task.values])
         ds = load_data(scenario)
-        plan = run_scenario(scenario, ds)
-        violations = plan.verify()
-        if violations:
-            raise PlanViolation("; ".join(map(str, violations[:5])))
-        summary = plan.summary()
+        plan = checked_plan(scenario, ds)
+        summary = build_summary(plan)
         write_plan(plan, task.out_dir, summary=summary)
         return {"name": task.name, "ok": True, "metrics": metrics(summary),
                 "seconds": time.perf_counter() - start, "pid": os.getpid()}

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from conftest import make_inputs
 
+from solver.plan import build_summary
 from solver.runner import run_scenario
 from solver.scenario import load_scenario
 
@@ -108,6 +109,6 @@ def test_without_aux_positions_the_summary_says_so(tmp_path):
     scenario_file = tmp_path / "s.yaml"
     scenario_file.write_text(f"data: {data}\nyear: 2021\n")
     plan = run_scenario(load_scenario(scenario_file))
-    summary = plan.summary()
+    summary = build_summary(plan)
     assert summary["aux"]["present"] is False and "aux_positions" in summary["aux"]["note"]
     assert "aux_plan" not in plan.tables()

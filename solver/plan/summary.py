@@ -1,48 +1,18 @@
-"""A plan: its tables, its summary, and writing it atomically.
-
-The independent check of every hard rule lives in `solver.verify` (one function per rule):
-`Plan.verify()` runs it on the plan's tables before `bianzhi run` writes anything, and
-`bianzhi verify` runs it again on a written folder.
-"""
+"""summary.json: the scenario, inputs, solver, the ledger's totals, reserve, met per tier,
+marginal values; and the headline figures (`kpis`) compare and sweep share."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from solver.aux import AuxPlan
-from solver.cadres.model import CadrePlan
-from solver.consolidation import MergerPlan
 from solver.domain import DEMAND_MOVES, TIER_ORDER, Move
-from solver.ledger import build_ledger
 from solver.ledger import totals as ledger_totals
-from solver.quotas.engine import QuotaPlan
-from solver.scenario import Scenario, plan_year
-from solver.validate import Dataset
-from solver.verify import PlanViolation, Violation, check_plan, read_plan_folder, scenario_checksums
-
-__all__ = ["Plan", "PlanViolation", "build_summary", "read_plan_folder", "write_plan"]
-
-PLAN_COLUMNS: dict[str, list[str]] = {
-    "moves": ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
-              "source", "reason", "temporary_until", "from_region", "to_region", "persons"],
-    "units": ["unit_id", "quota_type", "approved_before", "approved_after", "staff_before",
-              "staff_after", "region", "system", "status"],
-    "pool": ["region", "quota_type", "balance_before", "balance_after", "withdrawn",
-             "merge_released", "granted"],
-    "demands": ["demand_id", "unit_id", "quota_type", "tier", "amount", "met", "met_own",
-                "met_transfer", "unmet_reason", "reason", "start_year", "end_year"],
-    "mergers": ["merger_id", "unit_id", "parent_id", "freed", "reason", "role", "keeper_id",
-                "region", "system", "quota_type", "approved_before", "staff_before",
-                "approved_after", "staff_after"],
-    "assignments": ["person_id", "option", "group_id", "score", "reason", "unit_id",
-                    "quota_type", "to_unit", "demand_id", "follow_up"],
-}
+from solver.plan.tables import Plan
+from solver.scenario import plan_year
+from solver.verify import scenario_checksums
 
 
 def tool_version() -> str:
@@ -50,58 +20,6 @@ def tool_version() -> str:
         return version("bianzhi")
     except PackageNotFoundError:
         return "unknown"
-
-
-@dataclass
-class Plan:
-    """Everything a run produced: tables for the plan folder and the summary."""
-
-    scenario: Scenario
-    dataset: Dataset
-    quota: QuotaPlan
-    cadres: CadrePlan | None = None
-    aux: AuxPlan | None = None
-    mergers: MergerPlan | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-    alternative: dict | None = None  # for a near-optimal alternative: its number and slack
-    # built once by tables(); not an init field, so dataclasses.replace() starts afresh
-    _tables: dict[str, pd.DataFrame] | None = field(default=None, init=False, repr=False,
-                                                     compare=False)
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The plan folder's tables (built once; the ledger from the others)."""
-        if self._tables is None:
-            self._tables = self._build_tables()
-        return self._tables
-
-    def _build_tables(self) -> dict[str, pd.DataFrame]:
-        q = self.quota
-        out = {
-            "moves": q.moves[PLAN_COLUMNS["moves"]],
-            "units": q.units[PLAN_COLUMNS["units"]],
-            "pool": q.pool[PLAN_COLUMNS["pool"]],
-            "demands": q.demands.reindex(columns=PLAN_COLUMNS["demands"]),
-        }
-        if self.cadres is not None:
-            out["assignments"] = self.cadres.assignments[PLAN_COLUMNS["assignments"]]
-        if self.aux is not None and self.aux.status != "no_data":
-            t = self.aux.table.copy()
-            for col in ("never_approved", "outsourceable"):
-                t[col] = np.where(t[col].astype(bool), "yes", "no")
-            out["aux_plan"] = t
-        if self.mergers is not None and self.mergers.status not in ("disabled",):
-            out["mergers"] = self.mergers.table[PLAN_COLUMNS["mergers"]]
-        out["ledger"] = build_ledger(
-            out["units"], out["moves"], out["demands"], out.get("assignments"),
-            out.get("mergers"), self.aux.takeover if self.aux is not None else None)
-        return out
-
-    def summary(self) -> dict:
-        return build_summary(self)
-
-    def verify(self) -> list[Violation]:
-        """Every hard rule on this plan's tables (the rules `bianzhi verify` runs)."""
-        return check_plan(self.dataset, self.scenario, self.tables())
 
 
 def _met_summary(d: pd.DataFrame) -> dict:
@@ -252,50 +170,7 @@ def kpis(summary: dict) -> dict:
     return out
 
 
-# ---------------------------------------------------------------- writing
-
-
-def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
-                  summary: dict | None = None) -> None:
-    from solver.domain import PLAN_TABLES
-    from solver.io.write import write_workbook
-
-    tables = plan.tables()
-    for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
-    # the plan as a workbook for the committee (Chinese sheets and headers by default)
-    write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
-    summary = plan.summary() if summary is None else summary
-    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-
-
 def summary_json(summary: dict) -> str:
     """summary.json's text: strict JSON (a NaN or infinity is a bug, never written)."""
     return json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False,
                       allow_nan=False) + "\n"
-
-
-def plan_inputs(plan: Plan) -> list[Path]:
-    """The files a plan was made from: an output folder may not replace them."""
-    return [plan.scenario.data_path, *(Path(f) for f in plan.scenario.sources)]
-
-
-def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
-               alternatives: list[Plan] | None = None, lang: str = "zh",
-               summary: dict | None = None) -> Path:
-    """Write the plan folder: into a new folder or over an earlier plan folder, atomically.
-
-    Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
-    Anything else at `out_dir` is refused (`solver.io.outdir`).
-    """
-    from solver.io.outdir import claim_output, write_marker
-
-    with claim_output(Path(out_dir), "plan", plan_inputs(plan)) as folder:
-        _write_tables(plan, folder.tmp, lang, summary)
-        for name, text in (extra_files or {}).items():
-            (folder.tmp / name).write_text(text, encoding="utf-8")
-        for k, alt in enumerate(alternatives or [], start=1):
-            (folder.tmp / f"alt-{k}").mkdir()
-            _write_tables(alt, folder.tmp / f"alt-{k}", lang)
-            write_marker(folder.tmp / f"alt-{k}", "plan")
-        return folder.commit()

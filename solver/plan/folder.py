@@ -1,0 +1,48 @@
+"""Writing a plan folder: CSV tables, plan.xlsx and summary.json, atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from solver.plan.summary import build_summary, summary_json
+from solver.plan.tables import Plan
+
+
+def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
+                  summary: dict | None = None) -> None:
+    from solver.domain import PLAN_TABLES
+    from solver.io.write import write_workbook
+
+    tables = plan.tables()
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    # the plan as a workbook for the committee (Chinese sheets and headers by default)
+    write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
+    summary = build_summary(plan) if summary is None else summary
+    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+
+
+def plan_inputs(plan: Plan) -> list[Path]:
+    """The files a plan was made from: an output folder may not replace them."""
+    return [plan.scenario.data_path, *(Path(f) for f in plan.scenario.sources)]
+
+
+def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
+               alternatives: list[Plan] | None = None, lang: str = "zh",
+               summary: dict | None = None) -> Path:
+    """Write the plan folder: into a new folder or over an earlier plan folder, atomically.
+
+    Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
+    Anything else at `out_dir` is refused (`solver.io.outdir`).
+    """
+    from solver.io.outdir import claim_output, write_marker
+
+    with claim_output(Path(out_dir), "plan", plan_inputs(plan)) as folder:
+        _write_tables(plan, folder.tmp, lang, summary)
+        for name, text in (extra_files or {}).items():
+            (folder.tmp / name).write_text(text, encoding="utf-8")
+        for k, alt in enumerate(alternatives or [], start=1):
+            (folder.tmp / f"alt-{k}").mkdir()
+            _write_tables(alt, folder.tmp / f"alt-{k}", lang)
+            write_marker(folder.tmp / f"alt-{k}", "plan")
+        return folder.commit()
