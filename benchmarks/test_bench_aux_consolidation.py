@@ -14,6 +14,7 @@ import pytest
 from solver.aux import AuxOptions, plan_aux
 from solver.bench import generated_data
 from solver.consolidation import ConsolidationOptions, plan_mergers
+from solver.leaders import DEFAULT_RULES
 from solver.validate import load
 
 
@@ -32,9 +33,12 @@ def test_aux_plan_province(benchmark, province):
     assert all(r["approved_after"] <= r["cap"] for r in s["by_region"].values())
 
 
+@pytest.mark.parametrize("hard_limit", [False, True], ids=["", "leader-hard-limit"])
 @pytest.mark.parametrize("threshold", [5, 7])
-def test_mergers_province(benchmark, province, threshold):
-    options = ConsolidationOptions(enabled=True, threshold=threshold)
+def test_mergers_province(benchmark, province, threshold, hard_limit):
+    """hard_limit: leader_posts.hard_limit_on_mergers with the default bands."""
+    options = ConsolidationOptions(enabled=True, threshold=threshold,
+                                   leader_limit=DEFAULT_RULES if hard_limit else None)
     plan = benchmark.pedantic(plan_mergers, args=(province, options), rounds=3, iterations=1)
     s = plan.summary()
     assert plan.status == "optimal"

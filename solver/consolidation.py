@@ -34,8 +34,11 @@ way (not enough vacancy) is not formed with that keeper. The objective is unchan
 freed, then the fewest mergers); the keeper is the member that frees the most, then the
 largest, then the first id. `merger_outcome` computes one merger's best split exactly; with
 the limit on, the integer program carries one binary per keeper and limit segment (the sizes
-over which L is constant) so that e_k is the excess at the size it selects, and only
-components that can free nothing are settled by the bound.
+over which L is constant) so that e_k is the excess at the size it selects — only for units
+whose leader posts exceed the smallest limit: no other unit is ever above its limit, and a
+component made only of such units is settled as without the limit (bounds, packing). A
+keeper that frees nothing may wlog come first in keeper order (edges point forward); a
+pair with a unit that may free leader posts gets the edge both ways.
 
 How it is solved, exactly: per component an upper bound min(Σ cap − min cap, Σ max(v, 0))
 (`upper_bounds`). Components with bound 0 free nothing; where one merger (`one_merger`) or a
@@ -262,7 +265,8 @@ def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: 
 
     F_k is what the absorbed units of keeper k free. With the leader-post hard limit, w_ks = 1
     selects the segment s of sizes (constant limit L_s) the merged unit ends in, and the keeper
-    frees E_k = Σ_s max(0, leader_posts_k − L_s) w_ks besides."""
+    frees E_k = Σ_s max(0, leader_posts_k − L_s) w_ks besides (w only for keepers whose leader
+    posts exceed the smallest limit: E_k = 0 for the others, whatever the size)."""
     n_e, n_n = len(keeper), len(nodes)
     local = np.full(len(cands), -1, dtype=np.int64)
     local[nodes] = np.arange(n_n)
@@ -292,14 +296,17 @@ def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: 
         excess = seg_lo = seg_hi = np.zeros(0)
     else:
         seg_lo, seg_hi, seg_limit = limit_segments(curve)
-        n_s = len(seg_lo)
         posts = cands["leader_posts"].to_numpy(np.int64)[nodes]
-        # row-major: node k's segments are columns W + k·n_s + s
-        w_node = np.repeat(node, n_s)
-        w_col = W + np.arange(n_n * n_s)
-        excess = np.maximum(posts[:, None] - seg_limit[None, :], 0).ravel().astype(float)
-        seg_lo = np.tile(seg_lo, n_n).astype(float)
-        seg_hi = np.tile(seg_hi, n_n).astype(float)
+        # only a node above the smallest limit can ever be above the limit of its size: the
+        # others need no segment (their excess is 0 whatever the size)
+        risky = np.flatnonzero(posts > seg_limit.min())
+        n_s = len(seg_lo) if len(risky) else 0
+        # row-major: risky node r's segments are columns W + r·n_s + s
+        w_node = np.repeat(risky, n_s)
+        w_col = W + np.arange(len(risky) * n_s)
+        excess = np.maximum(posts[risky, None] - seg_limit[None, :], 0).ravel().astype(float)
+        seg_lo = np.tile(seg_lo, len(risky)).astype(float)
+        seg_hi = np.tile(seg_hi, len(risky)).astype(float)
     # once: a unit is absorbed by at most one keeper, and not while it keeps others
     #   Σ_{e: absorbed(e)=j} y_e + z_j ≤ 1
     family(np.r_[j_loc, node], np.r_[Y + edges, Z + node], np.r_[ones_e, ones_n], -np.inf, 1,
@@ -324,24 +331,31 @@ def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: 
     family(np.r_[node, k_loc, node, w_node], np.r_[Z + node, Y + edges, F + node, w_col],
            np.r_[a[nodes] - options.max_size, a[absorbed], -ones_n, -excess], -np.inf, 0, n_n)
     if n_s:
+        # rows of the risky keepers only: position of each node among them (−1: none)
+        at = np.full(n_n, -1, dtype=np.int64)
+        at[risky] = np.arange(len(risky))
+        n_r = len(risky)
+        mine = at[k_loc] >= 0
         # one segment per keeper: Σ_s w_ks = z_k
-        family(np.r_[w_node, node], np.r_[w_col, Z + node], np.r_[np.ones(len(w_col)), -ones_n],
-               0, 0, n_n)
+        family(np.r_[at[w_node], np.arange(n_r)], np.r_[w_col, Z + risky],
+               np.r_[np.ones(len(w_col)), -np.ones(n_r)], 0, 0, n_r)
         # the merged size lies in the segment chosen: lo_s ≤ size ≤ hi_s, where
         # size = a_k z_k + Σ a_j y_e − F_k − E_k
         for bound, lo, hi in ((seg_lo, 0, np.inf), (seg_hi, -np.inf, 0)):
-            family(np.r_[node, k_loc, node, w_node], np.r_[Z + node, Y + edges, F + node, w_col],
-                   np.r_[a[nodes], a[absorbed], -ones_n, -excess - bound], lo, hi, n_n)
+            family(np.r_[np.arange(n_r), at[k_loc[mine]], np.arange(n_r), at[w_node]],
+                   np.r_[Z + risky, Y + edges[mine], F + risky, w_col],
+                   np.r_[a[nodes[risky]], a[absorbed[mine]], -np.ones(n_r), -excess - bound],
+                   lo, hi, n_r)
     r = np.concatenate([p[0] for p in parts])
     c = np.concatenate([p[1] for p in parts])
     d = np.concatenate([p[2] for p in parts])
-    n_cols = n_e + 2 * n_n + n_n * n_s
+    n_w = len(w_col)
+    n_cols = n_e + 2 * n_n + n_w
     A = sp.csc_matrix((d, (r, c)), shape=(row0, n_cols))
     f_upper = np.bincount(k_loc, weights=cap[absorbed], minlength=n_n)
-    col_upper = np.r_[np.where(cap[absorbed] >= 1, 1.0, 0.0), ones_n, f_upper,
-                      np.ones(n_n * n_s)]
+    col_upper = np.r_[np.where(cap[absorbed] >= 1, 1.0, 0.0), ones_n, f_upper, np.ones(n_w)]
     weight = np.broadcast_to(np.asarray(freed_weight, dtype=float), (n_n,))
-    cost = np.r_[np.zeros(n_e), ones_n, -weight, -np.repeat(weight, n_s) * excess]
+    cost = np.r_[np.zeros(n_e), ones_n, -weight, -weight[w_node] * excess]
     lp = LinearProgram(
         c=cost, A=A, row_lower=np.concatenate(lower), row_upper=np.concatenate(upper),
         col_lower=np.zeros(n_cols), col_upper=col_upper,
@@ -350,25 +364,34 @@ def build(cands: pd.DataFrame, nodes: np.ndarray, keeper: np.ndarray, absorbed: 
     return MergerModel(lp=lp, nodes=nodes, keeper=keeper, absorbed=absorbed)
 
 
+def keeper_most(cands: pd.DataFrame, options: ConsolidationOptions) -> np.ndarray:
+    """The most leader posts each candidate could free as a keeper: 0 without the hard limit,
+    else max(0, leader posts − the smallest limit of any size)."""
+    curve = options.limit_curve()
+    if curve is None:
+        return np.zeros(len(cands), dtype=np.int64)
+    return np.maximum(cands["leader_posts"].to_numpy(np.int64) - int(curve.min()), 0)
+
+
 def upper_bounds(cands: pd.DataFrame, comp: np.ndarray, n_comp: int,
-                 hard_limit: bool = False) -> np.ndarray:
+                 most: np.ndarray | None = None) -> np.ndarray:
     """Most quotas a component can free: min(Σ cap − min cap, Σ max(vacancy, 0)).
 
     Every merger has a keeper that frees nothing (so at most Σ cap − the smallest cap), and
     a merger frees no more than its members' vacancies. With the leader-post hard limit a
-    keeper frees at most its leader posts: min(Σ max(cap, leader posts), Σ max(vacancy, 0)).
+    keeper frees at most `most` (`keeper_most`): each unit frees at most max(cap, most), and
+    one at least is a keeper: Σ max(cap, most) − min (max(cap, most) − most), which is the
+    bound above where no unit could free leader posts.
     """
     cap = cands["cap"].to_numpy(np.int64)
     vac = cands["vacancy"].to_numpy(np.int64)
+    most = np.zeros(len(cands), dtype=np.int64) if most is None else most
+    top = np.maximum(cap, most)
+    min_gap = pd.Series(top - most).groupby(comp).min().reindex(range(n_comp), fill_value=0
+                                                                ).to_numpy(np.int64)
+    top_sum = np.bincount(comp, weights=top, minlength=n_comp).astype(np.int64)
     vac_pos = np.bincount(comp, weights=np.clip(vac, 0, None), minlength=n_comp).astype(np.int64)
-    if hard_limit:
-        most = np.maximum(cap, cands["leader_posts"].to_numpy(np.int64))
-        return np.minimum(np.bincount(comp, weights=most, minlength=n_comp).astype(np.int64),
-                          vac_pos)
-    min_cap = pd.Series(cap).groupby(comp).min().reindex(range(n_comp), fill_value=0
-                                                          ).to_numpy(np.int64)
-    cap_sum = np.bincount(comp, weights=cap, minlength=n_comp).astype(np.int64)
-    return np.minimum(cap_sum - min_cap, vac_pos)
+    return np.minimum(top_sum - min_gap, vac_pos)
 
 
 def one_merger(cands: pd.DataFrame, comp: np.ndarray, bound: np.ndarray,
@@ -721,7 +744,8 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
     every component to the integer program (for tests and benchmarks: same quotas freed).
     held: vacancies held for people returning to their post, per (unit, quota type); a
     merger frees none of them.
-    With the leader-post hard limit the bound settles only components that can free nothing.
+    With the leader-post hard limit, components with a unit whose leader posts exceed the
+    smallest limit go to the integer program.
     """
     options = options or ConsolidationOptions()
     cands = candidates(ds, options, held)
@@ -737,18 +761,22 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
     for k, members in enumerate(components):
         comp[members] = k
     hard = options.leader_limit is not None
-    bound = upper_bounds(cands, comp, len(components) + 1, hard)[:len(components)]
+    most = keeper_most(cands, options)
+    bound = upper_bounds(cands, comp, len(components) + 1, most)[:len(components)]
+    # with the hard limit, a component where some unit could free leader posts as keeper
+    # goes to the integer program (one_merger and pack_mergers assume a keeper frees
+    # nothing); elsewhere no keeper is ever above its limit and the limit changes nothing
+    posts = np.bincount(comp, weights=most, minlength=len(components) + 1)[:len(components)] > 0
     keepers, absorbed = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     to_solve = np.ones(len(components), dtype=bool)
-    if presolve and hard:
-        to_solve = bound > 0  # one_merger and pack_mergers assume a keeper frees nothing
-    elif presolve and components:
-        solved, k_pos, a_pos = one_merger(cands, comp, np.r_[bound, 0], options)
+    if presolve and components:
+        solved, k_pos, a_pos = one_merger(cands, comp, np.r_[np.where(posts, -1, bound), 0],
+                                          options)
         solved = solved[:len(components)]
         keepers.append(k_pos)
         absorbed.append(a_pos)
         to_solve = ~solved & (bound > 0)
-        for k in np.flatnonzero(to_solve):
+        for k in np.flatnonzero(to_solve & ~posts):
             packed = pack_mergers(cands, components[k], int(bound[k]), options)
             if packed is not None:
                 to_solve[k] = False
@@ -762,6 +790,12 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
     statuses, seconds = [], 0.0
     groups = chunks(todo, objective_bound)
     u, v = _group_pairs(cands)
+    if hard:
+        # an edge runs from keeper to absorbed unit, the keeper first in keeper order: wlog
+        # when the keeper frees nothing. A unit that may free leader posts can keep, or be
+        # kept by, a unit after it in that order: those pairs get the reverse edge too.
+        reverse = (most[u] > 0) | (most[v] > 0)
+        u, v = np.r_[u, v[reverse]], np.r_[v, u[reverse]]
     for group in groups:
         nodes = np.concatenate([todo[k] for k in group])
         in_chunk = np.zeros(len(cands), dtype=bool)

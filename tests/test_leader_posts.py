@@ -333,6 +333,21 @@ def test_a_merger_the_limit_makes_impossible_is_not_formed(tmp_path):
         assert plan_mergers(ds, HARD, presolve=presolve).summary()["mergers"] == 0
 
 
+def test_a_unit_with_leader_posts_to_free_may_keep_a_unit_before_it_in_keeper_order(tmp_path):
+    """U1 (1 quota, 4 leader posts) keeping U2 (2 quotas, none, cap 1) frees 3: U2's 1 and 2
+    of U1's posts (the limit is 2 at any size up to 10). Without the limit the keeper with the
+    smallest cap comes first wlog; here U1 comes after U2 and still must be able to keep
+    (the brute force found the integer program stopping at 2)."""
+    ds = load(merger_inputs(tmp_path / "d", [
+        inst("U0", 0, 0, leader_posts=0), inst("U1", 1, 0, leader_posts=4),
+        inst("U2", 2, 0, leader_posts=0)]))
+    options = ConsolidationOptions(enabled=True, threshold=7, max_size=7,
+                                   leader_limit=DEFAULT_RULES)
+    for presolve in (True, False):
+        plan = plan_mergers(ds, options, presolve=presolve)
+        assert by_unit(plan) == {"U1": ("keeper", 2), "U2": ("absorbed", 1)}
+
+
 def test_merger_outcome_takes_the_state_that_agrees_with_itself():
     curve = DEFAULT_RULES.curve(I, 30)
     # 12 approved, 1 staff; absorbed cap 1, keeper 3 posts: at most 4 freed. At 4 (size 8,
