@@ -77,7 +77,8 @@ def instances(draw):
                        "age": draw(st.sampled_from([45, 58])),
                        "service_years": draw(st.sampled_from([20, 35])),
                        "willing_early_retirement": draw(st.sampled_from(["yes", "no"]))})
-    pool = [(r, I, draw(st.integers(0, 3))) for r in ("r1", "r2") if draw(st.booleans())]
+    regions = sorted({u["region"] for u in units})  # a pool needs units in its region
+    pool = [(r, I, draw(st.integers(0, 3))) for r in regions if draw(st.booleans())]
     scenario = {
         "reserve_rate": draw(st.sampled_from([0, 0.03, 0.1, 0.2])),
         "vacancy_offset": draw(st.sampled_from([0, 0.5, 1, 2])),
