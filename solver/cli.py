@@ -109,6 +109,14 @@ def render_inventory(inv: dict) -> None:
         if people["follow_up_notice"]:
             out.print(f"  formal notice (告知书) follow-up: {len(people['follow_up_notice'])} "
                       "people absent without reason or missing")
+    staff = inv.get("staff", {})
+    if staff.get("present"):
+        bands = ", ".join(f"{k}: {v}" for k, v in staff.get("age_band", {}).items())
+        retiring = ", ".join(f"{k}: {v}" for k, v in staff["retiring_by_year"].items())
+        out.print(f"Staff register 在编人员: {staff['count']} people"
+                  + (f" — ages in {staff['age_year']}: {bands}" if bands else ""),
+                  markup=False)
+        out.print(f"  reaching the statutory retirement age: {retiring}", markup=False)
     d = inv["demands"]
     out.print(f"Demands: {d['count']} requests for {d['amount']} quotas — "
               + ", ".join(f"{k} {v}" for k, v in d["by_tier"].items()))

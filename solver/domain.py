@@ -59,6 +59,10 @@ YES_NO_EXTRA: dict[str, str] = {
     "n": "no", "false": "no", "0": "no", "f": "no",
 }
 GENDER_EXTRA: dict[str, str] = {"male": "M", "female": "F", "m": "M", "f": "F"}
+# A person's category in the staff register: cadres (干部) and workers (工人, 工勤人员). Only
+# women's statutory retirement age depends on it (55 for cadres, 50 for workers).
+STAFF_CATEGORIES: dict[str, str] = {"cadre": "干部", "worker": "工人"}
+STAFF_CATEGORY_EXTRA: dict[str, str] = {"工勤人员": "worker", "工勤": "worker"}
 
 # Known values of the open `surplus_reason` column (others are carried through as text).
 SURPLUS_REASONS: dict[str, str] = {
@@ -231,6 +235,7 @@ ENUMS: dict[str, dict[str, str]] = {
     "health": HEALTH,
     "work_status": WORK_STATUS,
     "category": AUX_CATEGORIES,
+    "staff_category": STAFF_CATEGORIES,
     "yes_no": YES_NO,
     "move_kind": MOVE_KINDS,
     "source": SOURCES,
@@ -244,9 +249,14 @@ ENUM_EXTRA: dict[str, dict[str, str]] = {
     "quota_type": QUOTA_TYPE_EXTRA,
     "yes_no": YES_NO_EXTRA,
     "gender": GENDER_EXTRA,
+    "staff_category": STAFF_CATEGORY_EXTRA,
 }
 
-ColumnType = Literal["id", "text", "enum", "int", "posint", "number", "yesno", "tags", "ref", "year"]
+ColumnType = Literal["id", "text", "enum", "int", "posint", "number", "yesno", "tags", "ref", "year",
+                     "yearmonth"]
+# A "yearmonth" column (出生年月 …) is read into three columns: the column itself as the text
+# YYYY-MM, and the integers <column>_year and <column>_month (solver/validate.py).
+YEARMONTH_PARTS: tuple[str, str] = ("_year", "_month")
 
 
 @dataclass(frozen=True)
@@ -375,6 +385,22 @@ TABLES: dict[str, Table] = {
                 Column("headcount", "现有人数", "int"),
                 Column("approved", "核定员额", "int", required=False),
                 Column("outsourceable", "可购买服务", "yesno", required=False),
+            ),
+        ),
+        Table(
+            "staff", "在编人员", key=("person_id",),
+            aliases=("在编人员名册", "实名制", "实名制人员", "人员名册"),
+            columns=(
+                Column("person_id", "人员编号", "id"),
+                Column("unit_id", "单位代码", "ref", ref="units", aliases=("单位编码", "单位编号")),
+                Column("quota_type", "编制类型", "enum", enum="quota_type"),
+                Column("gender", "性别", "enum", enum="gender"),
+                Column("birth", "出生年月", "yearmonth", aliases=("出生日期", "出生年月日")),
+                Column("category", "人员类别", "enum", required=False, enum="staff_category",
+                       aliases=("人员身份",)),
+                Column("name", "姓名", "text", required=False),
+                Column("started", "参加工作时间", "yearmonth", required=False,
+                       aliases=("参加工作年月",)),
             ),
         ),
     )

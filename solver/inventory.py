@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from solver.cadres.rules import retirements
 from solver.domain import QUOTA_TYPES
 from solver.leaders import leader_check
 from solver.validate import Dataset
@@ -12,6 +14,12 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("<40", 0, 39), ("40-49", 40, 49), ("50-54", 50, 54), ("55-57", 55, 57),
     ("58-60", 58, 60), (">60", 61, 200),
 )
+# The staff register's age profile (age in the data's year) and the years whose statutory
+# retirements are counted (the 14th five-year plan, 十四五).
+REGISTER_AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("<40", 0, 39), ("40-49", 40, 49), ("50-54", 50, 54), ("55+", 55, 200),
+)
+RETIREMENT_YEARS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)
 SMALL_THRESHOLDS = (5, 7)
 FOLLOW_UP_REASONS = ("absent_without_reason", "missing")
 
@@ -39,7 +47,7 @@ def filter_dataset(ds: Dataset, region: str | None = None, level: str | None = N
     return Dataset(
         path=ds.path, units=units, quotas=sub(ds.quotas), demands=sub(ds.demands), pool=pool,
         people=sub(ds.people), task_groups=ds.task_groups, aux_positions=sub(ds.aux_positions),
-        sources=ds.sources, warnings=ds.warnings, checksum=ds.checksum, leaders=ds.leaders,
+        staff=sub(ds.staff), sources=ds.sources, warnings=ds.warnings, checksum=ds.checksum, leaders=ds.leaders,
     )
 
 
@@ -181,6 +189,35 @@ def people_stock(ds: Dataset) -> dict:
     return out
 
 
+def staff_stock(ds: Dataset) -> dict:
+    """The staff register: head count by quota type, gender and category; ages in the data's
+    year by band (age = data year − birth year); people reaching their statutory retirement
+    age (`solver.cadres.rules.retirement`) in each year of 2021-2025. No names."""
+    staff = ds.staff
+    if staff is None:
+        return {"present": False, "count": 0}
+    out: dict = {
+        "present": True,
+        "count": len(staff),
+        "quota_type": _counts(staff["quota_type"]),
+        "gender": _counts(staff["gender"]),
+        "category": _counts(staff["category"]),
+        "age_year": ds.year,
+    }
+    if ds.year is not None:
+        age = ds.year - staff["birth_year"].astype(np.int64)
+        band = pd.Series("", index=staff.index, dtype=object)
+        for name, lo, hi in REGISTER_AGE_BANDS:
+            band[(age >= lo) & (age <= hi)] = name
+        counts = band.value_counts()
+        out["age_band"] = {name: int(counts.get(name, 0)) for name, _, _ in REGISTER_AGE_BANDS}
+    _, year, _ = retirements(staff["gender"].to_numpy(), staff["category"].to_numpy(),
+                             staff["birth_year"].to_numpy(np.int64),
+                             staff["birth_month"].to_numpy(np.int64))
+    out["retiring_by_year"] = {str(y): int((year == y).sum()) for y in RETIREMENT_YEARS}
+    return out
+
+
 def inventory(ds: Dataset) -> dict:
     """The whole stock-take as one JSON-ready dict (keys documented in the README)."""
     return {
@@ -189,6 +226,7 @@ def inventory(ds: Dataset) -> dict:
         "units": unit_status(ds),
         "aux": aux_stock(ds),
         "people": people_stock(ds),
+        "staff": staff_stock(ds),
         "demands": {
             "count": int(len(ds.demands)),
             "amount": int(ds.demands["amount"].sum()),

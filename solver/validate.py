@@ -10,7 +10,10 @@ in about a second.
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver.domain import ENUM_EXTRA, ENUMS, TABLES, Column, Table
+from solver.domain import ENUM_EXTRA, ENUMS, TABLES, YEARMONTH_PARTS, Column, Table
 from solver.errors import InputError, Problem
 from solver.io.read import INVISIBLE_RE, ROW, RawInputs, RawTable, normalise, read_inputs, show
 from solver.leaders import DEFAULT_RULES, LeaderRules, leader_check
@@ -38,6 +41,8 @@ class Dataset:
     people: pd.DataFrame | None = None
     task_groups: pd.DataFrame | None = None
     aux_positions: pd.DataFrame | None = None
+    # the staff register (在编人员): birth as YYYY-MM text plus birth_year, birth_month
+    staff: pd.DataFrame | None = None
     sources: dict[str, RawTable] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     checksum: str = ""
@@ -48,12 +53,16 @@ class Dataset:
         return getattr(self, name)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The present tables without the row-number column, in docs/data.md order."""
+        """The present tables without the row-number column, in docs/data.md order.
+
+        The year and month read from a year-month column (birth_year, birth_month) are left
+        out: the column itself (birth, YYYY-MM) holds them, and is what data edits change."""
         out = {}
         for name in TABLES:
             frame = self.table(name)
             if frame is not None:
-                out[name] = frame.drop(columns=[ROW], errors="ignore")
+                out[name] = frame.drop(columns=[ROW, *derived_columns(TABLES[name])],
+                                       errors="ignore")
         return out
 
     @property
@@ -192,6 +201,109 @@ def check_id_text(col: Column, text: pd.Series, empty: np.ndarray, frame: pd.Dat
     out.add_rows(likely, frame, col.name, message)
 
 
+# ---------------------------------------------------------------- year-months
+
+# The ways a year and month are written in registers (spaces and full-width forms aside).
+# YYYYMM only with six digits; a full date (an Excel date cell, 1965-01-15, 1965年1月15日) is
+# read as its year-month. "1965.1" is refused: an Excel number 1965.10 is shown that way.
+_YEARMONTH_RE = (
+    r"(?P<y1>[0-9]{4})(?P<s1>[-/.])(?P<m1>[0-9]{1,2})",
+    r"(?P<y2>[0-9]{4})年(?P<m2>[0-9]{1,2})月?",
+    r"(?P<y3>[0-9]{4})(?P<m3>[0-9]{2})",
+    (r"(?P<y4>[0-9]{4})(?P<s4>[-/.])(?P<m4>[0-9]{1,2})(?P=s4)(?P<d4>[0-9]{1,2})"
+     r"(?:T?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"),
+    r"(?P<y5>[0-9]{4})年(?P<m5>[0-9]{1,2})月(?P<d5>[0-9]{1,2})日",
+)
+_YEARMONTH_MATCH = re.compile("(?:" + "|".join(_YEARMONTH_RE) + r")\Z")
+FIRST_YEAR = 1900  # no one on a register today was born before it
+MIN_WORKING_AGE = 16  # no one younger may be employed (Labour Law, Art. 15)
+_WRITE_YEARMONTH = ("write it as 1965-01 (also 1965.01, 1965/01, 1965年01月, 196501 or an Excel "
+                    "date cell)")
+
+
+def derived_columns(table: Table) -> tuple[str, ...]:
+    """The integer columns read from the table's year-month columns (birth_year, …)."""
+    return tuple(col.name + part for col in table.columns if col.type == "yearmonth"
+                 for part in YEARMONTH_PARTS)
+
+
+def _yearmonth_of(text: str) -> tuple[float, float, float, bool]:
+    """(year, month, day, ambiguous) of one cell, NaN where absent; year NaN: no match."""
+    found = _YEARMONTH_MATCH.match(re.sub(r"\s+", "", text.translate(FULLWIDTH)))
+    if found is None:
+        return np.nan, np.nan, np.nan, False
+    parts = found.groupdict()
+
+    def pick(key: str) -> float:
+        return next((float(v) for k, v in parts.items()
+                     if k[0] == key and k[1:].isdigit() and v is not None), np.nan)
+
+    return pick("y"), pick("m"), pick("d"), parts["s1"] == "." and parts["m1"] == "1"
+
+
+def check_yearmonth(col: Column, text: pd.Series, empty: np.ndarray, frame: pd.DataFrame,
+                    out: _Collector) -> pd.Series:
+    """A year and month, read exactly: YYYY-MM (or ., /, 年…月, six digits, a full date),
+    returned as the text YYYY-MM; a cell that is not one is refused, saying why. Each
+    distinct text is parsed once (a register of 100,000 people has a few thousand)."""
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
+    parsed = np.array([_yearmonth_of(str(v)) for v in distinct], dtype=float).reshape(-1, 4)
+    year, month, day, ambiguous = (parsed[codes, k] for k in range(4))
+    ambiguous = ambiguous > 0
+    ok = ~empty & ~np.isnan(year)
+    out.add_rows(~empty & ~ok, frame, col.name,
+                 lambda v, i: f"{_quote(v)} is not a year and month; {_WRITE_YEARMONTH}"
+                 f"{_fullwidth_note(v)}")
+    ambiguous &= ok
+    out.add_rows(ambiguous, frame, col.name,
+                 lambda v, i: f"{_quote(v)} may be January or October (Excel shows the "
+                 f"number {v}0 as {v}); write {v[:-1]}01 or {v}0 as text, or "
+                 f"{int(year[i])}-01 or {int(year[i])}-10")
+    ok &= ~ambiguous
+    bad_month = ok & ((month < 1) | (month > 12))
+    out.add_rows(bad_month, frame, col.name,
+                 lambda v, i: f"{_quote(v)}: month {int(month[i])} is not a month; write a "
+                 "month from 1 to 12")
+    ok &= ~bad_month
+    dated = ok & ~np.isnan(day)
+    days = np.full(len(text), 31)
+    for i in np.flatnonzero(dated):
+        days[i] = calendar.monthrange(int(year[i]), int(month[i]))[1]
+    bad_day = dated & ((day < 1) | (day > days))
+    out.add_rows(bad_day, frame, col.name,
+                 lambda v, i: f"{_quote(v)} is not a date: {int(year[i])}-"
+                 f"{int(month[i]):02d} has {days[i]} days; check the cell")
+    ok &= ~bad_day
+    early = ok & (year < FIRST_YEAR)
+    out.add_rows(early, frame, col.name,
+                 lambda v, i: f"{_quote(v)}: the year {int(year[i])} is before {FIRST_YEAR}; "
+                 "check the year")
+    ok &= ~early
+    at = np.where(ok, np.nan_to_num(year) * 12 + np.nan_to_num(month) - 1, -1).astype(np.int64)
+    keys, where = np.unique(at, return_inverse=True)
+    shown = np.array([f"{k // 12:04d}-{k % 12 + 1:02d}" if k >= 0 else None for k in keys],
+                     dtype=object)
+    return pd.Series(shown[where.reshape(-1)], index=frame.index, dtype=object)
+
+
+def yearmonth_parts(text: pd.Series, col: Column) -> dict[str, pd.Series]:
+    """The integer year and month of a year-month column read by `check_yearmonth` (YYYY-MM
+    or missing): `<column>_year`, `<column>_month`; int64 when no cell is missing."""
+    known = text.notna().to_numpy()
+    year = np.zeros(len(text), dtype=np.int64)
+    month = np.zeros(len(text), dtype=np.int64)
+    if known.any():
+        cells = text[known].astype(str)
+        year[known] = cells.str.slice(0, 4).astype(np.int64).to_numpy()
+        month[known] = cells.str.slice(5, 7).astype(np.int64).to_numpy()
+    names = [col.name + part for part in YEARMONTH_PARTS]
+    if known.all():
+        return {names[0]: pd.Series(year, index=text.index),
+                names[1]: pd.Series(month, index=text.index)}
+    return {name: pd.Series(pd.array(values, dtype="Int64"), index=text.index).where(known, pd.NA)
+            for name, values in zip(names, (year, month))}
+
+
 def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series:
     """Parse one column to its type; report empty required cells and malformed values."""
     text = frame[col.name].astype(str).str.strip()
@@ -210,6 +322,8 @@ def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series
         check_id_text(col, text, empty, frame, out)
     if col.type in ("id", "text", "ref"):
         return text.where(~empty, None)
+    if col.type == "yearmonth":
+        return check_yearmonth(col, text, empty, frame, out)
     if col.type == "tags":
         return text.where(~empty, "")
     if col.type in ("enum", "yesno"):
@@ -309,8 +423,14 @@ def check_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame | None, list[
             typed[col.name] = check_column(col, frame, out)
         else:
             typed[col.name] = None
+    derived = derived_columns(table)
     for extra in raw.extra_columns:
-        typed[extra] = frame[extra]
+        if extra not in derived:  # a year and month read from a year-month column win
+            typed[extra] = frame[extra]
+    for col in table.columns:
+        if col.type == "yearmonth":
+            for name, part in yearmonth_parts(typed[col.name], col).items():
+                typed[name] = part
     typed[ROW] = frame[ROW].to_numpy()
     if table.key:
         key_frame = typed[list(table.key)]
@@ -357,11 +477,12 @@ def _people_beyond_staff(people: pd.DataFrame, quotas: pd.DataFrame, ok: np.ndar
 
 
 def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> list[Problem]:
-    """Unit and group references exist; demands and people ask for a quota type the unit holds."""
+    """Unit and group references exist; demands, people and the staff register ask for a quota
+    type the unit holds; the register agrees with the quotas and the surplus people."""
     problems: list[Problem] = []
     units = ds["units"]
     unit_ids = pd.Index(units["unit_id"].dropna())
-    for name in ("quotas", "demands", "people", "aux_positions"):
+    for name in ("quotas", "demands", "people", "aux_positions", "staff"):
         frame = ds.get(name)
         if frame is None:
             continue
@@ -385,7 +506,7 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
     held = pd.MultiIndex.from_frame(quotas[["unit_id", "quota_type"]].dropna())
     # a unit with a quota row whose type could not be read may well hold the type asked for
     unsure = quotas.loc[quotas["quota_type"].isna(), "unit_id"].dropna()
-    for name in ("demands", "people"):
+    for name in ("demands", "people", "staff"):
         frame = ds.get(name)
         if frame is None:
             continue
@@ -397,7 +518,8 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
         not_held = known & ~pairs.isin(held)
         what = "asks for" if name == "demands" else "holds"
         out.add_rows(not_held, frame, "quota_type",
-                     lambda v, i: f"{what} {v} ({ENUMS['quota_type'][v]}) quota but unit "
+                     lambda v, i, what=what, frame=frame:
+                     f"{what} {v} ({ENUMS['quota_type'][v]}) quota but unit "
                      f"{_quote(frame['unit_id'].iat[i])} "
                      f"has no {v} row in the quotas table; a unit receives only quota types "
                      "it holds")
@@ -452,7 +574,115 @@ def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) 
                      lambda v, i: f"end year {v} is before the start year "
                      f"{demands['start_year'].iat[i]}; correct one of the two years")
     problems += out.problems
+    if ds.get("staff") is not None:
+        problems += check_staff(ds, sources)
     return problems
+
+
+def _floats(series: pd.Series) -> np.ndarray:
+    """A numeric column as floats, a missing cell as NaN (compares False)."""
+    return pd.to_numeric(series, errors="coerce").astype(float).to_numpy()
+
+
+def data_year(demands: pd.DataFrame) -> tuple[int, str]:
+    """The data's year (the earliest start_year of the demands, as `Dataset.year`), or this
+    calendar year when no demand gives one; with the words saying which."""
+    if "start_year" in demands and demands["start_year"].notna().any():
+        return int(demands["start_year"].min()), "the earliest start_year of the demands"
+    return datetime.date.today().year, "this year: no demand gives a start_year"
+
+
+def check_staff(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> list[Problem]:
+    """The staff register (在编人员): births and starts not after the data's year, nobody under
+    16 in it, nobody starting work before birth; its head count per unit and quota type equal
+    to the quotas' staff; a surplus person listed in it at the same unit, type and gender."""
+    staff, source = ds["staff"], sources["staff"]
+    out = _Collector(source)
+    raw = source.frame
+    year, why = data_year(ds["demands"])
+    born = _floats(staff["birth_year"])
+    late = born > year
+    out.add_rows(late, raw, "birth",
+                 lambda v, i: f"{_quote(v)}: born in {int(born[i])}, after the data's year "
+                 f"{year} ({why}); check the year")
+    young = ~late & (year - born < MIN_WORKING_AGE)
+    out.add_rows(young, raw, "birth",
+                 lambda v, i: f"{_quote(v)}: {year - int(born[i])} years old in the data's year "
+                 f"{year} ({why}), under the working age of {MIN_WORKING_AGE}; check the year")
+    start = _floats(staff["started_year"])
+    late = start > year
+    out.add_rows(late, raw, "started",
+                 lambda v, i: f"{_quote(v)}: started work in {int(start[i])}, after the data's "
+                 f"year {year} ({why}); check the year")
+    before = ~late & (start * 12 + _floats(staff["started_month"])
+                      < born * 12 + _floats(staff["birth_month"]))
+    out.add_rows(before, raw, "started",
+                 lambda v, i: f"{_quote(v)}: started work before birth "
+                 f"({staff['birth'].iat[i]}); check the two cells")
+    problems = out.problems + _staff_counts(ds, sources) + _surplus_in_staff(ds, sources)
+    return problems
+
+
+def _staff_counts(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> list[Problem]:
+    """Each quota row's staff figure is the register's head count of that unit and type.
+
+    Reported on the quotas row (the figure to correct, or the register). A unit some person
+    of the register could not be placed in (an empty or unknown unit, a type that cannot be
+    read or that the unit does not hold, an id given twice: reported already) is not
+    compared."""
+    staff, quotas, units = ds["staff"], ds["quotas"], ds["units"]
+    unit_ids = pd.Index(units["unit_id"].dropna())
+    if not staff["unit_id"].isin(unit_ids).all():
+        return []  # an unplaced person could belong to any unit
+    held = pd.MultiIndex.from_frame(quotas[["unit_id", "quota_type"]].dropna())
+    pairs = pd.MultiIndex.from_frame(staff[["unit_id", "quota_type"]].astype(object))
+    unsure = set(staff.loc[staff["quota_type"].isna() | ~pairs.isin(held), "unit_id"])
+    unsure |= set(quotas.loc[quotas["quota_type"].isna(), "unit_id"].dropna())
+    ids = staff["person_id"]
+    unsure |= set(staff.loc[ids.notna() & ids.duplicated(keep=False), "unit_id"])
+    counts = staff.groupby(["unit_id", "quota_type"]).size()
+    have = counts.reindex(pd.MultiIndex.from_frame(
+        quotas[["unit_id", "quota_type"]].astype(object))).fillna(0).to_numpy(np.int64)
+    figure = _floats(quotas["staff"])
+    compare = (quotas["unit_id"].notna() & quotas["quota_type"].notna()
+               & ~quotas["unit_id"].isin(unsure)).to_numpy() & ~np.isnan(figure)
+    differ = compare & (have != np.where(np.isnan(figure), -1, figure))
+    out = _Collector(sources["quotas"])
+    register = sources["staff"].file + (f" [{sources['staff'].sheet}]"
+                                        if sources["staff"].sheet else "")
+    out.add_rows(differ, quotas, "staff",
+                 lambda v, i: f"unit {_quote(quotas['unit_id'].iat[i])}, "
+                 f"{quotas['quota_type'].iat[i]}: {have[i]} "
+                 f"{'person' if have[i] == 1 else 'people'} in the staff table ({register}) "
+                 f"but staff {int(figure[i])} in the quotas table; the register lists every "
+                 "person counted in staff: correct the figure or the register")
+    return out.problems
+
+
+def _surplus_in_staff(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]
+                      ) -> list[Problem]:
+    """A surplus person (people) listed in the register under the same id is there at the
+    same unit, quota type and gender."""
+    people, staff = ds.get("people"), ds["staff"]
+    if people is None:
+        return []
+    first = staff[staff["person_id"].notna()].drop_duplicates("person_id").set_index("person_id")
+    out = _Collector(sources["people"])
+    register = sources["staff"].file + (f" [{sources['staff'].sheet}]"
+                                        if sources["staff"].sheet else "")
+    listed = people["person_id"].isin(first.index).to_numpy()
+    for column, what in (("unit_id", "unit"), ("quota_type", "quota type"),
+                         ("gender", "gender")):
+        there = people["person_id"].map(first[column])
+        here = people[column]
+        differ = listed & (here.notna() & there.notna() & (here != there)).to_numpy(dtype=bool)
+        out.add_rows(differ, people, column,
+                     lambda v, i, column=column, what=what, there=there:
+                     f"person {_quote(people['person_id'].iat[i])} is in the staff table "
+                     f"({register}, row {first.loc[people['person_id'].iat[i], ROW]}) with "
+                     f"{what} {_quote(there.iat[i])}, here {_quote(v)}; a surplus person is "
+                     f"one of their unit's staff: correct one of the two")
+    return out.problems
 
 
 def _did_you_mean(value: object, ids: pd.Index) -> str:
@@ -569,6 +799,9 @@ def validate(raw: RawInputs, leaders: LeaderRules = DEFAULT_RULES) -> Dataset:
     warnings += check_warnings(typed, raw.tables, leaders)
     units = typed["units"]
     units["function_status"] = units["function_status"].fillna("active")
+    staff = typed.get("staff")
+    if staff is not None:
+        staff["category"] = staff["category"].fillna("cadre")
     return Dataset(
         path=raw.path,
         units=units,
@@ -578,6 +811,7 @@ def validate(raw: RawInputs, leaders: LeaderRules = DEFAULT_RULES) -> Dataset:
         people=typed.get("people"),
         task_groups=typed.get("task_groups"),
         aux_positions=typed.get("aux_positions"),
+        staff=staff,
         sources=raw.tables,
         warnings=warnings,
         checksum=_checksum(raw),

@@ -336,7 +336,7 @@ def test_referential_integrity_and_keys(city):
     parents = city["units"].parent_id.dropna()
     assert parents.isin(ids).all()
     for name, table in TABLES.items():
-        if table.key:
+        if table.key and name in city:  # the staff register is not generated
             assert not city[name].duplicated(list(table.key)).any(), name
     for name, col in (("quotas", "approved"), ("quotas", "staff"), ("pool", "balance"),
                       ("aux_positions", "headcount"), ("units", "leader_posts")):
