@@ -105,6 +105,11 @@ def instances(draw):
             "wants_return": draw(st.sampled_from(["yes", "no"])),
             "willing_early_retirement": draw(st.sampled_from(["yes", "no", "no"])),
         })
+    # surplus people hold a quota and count in staff: a row has at least its people as staff
+    count = {}
+    for p in people:
+        count[(p["unit_id"], p["quota_type"])] = count.get((p["unit_id"], p["quota_type"]), 0) + 1
+    quotas = [(u, t, a, max(st_, count.get((u, t), 0))) for u, t, a, st_ in quotas]
     # feasible sizes: a witness puts some allowed people in groups; minimums stay below it
     taken = {gid: 0 for gid in group_ids}
     for p in people:
@@ -170,7 +175,8 @@ def allowed_options(units, quotas, demands, people, groups, plan_year, w, option
             opts.append((("group", g["group_id"]),
                          w.skills * fit + w.preference * pref + w.experience * exp
                          + w.health * hp))
-        if p["wants_return"] == "yes":
+        a_home, s_home = quota[(p["unit_id"], p["quota_type"])][2:]
+        if p["wants_return"] == "yes" and s_home <= a_home:  # no post in an over-quota unit
             opts.append((("return",), w.return_base + w.experience * exp))
         if eligible(p["gender"], age, service, plan_year) and (
                 p["willing_early_retirement"] == "yes" or p["health"] == "serious"):
@@ -203,9 +209,8 @@ def feasible(choice, people, groups, quotas, demands) -> bool:
         key = (p["unit_id"], p["quota_type"])
         if o[0] == "group":
             size[o[1]] += 1
-        elif o[0] == "transfer":
+        elif o[0] == "transfer":  # takes its quota along: frees no post for a return
             per_demand[o[1]] = per_demand.get(o[1], 0) + 1
-            posts[key] = posts.get(key, 0) - 1
         elif o[0] == "early_retirement":
             posts[key] = posts.get(key, 0) - 1
         elif o[0] == "return":

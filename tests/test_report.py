@@ -117,7 +117,7 @@ def test_plan_workbook_round_trips_through_our_reader(plan):
     from solver.validate import load_plan_workbook
 
     book = load_plan_workbook(plan / "plan.xlsx")
-    assert set(book) == {"moves", "units", "pool", "demands", "assignments", "aux_plan"}
+    assert set(book) == {"moves", "units", "pool", "demands", "assignments", "aux_plan", "ledger"}
     sheets = pd.ExcelFile(plan / "plan.xlsx").sheet_names
     assert "编制调整明细" in sheets and "需求满足情况" in sheets
     for name in ("demands", "moves", "units", "assignments", "aux_plan"):

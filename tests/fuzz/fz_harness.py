@@ -283,7 +283,9 @@ def check_plan(out_dir: Path) -> list[str]:
     except ValueError as exc:
         fails.append(f"summary.json is not strict JSON ({str(exc)[:40]})")
     before = snapshot(out_dir)
-    verified = call(["verify", str(out_dir)])
+    # verify re-reads the inputs, the CSVs and plan.xlsx: on a loaded CI machine it needs more
+    # than one case's time (a hang is still caught)
+    verified = call(["verify", str(out_dir)], timeout=3 * CASE_SECONDS)
     if verified.hung or verified.exception or verified.code != 0:
         why = verified.exception or ("hang" if verified.hung else f"exit {verified.code}")
         first = (verified.stderr.strip().splitlines() or [""])[-1][:160]

@@ -193,8 +193,14 @@ def datasets(draw, people: bool | None = None, aux: bool | None = None) -> DataS
                  "service_years", "health", "work_status", "surplus_reason", "skills",
                  "preferences", "wants_return", "willing_early_retirement"]
         prows = []
+        # surplus people hold a quota and count in staff: only rows with a seat left
+        seats = {(r.value["unit_id"], r.value["quota_type"]): r.value["staff"] for r in qrows}
         for k in range(draw(st.integers(1, 3))):
-            uid, qt, _ = held[draw(st.integers(0, len(held) - 1))]
+            free = [h for h in held if seats[(h[0], h[1])] > 0]
+            if not free:
+                break
+            uid, qt, _ = free[draw(st.integers(0, len(free) - 1))]
+            seats[(uid, qt)] -= 1
             age = draw(st.integers(40, 60))
             prows.append(Row(
                 [f"P{k + 1:03d}", "张某", uid, enum("quota_type", qt),
@@ -207,7 +213,10 @@ def datasets(draw, people: bool | None = None, aux: bool | None = None) -> DataS
                  enum("yes_no", draw(st.sampled_from(["yes", "no"]))),
                  enum("yes_no", draw(st.sampled_from(["yes", "no"])))],
                 value={"person_id": f"P{k + 1:03d}"}))
-        tabs["people"] = Tab("people", _header("people", pcols, zh), pcols, prows)
+        if prows:
+            tabs["people"] = Tab("people", _header("people", pcols, zh), pcols, prows)
+        else:
+            del tabs["task_groups"]  # no staff anywhere: no surplus people either
 
     if aux if aux is not None else draw(st.integers(0, 2)) == 0:
         acols = ["unit_id", "category", "headcount", "approved", "outsourceable"]
