@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from solver.cli import main
+
 REPO = Path(__file__).resolve().parents[1]
 
 UNIT_DEFAULTS = {
@@ -94,3 +96,20 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"bianzhi fuzz: {int(stats['cases'])} commands run in-process in "
         f"{stats['seconds']:.0f}s ({by})")
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `bianzhi ARGS` in-process: (exit code, stdout, stderr)."""
+
+    def run(*args: object) -> tuple[int, str, str]:
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err and "internal error" not in err, err
+        return code, out, err
+
+    return run

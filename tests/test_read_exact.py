@@ -21,26 +21,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 from make_corpus import ZH_TABLES, base, set_cell, to_zh, write_csvs  # noqa: E402
 
-from solver.cli import main  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def cli(capsys):
-    """Run `bianzhi ARGS` in-process: (exit code, stdout, stderr)."""
-
-    def run(*args: object) -> tuple[int, str, str]:
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err and "internal error" not in err, err
-        return code, out, err
-
-    return run
 
 
 def inventory(cli, path: Path) -> dict:

@@ -19,7 +19,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 from make_corpus import ZH_TABLES, base, set_cell, to_zh, write_csvs
 
-from solver.cli import main
 from solver.validate import load
 
 HEADER = ["person_id", "unit_id", "quota_type", "gender", "birth", "category", "name",
@@ -51,23 +50,6 @@ STAFF = {("U01", "administrative"): 3, ("U02", "institution"): 1,
          ("U03", "political_legal"): 2, ("U03", "administrative"): 1,
          ("U04", "administrative"): 1, ("U05", "institution"): 2}
 NAMES = [row[6] for row in REGISTER]
-
-
-@pytest.fixture
-def cli(capsys):
-    """Run `bianzhi ARGS` in-process: (exit code, stdout, stderr)."""
-
-    def run(*args: object) -> tuple[int, str, str]:
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err and "internal error" not in err, err
-        return code, out, err
-
-    return run
 
 
 def tables() -> dict[str, list[list[str]]]:
