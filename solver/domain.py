@@ -145,6 +145,8 @@ class Unmet(StrEnum):
     HIGHER_TIER = "outranked_by_higher_tier"
     INCENTIVE = "outranked_by_incentive"
     NO_SOURCE = "no_compatible_source"
+    AFTER_HORIZON = "starts_after_horizon"
+    TASK_ENDED = "task_ended"
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,11 @@ UNMET_REASON_LIST: tuple[UnmetReason, ...] = (
     UnmetReason(Unmet.NO_SOURCE, "无可用编制来源",
                 "no vacancy of this quota type is left in reach (region, type)",
                 "a vacancy of this type in the region, or policy.allow_cross_region"),
+    UnmetReason(Unmet.AFTER_HORIZON, "起始年度在规划期之后",
+                "the demand starts after the plan's last year", "a longer horizon"),
+    UnmetReason(Unmet.TASK_ENDED, "临时任务已结束",
+                "the temporary task ended (end_year) before a quota could be found for it",
+                "more vacancies or pool quota in the years of the task"),
 )
 UNMET_REASON: dict[str, UnmetReason] = {str(r.code): r for r in UNMET_REASON_LIST}
 UNMET_REASONS_ZH: dict[str, str] = {str(r.code): r.zh for r in UNMET_REASON_LIST}
@@ -239,6 +246,7 @@ ENUMS: dict[str, dict[str, str]] = {
     "yes_no": YES_NO,
     "move_kind": MOVE_KINDS,
     "source": SOURCES,
+    "use_source": {"own": "本单位空编", **SOURCES},
     "unit_status": UNIT_STATUS,
     "unmet_reason": UNMET_REASONS_ZH,
     "option": OPTIONS,
@@ -426,6 +434,7 @@ PLAN_TABLES: dict[str, Table] = {
             Column("from_region", "调出地区", "text", required=False),
             Column("to_region", "调入地区", "text", required=False),
             Column("persons", "随编人数", "int", required=False),
+            Column("year", "年度", "year", required=False),
         )),
         Table("units", "单位编制变化", columns=(
             Column("unit_id", "单位代码", "id"),
@@ -460,6 +469,7 @@ PLAN_TABLES: dict[str, Table] = {
             Column("reason", "事由", "text", required=False),
             Column("start_year", "起始年度", "year", required=False),
             Column("end_year", "结束年度", "year", required=False),
+            Column("met_year", "满足年度", "year", required=False),
         )),
         Table("aux_plan", "编外员额方案", columns=(
             Column("unit_id", "单位代码", "id"),
@@ -517,7 +527,10 @@ def _ledger_columns() -> tuple[Column, ...]:
              for k in MOVE_KIND_LIST if k.takes_from_unit]
     cols += [Column("approved_after", "调整后核定编制数", "int"),
              Column("staff_before", "调整前实有人数", "int"),
-             Column("early_retirements", "提前退休", "int")]
+             Column("early_retirements", "提前退休", "int"),
+             # a year of a multi-year plan (issue 12): statutory retirements, other leavers
+             Column("retirements", "到龄退休", "int", required=False),
+             Column("leavers", "其他自然减员", "int", required=False)]
     cols += [Column(f"staff_in_{k.code}", f"{k.zh}（人员调入）", "int")
              for k in MOVE_KIND_LIST if k.carries_people and k.gives_to_unit]
     cols += [Column(f"staff_out_{k.code}", f"{k.zh}（人员调出）", "int")
@@ -533,8 +546,61 @@ def _ledger_columns() -> tuple[Column, ...]:
     return tuple(cols)
 
 
-PLAN_TABLES["ledger"] = Table("ledger", "编制台账", columns=_ledger_columns())
+PLAN_TABLES["ledger"] = Table("ledger", "编制台账", columns=(
+    *_ledger_columns(), Column("year", "年度", "year", required=False)))
+# a multi-year plan (issue 12)
+PLAN_TABLES["years"] = Table("years", "分年度编制变化", columns=(
+    Column("unit_id", "单位代码", "id"),
+    Column("quota_type", "编制类型", "enum", enum="quota_type"),
+    Column("year", "年度", "year"),
+    Column("approved_start", "年初核定编制数", "int"),
+    Column("staff_start", "年初实有人数", "int"),
+    Column("retirements", "退休", "int"),
+    Column("leavers", "其他自然减员", "int"),
+    Column("hires", "进人", "int"),
+    Column("persons_in", "随编调入人数", "int"),
+    Column("persons_out", "随编调出人数", "int"),
+    Column("moved_in", "调入编制", "int"),
+    Column("moved_out", "调出编制", "int"),
+    Column("returned", "事去减编收回", "int"),
+    Column("approved_end", "年末核定编制数", "int"),
+    Column("staff_end", "年末实有人数", "int"),
+    Column("vacancy_end", "年末空编数", "int"),
+))
+PLAN_TABLES["pool_years"] = Table("pool_years", "分年度编制池", columns=(
+    Column("region", "地区", "text"),
+    Column("quota_type", "编制类型", "enum", enum="quota_type"),
+    Column("year", "年度", "year"),
+    Column("balance_start", "年初余额", "int"),
+    Column("returned", "事去减编收回", "int"),
+    Column("granted", "动态使用", "int"),
+    Column("withdrawn", "收回", "int"),
+    Column("balance_end", "年末余额", "int"),
+))
+PLAN_TABLES["demand_years"] = Table("demand_years", "需求分年度满足", columns=(
+    Column("demand_id", "需求编号", "id"),
+    Column("year", "年度", "year"),
+    Column("met", "满足数", "int"),
+))
+PLAN_TABLES["retirements"] = Table("retirements", "到龄退休人员", columns=(
+    Column("person_id", "人员编号", "id"),
+    Column("unit_id", "单位代码", "text"),
+    Column("quota_type", "编制类型", "enum", enum="quota_type"),
+    Column("year", "退休年度", "year"),
+    Column("month", "退休月份", "int"),
+    Column("age_at_retirement", "退休年龄", "text"),
+    Column("age_months", "退休年龄（月）", "int"),
+))
+PLAN_TABLES["use_plan"] = Table("use_plan", "用编计划", columns=(
+    Column("unit_id", "单位代码", "text"),
+    Column("quota_type", "编制类型", "enum", enum="quota_type"),
+    Column("year", "年度", "year"),
+    Column("source", "编制来源", "enum", enum="use_source"),
+    Column("may_hire", "可进人数", "int"),
+))
 LEDGER_COLUMNS: tuple[str, ...] = tuple(c.name for c in PLAN_TABLES["ledger"].columns)
+# ledger columns only a year of a multi-year plan has
+LEDGER_YEAR_COLUMNS: tuple[str, ...] = ("retirements", "leavers")
 
 # Serial-number columns that planners put in front of a table; dropped on reading.
 SERIAL_HEADERS: frozenset[str] = frozenset({"序号", "编号", "no", "no.", "#", "seq"})

@@ -30,7 +30,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from solver.domain import FREES_VACANCY, HOLDS_VACANCY, LEDGER_COLUMNS, MOVE_KIND_LIST, Move
+from solver.domain import (
+    FREES_VACANCY,
+    HOLDS_VACANCY,
+    LEDGER_COLUMNS,
+    LEDGER_YEAR_COLUMNS,
+    MOVE_KIND_LIST,
+    Move,
+)
 
 KEY = ["unit_id", "quota_type"]
 IN_COLUMNS: tuple[str, ...] = tuple(f"in_{k.code}" for k in MOVE_KIND_LIST if k.gives_to_unit)
@@ -44,7 +51,9 @@ CAUSES: tuple[str, ...] = (*IN_COLUMNS, *OUT_COLUMNS, "early_retirements", *STAF
                            *STAFF_OUT, "hires", "returns_held", "takeover")
 COLUMNS: tuple[str, ...] = LEDGER_COLUMNS  # order and Chinese headers: solver/domain.py
 COUNT_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS
-                                       if c not in ("unit_id", "quota_type", "region", "system"))
+                                       if c not in ("unit_id", "quota_type", "region", "system",
+                                                    "year", *LEDGER_YEAR_COLUMNS))
+YEAR_COLUMNS = LEDGER_YEAR_COLUMNS
 
 
 def _per_key(frame: pd.DataFrame, unit: str, value: str, index: pd.MultiIndex) -> np.ndarray:
@@ -65,9 +74,14 @@ def holder(mergers: pd.DataFrame | None) -> dict[str, str]:
 
 def build_ledger(units: pd.DataFrame, moves: pd.DataFrame, demands: pd.DataFrame,
                  assignments: pd.DataFrame | None = None, mergers: pd.DataFrame | None = None,
-                 takeover: pd.DataFrame | None = None) -> pd.DataFrame:
+                 takeover: pd.DataFrame | None = None, flows: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """The ledger from the plan tables (units, moves with `persons`, demands, assignments with
-    home unit and type, mergers, the off-quota take-over per unit and type)."""
+    home unit and type, mergers, the off-quota take-over per unit and type).
+
+    `flows` (a year of a multi-year plan: unit_id, quota_type, retirements, leavers, held)
+    adds the year's statutory retirements and other leavers, and the vacancies held since an
+    earlier year for people who returned to their post."""
     units = units.drop_duplicates(KEY)
     index = pd.MultiIndex.from_frame(units[KEY].astype(str))
     out = pd.DataFrame({c: units[c].astype(str).to_numpy() if c in units else ""
@@ -107,18 +121,24 @@ def build_ledger(units: pd.DataFrame, moves: pd.DataFrame, demands: pd.DataFrame
     returns = people[people["option"].isin(HOLDS_VACANCY)].copy()
     returns["unit_id"] = held_at(returns["unit_id"])
     out["returns_held"] = _per_key(returns, "unit_id", "n", index)
+    if flows is not None:
+        for col in YEAR_COLUMNS:
+            out[col] = _per_key(flows, "unit_id", col, index)
+        out["returns_held"] += _per_key(flows, "unit_id", "held", index)
     t = takeover if takeover is not None else pd.DataFrame(columns=[*KEY, "takeover"])
     out["takeover"] = _per_key(t, "unit_id", "takeover", index)
     out["approved_after"] = (out["approved_before"] + out[list(IN_COLUMNS)].sum(axis=1)
                              - out[list(OUT_COLUMNS)].sum(axis=1))
-    out["staff_after"] = (out["staff_before"] - out["early_retirements"]
+    leaving = out[list(YEAR_COLUMNS)].sum(axis=1) if flows is not None else 0
+    out["staff_after"] = (out["staff_before"] - out["early_retirements"] - leaving
                           + out[list(STAFF_IN)].sum(axis=1) - out[list(STAFF_OUT)].sum(axis=1)
                           + out["hires"])
     out["vacancy_after"] = (out["approved_after"] - out["staff_after"]).clip(lower=0)
     out["over_after"] = (out["staff_after"] - out["approved_after"]).clip(lower=0)
     out["vacancy_free"] = out["vacancy_after"] - out["returns_held"] - out["takeover"]
-    out = out[list(COLUMNS)]
-    out[list(COUNT_COLUMNS)] = out[list(COUNT_COLUMNS)].astype(np.int64)
+    out = out[[c for c in COLUMNS if c in out]]
+    counts = [c for c in out.columns if c in COUNT_COLUMNS or c in YEAR_COLUMNS]
+    out[counts] = out[counts].astype(np.int64)
     return out
 
 
@@ -126,3 +146,28 @@ def totals(ledger: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Per quota type, the sum of every count column of the ledger."""
     return {str(qt): {c: int(g[c].sum()) for c in COUNT_COLUMNS}
             for qt, g in ledger.groupby("quota_type", sort=True)}
+
+
+AFTER_COLUMNS = ("approved_after", "staff_after", "vacancy_after", "over_after", "vacancy_free",
+                 "returns_held", "takeover")
+
+
+def horizon_ledger(ledger: pd.DataFrame) -> pd.DataFrame:
+    """A multi-year ledger (one block per year) as one account for the horizon: the figures
+    before from the first year, after from the last, every cause summed over the years."""
+    if "year" not in ledger:
+        return ledger
+    ordered = ledger.sort_values("year", kind="stable")
+    g = ordered.groupby(KEY, sort=False)
+    first, last = g.first(), g.last()
+    causes = [c for c in ledger.columns if c not in (*KEY, "region", "system", "year",
+                                                     "approved_before", "staff_before",
+                                                     *AFTER_COLUMNS)]
+    out = first[["region", "system", "approved_before", "staff_before"]].copy()
+    summed = g[causes].sum()
+    for c in causes:
+        out[c] = summed[c]
+    for c in AFTER_COLUMNS:
+        out[c] = last[c]
+    out = out.reset_index()
+    return out[[c for c in ledger.columns if c in out]]

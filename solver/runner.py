@@ -24,6 +24,8 @@ from solver.quotas.network import MergeMoves, PeopleMoves
 from solver.scenario import Scenario
 from solver.scenario import plan_year as scenario_plan_year
 from solver.validate import Dataset
+from solver.years.perfect import plan_perfect
+from solver.years.rolling import run_years
 
 
 def plan_year(scenario: Scenario, ds: Dataset) -> int:
@@ -86,6 +88,8 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
         timings["load"] = time.perf_counter() - start
     before = prelude(scenario, ds)
     timings.update(before.timings)
+    if scenario.horizon is not None:
+        return run_horizon(scenario, ds, before, timings)
     quota = reallocate(ds, scenario.policy, solver=scenario.solver.name,
                        time_limit=scenario.solver.time_limit, with_marginals=with_marginals,
                        people=before.people, mergers=before.merges)
@@ -94,6 +98,23 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
         timings["aux"] = aux.seconds
     return Plan(scenario=scenario, dataset=ds, quota=quota, cadres=before.cadres, aux=aux,
                 mergers=before.mergers, timings=timings)
+
+
+def run_horizon(scenario: Scenario, ds: Dataset, before: Prelude,
+                timings: dict[str, float]) -> Plan:
+    """A plan over the horizon's years (issue 12): one reallocation per year (myopic), the
+    off-quota plan on the first year's vacancies."""
+    if scenario.horizon.foresight == "perfect":
+        years = plan_perfect(scenario, ds, before)
+    else:
+        years = run_years(scenario, ds, before)
+    timings.update(years.timings)
+    first = years.years[0]
+    aux = off_quota(scenario, first.dataset, first.quota)
+    if aux is not None:
+        timings["aux"] = aux.seconds
+    return Plan(scenario=scenario, dataset=ds, quota=first.quota, cadres=before.cadres,
+                aux=aux, mergers=before.mergers, timings=timings, years=years)
 
 
 def off_quota(scenario: Scenario, ds: Dataset, quota: QuotaPlan) -> AuxPlan | None:

@@ -218,6 +218,62 @@ class ConsolidationSettings(Strict):
         return self
 
 
+MIN_YEAR, MAX_YEAR = 1950, 2100
+MAX_HORIZON_YEARS = 30  # a plan of more years is not a five-year plan
+
+
+class Horizon(Strict):
+    """The years a plan covers (issue 12): one plan per year from `start` to `end`.
+
+    `perfect`: one model over all years, knowing every year's leavers and demands; `myopic`:
+    year by year, each year knowing only itself (what a committee deciding each year alone
+    would reach)."""
+
+    start: int = Field(..., ge=MIN_YEAR, le=MAX_YEAR)
+    end: int = Field(..., ge=MIN_YEAR, le=MAX_YEAR)
+    foresight: Literal["perfect", "myopic"] = "perfect"
+
+    @model_validator(mode="after")
+    def _years(self) -> Horizon:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}; the horizon runs "
+                             "from start to end (e.g. 2021 to 2025)")
+        if self.end - self.start + 1 > MAX_HORIZON_YEARS:
+            raise ValueError(f"{self.end - self.start + 1} years is more than "
+                             f"{MAX_HORIZON_YEARS}; plan at most {MAX_HORIZON_YEARS} years")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start, self.end + 1))
+
+
+class Attrition(Strict):
+    """Other leavers a year (resignations, deaths, moves out of the system) as a share of a
+    unit's staff: one rate, or a map by quota type (types not named: 0)."""
+
+    rate: Number | dict[str, Number] = 0.0
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, value):
+        rates = value.values() if isinstance(value, dict) else [value]
+        if isinstance(value, dict):
+            unknown = set(value) - set(QUOTA_TYPES)
+            if unknown:
+                raise ValueError(f"unknown quota type(s) {sorted(unknown)}; expected "
+                                 f"{', '.join(QUOTA_TYPES)}")
+        for rate in rates:
+            if not (math.isfinite(rate) and 0 <= rate < 1):
+                raise ValueError(f"attrition rate {rate} must be between 0 and 1 (e.g. 0.02)")
+        return value
+
+    def rate_for(self, quota_type: str) -> float:
+        if isinstance(self.rate, dict):
+            return float(self.rate.get(quota_type, 0.0))
+        return float(self.rate)
+
+
 MAX_BAND_SIZE = 10**9  # approved quotas (no unit holds more: see validate.MAX_COUNT)
 
 
@@ -355,7 +411,6 @@ class DataEdit(Strict):
         return self
 
 
-MIN_YEAR, MAX_YEAR = 1950, 2100
 
 
 class Scenario(Strict):
@@ -371,6 +426,9 @@ class Scenario(Strict):
     aux: AuxSettings = Field(default_factory=AuxSettings)
     consolidation: ConsolidationSettings = Field(default_factory=ConsolidationSettings)
     leader_posts: LeaderPostSettings = Field(default_factory=LeaderPostSettings)
+    horizon: Horizon | None = None
+    attrition: Attrition = Field(default_factory=Attrition)
+    retirement: Literal["statutory", "none"] = "statutory"
     solver: SolverOptions = Field(default_factory=SolverOptions)
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     apply: list[str] = Field(default_factory=list)
@@ -1063,7 +1121,8 @@ def build_scenario(raw: dict, base_dir: Path, source: str) -> Scenario:
 
 
 def plan_year(scenario: Scenario, data_year: int | None) -> int | None:
-    """The plan year: the scenario's `year`, else the data's (the earliest demand start_year);
-    None when neither gives one."""
-    year = scenario.year or data_year
+    """The plan year: the scenario's `year`, else the horizon's first year, else the data's
+    (the earliest demand start_year); None when none gives one."""
+    year = scenario.year or (scenario.horizon.start if scenario.horizon is not None
+                             else None) or data_year
     return None if year is None else int(year)

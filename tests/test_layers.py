@@ -23,14 +23,15 @@ LAYERS: list[tuple[str, ...]] = [
     ("solver.scenario",),
     ("solver.edits",),
     ("solver.quotas.", "solver.cadres.model", "solver.cadres.gap", "solver.aux",
-     "solver.consolidation"),
+     "solver.consolidation", "solver.years."),
     ("solver.ledger", "solver.verify", "solver.cadres.checks"),
     ("solver.plan",),
     ("solver.runner", "solver.compare", "solver.sweep", "solver.bench"),
     ("solver.report",),
     ("solver.cli",),
 ]
-PACKAGES = {"solver", "solver.io", "solver.quotas", "solver.cadres", "solver.report"}
+PACKAGES = {"solver", "solver.io", "solver.quotas", "solver.cadres", "solver.report",
+            "solver.years"}
 
 
 def module_name(path: Path) -> str:

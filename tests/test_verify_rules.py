@@ -614,8 +614,10 @@ LAX = {
     "merger_leader_posts": ("leader_posts.hard_limit_on_mergers", True, False),
     "aux_locked_base": ("aux.reduction", 0.5, 0.1),
 }
-# rules whose tests change files outside the plan folder (a world of their own)
-OUTSIDE = {"inputs_changed", "scenario_file_changed"}
+# rules whose tests change files outside the plan folder (a world of their own); the rules of
+# multi-year plans have their tampering tests in tests/test_years.py (a multi-year world)
+OUTSIDE = {"inputs_changed", "scenario_file_changed", "years_files",
+           *(r.id for r in RULES.values() if r.part == "years")}
 MALFORMED = {
     "summary truncated": lambda plan: (plan / "summary.json").write_text(
         (plan / "summary.json").read_text(encoding="utf-8")[:200], encoding="utf-8"),

@@ -44,7 +44,7 @@ KINDS = ("plan", "sweep", "compare", "data")
 # Names of what each kind of output folder may hold; anything else is the user's and blocks
 # replacement. Plan tables are matched by name pattern so that later tables need no edit here.
 _PLAN_NAMES = re.compile(
-    r"^(?:[a-z_]+\.csv|plan\.xlsx|summary\.json|report\.html|alt-\d+|inputs|"
+    r"^(?:[a-z_]+\.csv|plan\.xlsx|summary\.json|report\.html|alt-\d+|inputs|years|"
     + re.escape(MARKER) + r")$")
 _ALLOWED = {
     "plan": _PLAN_NAMES,

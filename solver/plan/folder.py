@@ -16,6 +16,12 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     tables = plan.tables()
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    # a multi-year plan: each year's one-year tables, what `bianzhi verify` checks year by year
+    for year, year_tables in plan.year_tables():
+        (folder / "years" / str(year)).mkdir(parents=True)
+        for name, frame in year_tables.items():
+            frame.to_csv(folder / "years" / str(year) / f"{name}.csv", index=False,
+                          lineterminator="\n")
     # the plan as a workbook for the committee (Chinese sheets and headers by default)
     write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary

@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pandas as pd
 
 from solver.domain import DEMAND_MOVES, TIER_ORDER, Move
+from solver.ledger import horizon_ledger
 from solver.ledger import totals as ledger_totals
 from solver.plan.tables import Plan
 from solver.scenario import plan_year
@@ -27,7 +28,7 @@ def _met_summary(d: pd.DataFrame) -> dict:
     for tier in TIER_ORDER:
         rows = d[d["tier"] == tier]
         out[tier] = {
-            "demands": int(len(rows)),
+            "demands": len(rows),
             "requested": int(rows["amount"].sum()),
             "met": int(rows["met"].sum()),
             "met_own": int(rows["met_own"].sum()),
@@ -42,6 +43,10 @@ def build_summary(plan: Plan) -> dict:
     units, pool, blocks, d, moves = q.units, q.pool, q.blocks, q.demands, q.moves
     # totals are sums of the ledger, the one account every part books into
     ledger = plan.tables()["ledger"]
+    if plan.years is not None:  # the horizon: start of the first year → end of the last
+        t = plan.tables()
+        units, pool, d, moves = t["units"], t["pool"], t["demands"], t["moves"]
+        ledger = horizon_ledger(ledger)
     by_type = ledger_totals(ledger)
     # the reserve after the plan: vacancies no part uses (the ledger's vacancy_free) + pool
     left = ledger.groupby(["region", "quota_type"])["vacancy_free"].sum().add(
@@ -113,18 +118,18 @@ def build_summary(plan: Plan) -> dict:
         "reserve": reserve,
         "met": _met_summary(d),
         "unmet": {
-            "demands": int(len(unmet)),
+            "demands": len(unmet),
             "amount": int((unmet["amount"] - unmet["met"]).sum()),
             "by_reason": {str(k): int(v) for k, v in
                           unmet.groupby("unmet_reason")["amount"].size().items()},
         },
         "moves": {
-            "count": int(len(moves)),
+            "count": len(moves),
             "quotas_moved": int(transfers["amount"].sum()),
             "by_kind": {str(k): int(v) for k, v in moves.groupby("kind")["amount"].sum().items()},
             "by_source": {str(k): int(v) for k, v in
                           transfers.groupby("source")["amount"].sum().items()},
-            "cross_system": int(len(cross_system)),
+            "cross_system": len(cross_system),
             "cross_system_quotas": int(cross_system["amount"].sum()),
             "temporary": int((moves["temporary_until"] != "").sum()),
         },
@@ -134,6 +139,8 @@ def build_summary(plan: Plan) -> dict:
             "by_region": q.marginal_values,
         },
         "alternative": plan.alternative,
+        "horizon": _horizon_summary(plan),
+        "years": _years_summary(plan),
         "consolidation": ({"present": True, **plan.mergers.summary()}
                           if plan.mergers is not None else
                           {"present": False, "note": "consolidation.enabled is false"}),
@@ -143,6 +150,51 @@ def build_summary(plan: Plan) -> dict:
                 {"present": False, "note": "no aux_positions table or aux.enabled is false"}),
         "timings": {k: round(v, 4) for k, v in {**plan.timings, **q.timings}.items()},
     }
+
+
+def _horizon_summary(plan: Plan) -> dict:
+    h = plan.scenario.horizon
+    if h is None or plan.years is None:
+        return {"present": False, "note": "a one-year plan (no horizon in the scenario)"}
+    return {"present": True, "start": h.start, "end": h.end, "foresight": h.foresight,
+            "retirement": plan.scenario.retirement,
+            "attrition": plan.scenario.attrition.model_dump(mode="json")["rate"],
+            **plan.years.summary}
+
+
+def _years_summary(plan: Plan) -> dict:
+    """Per year: met per tier, reserve per quota type against its floor, retirements, other
+    leavers, hires, returns (事去减编) and the pool at the end."""
+    if plan.years is None:
+        return {}
+    t = plan.tables()
+    tier = t["demands"].set_index("demand_id")["tier"]
+    dy = t["demand_years"]
+    led = t["ledger"]
+    yrs = t["years"]
+    py = t["pool_years"]
+    out = {}
+    for y in plan.years.years:
+        met = dy[dy["year"] == y.year]
+        met_tier = met.groupby(met["demand_id"].map(tier))["met"].sum()
+        blocks = y.quota.blocks.groupby("quota_type")["floor"].sum()
+        ly = led[led["year"] == y.year]
+        left = ly.groupby("quota_type")["vacancy_free"].sum().add(
+            py[py["year"] == y.year].groupby("quota_type")["balance_end"].sum(), fill_value=0)
+        rows = yrs[yrs["year"] == y.year]
+        out[str(y.year)] = {
+            "met": {tr: int(met_tier.get(tr, 0)) for tr in TIER_ORDER},
+            "reserve": {str(qt): {"floor": int(blocks.get(qt, 0)),
+                                  "vacancy_after": int(left.get(qt, 0))}
+                        for qt in sorted(ly["quota_type"].unique())},
+            "retirements": int(rows["retirements"].sum()),
+            "leavers": int(rows["leavers"].sum()),
+            "hires": int(rows["hires"].sum()),
+            "returned": int(rows["returned"].sum()),
+            "pool": {str(qt): int(v) for qt, v in py[py["year"] == y.year].groupby(
+                "quota_type")["balance_end"].sum().items()},
+        }
+    return out
 
 
 def _cadre_summary(plan: Plan) -> dict:

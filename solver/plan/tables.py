@@ -19,7 +19,9 @@ from solver.ledger import build_ledger
 from solver.quotas.engine import QuotaPlan
 from solver.scenario import Scenario
 from solver.validate import Dataset
-from solver.verify import Violation, check_plan
+from solver.verify import Violation, check_plan, check_years
+from solver.years.rolling import YearsPlan
+from solver.years.tables import horizon_tables
 
 PLAN_COLUMNS: dict[str, list[str]] = {
     "moves": ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
@@ -50,6 +52,10 @@ class Plan:
     mergers: MergerPlan | None = None
     timings: dict[str, float] = field(default_factory=dict)
     alternative: dict | None = None  # for a near-optimal alternative: its number and slack
+    # a multi-year plan (issue 12): its years; `quota` then holds the first year's model
+    years: YearsPlan | None = None
+    # a year of a multi-year plan: the year's retirements, leavers, returns, held vacancies
+    flows: pd.DataFrame | None = None
     # built once by tables(); not an init field, so dataclasses.replace() starts afresh
     _tables: dict[str, pd.DataFrame] | None = field(default=None, init=False, repr=False,
                                                      compare=False)
@@ -60,7 +66,22 @@ class Plan:
             self._tables = self._build_tables()
         return self._tables
 
+    def year_plans(self) -> list[Plan]:
+        """A multi-year plan's years, each a one-year plan on that year's figures (the first
+        year with the surplus cadres, the mergers and the off-quota plan)."""
+        if self.years is None:
+            return [self]
+        out = []
+        for k, y in enumerate(self.years.years):
+            out.append(Plan(scenario=self.scenario, dataset=y.dataset, quota=y.quota,
+                            cadres=self.cadres if k == 0 else None,
+                            aux=self.aux if k == 0 else None,
+                            mergers=self.mergers if k == 0 else None, flows=y.flows))
+        return out
+
     def _build_tables(self) -> dict[str, pd.DataFrame]:
+        if self.years is not None:
+            return self._horizon_tables()
         q = self.quota
         out = {
             "moves": q.moves[PLAN_COLUMNS["moves"]],
@@ -79,9 +100,38 @@ class Plan:
             out["mergers"] = self.mergers.table[PLAN_COLUMNS["mergers"]]
         out["ledger"] = build_ledger(
             out["units"], out["moves"], out["demands"], out.get("assignments"),
-            out.get("mergers"), self.aux.takeover if self.aux is not None else None)
+            out.get("mergers"), self.aux.takeover if self.aux is not None else None,
+            flows=self.flows)
+        if self.flows is not None:
+            out["flows"] = self.flows
         return out
 
+    def _horizon_tables(self) -> dict[str, pd.DataFrame]:
+        years = self.years
+        per_year = [p.tables() for p in self.year_plans()]
+        units = self.dataset.units.drop_duplicates("unit_id").set_index("unit_id")
+        out = horizon_tables(years.year_list, per_year, [y.flows for y in years.years],
+                             self.dataset.demands, units["region"],
+                             self.scenario.horizon.start, years.reasons)
+        for name in ("assignments", "aux_plan", "mergers"):
+            if name in per_year[0]:
+                out[name] = per_year[0][name]
+        out["retirements"] = years.retirements
+        out["demands"] = out["demands"].reindex(columns=[*PLAN_COLUMNS["demands"], "met_year"])
+        return out
+
+    def year_tables(self) -> list[tuple[int, dict[str, pd.DataFrame]]]:
+        """Each year's one-year tables (written to years/<year>/ of the plan folder)."""
+        if self.years is None:
+            return []
+        return [(y.year, p.tables()) for y, p in zip(self.years.years, self.year_plans())]
+
     def verify(self) -> list[Violation]:
-        """Every hard rule on this plan's tables (the rules `bianzhi verify` runs)."""
-        return check_plan(self.dataset, self.scenario, self.tables())
+        """Every hard rule on this plan's tables (the rules `bianzhi verify` runs); for a
+        multi-year plan every one-year rule in every year, and the rules that link years."""
+        if self.years is None:
+            return check_plan(self.dataset, self.scenario, self.tables())
+        out = []
+        for y, p in zip(self.years.years, self.year_plans()):
+            out += [v.in_year(y.year) for v in check_plan(p.dataset, self.scenario, p.tables())]
+        return out + check_years(self.dataset, self.scenario, self.tables())

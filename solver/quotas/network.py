@@ -280,25 +280,25 @@ def people_changes(book: RowBook, rows: pd.DataFrame, people: PeopleMoves | None
     Both count as the home unit's releases (满编单位先出后进); a return holds one of the home
     unit's vacancies (`held`); docs/rules.md, "Surplus cadres" and "One use per vacancy".
     """
-    all_releases = dict(releases or {})
+    def book_counts(counts: dict[tuple[str, str], int], target: np.ndarray,
+                    sign: int = 1) -> None:
+        if not counts:
+            return
+        keys = list(counts)
+        at = book.rows_of(pd.Series([k[0] for k in keys]), pd.Series([k[1] for k in keys]))
+        ok = at >= 0
+        np.add.at(target, at[ok], sign * np.fromiter(counts.values(), dtype=np.int64)[ok])
+
+    book_counts(dict(releases or {}), book.releases)
     if people is not None:
-        for key, count in people.retirements.items():
-            book.d_staff[book.owner[book.key.get_loc(f"{key[0]}\x1f{key[1]}")]] -= count
+        book_counts(people.retirements, book.d_staff, -1)
         t = people.transfers
         for end, sign in (("from_unit", -1), ("to_unit", 1)):
             at = book.rows_of(t[end], t["quota_type"])
             np.add.at(book.d_approved, at, sign)
             np.add.at(book.d_staff, at, sign)
-        for key, count in people.releases().items():
-            all_releases[key] = all_releases.get(key, 0) + count
-        for (unit, qt), count in people.returns.items():
-            at = book.rows_of(pd.Series([unit]), pd.Series([qt]))[0]
-            if at >= 0:
-                book.held[at] += count
-    for key, count in all_releases.items():
-        at = book.rows_of(pd.Series([key[0]]), pd.Series([key[1]]))[0]
-        if at >= 0:
-            book.releases[at] += count
+        book_counts(people.releases(), book.releases)
+        book_counts(people.returns, book.held)
 
 
 def unit_status(rows: pd.DataFrame, book: RowBook) -> None:

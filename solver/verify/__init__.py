@@ -17,13 +17,13 @@ from solver.scenario import Scenario
 from solver.validate import Dataset
 # registered in this order: the rows, the quota rules, mergers, off-quota, cadres, the ledger,
 # the folder
-from solver.verify import rows, quotas, mergers, aux, cadres, ledger, folder  # noqa: F401, I001
+from solver.verify import rows, quotas, mergers, aux, cadres, ledger, years, folder  # noqa: F401, I001, E501
 from solver.verify.core import RULES, Context, PlanViolation, Rule, Violation, \
     normalise_tables
 from solver.verify.folder import MalformedPlan, file_sha256, read_plan_folder, \
     scenario_checksums
 
-__all__ = ["RULES", "Rule", "Violation", "PlanViolation", "MalformedPlan", "check_plan",
+__all__ = ["RULES", "Rule", "Violation", "PlanViolation", "MalformedPlan", "check_plan", "check_years",
            "verify_folder", "read_plan_folder", "file_sha256", "scenario_checksums"]
 
 TABLE_PARTS = ("rows", "quotas", "mergers", "aux", "cadres", "ledger")
@@ -40,6 +40,18 @@ def check_plan(ds: Dataset, scenario: Scenario, tables: dict[str, pd.DataFrame]
     return out
 
 
+def check_years(ds: Dataset, scenario: Scenario, tables: dict[str, pd.DataFrame]
+                ) -> list[Violation]:
+    """The rules linking the years of a multi-year plan, on its horizon tables (each year is
+    checked on its own by `check_plan`)."""
+    ctx = Context(ds, scenario, normalise_tables(tables))
+    out: list[Violation] = []
+    for r in RULES.values():
+        if r.part == "years":
+            out += r.check(ctx)
+    return out
+
+
 def verify_folder(plan_dir: str | Path) -> list[Violation]:
     """Every rule on a written plan folder, against its inputs and its scenario files."""
     plan_dir = Path(plan_dir)
@@ -52,6 +64,21 @@ def verify_folder(plan_dir: str | Path) -> list[Violation]:
     out = folder.scenario_file_changed(found) + folder.scenario_differs(found)
     ds = load_data(scenario)
     out += folder.inputs_changed(summary, ds)
-    out += check_plan(ds, scenario, tables)
+    if scenario.horizon is None:
+        out += check_plan(ds, scenario, tables)
+    else:
+        try:
+            per_year = folder.read_year_folders(plan_dir, scenario.horizon.years)
+        except MalformedPlan as exc:
+            return out + folder.malformed_file(exc)
+        out += check_years(ds, scenario, tables)
+        out += years.year_files(ds, scenario, tables, per_year)
+        for year, year_tables in per_year.items():
+            first = year == scenario.horizon.start
+            if first:  # the one-off parts belong to the first year
+                year_tables.update({k: tables[k] for k in ("assignments", "aux_plan",
+                                                           "mergers") if k in tables})
+            year_ds = years.year_inputs(ds, scenario, year, tables, per_year)
+            out += [v.in_year(year) for v in check_plan(year_ds, scenario, year_tables)]
     out += folder.workbook_differs(plan_dir, tables)
     return out

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from solver.domain import FREES_VACANCY, HOLDS_VACANCY, Move
+from solver.domain import FREES_VACANCY, HOLDS_VACANCY, LEDGER_YEAR_COLUMNS, Move
 from solver.errors import BianzhiError
 from solver.ledger import COUNT_COLUMNS as LEDGER_COUNTS
 from solver.scenario import Scenario
@@ -39,6 +39,11 @@ class Violation:
     rule_id: str
     message: str
     where: str = ""
+
+    def in_year(self, year: int) -> Violation:
+        """The same violation found in one year of a multi-year plan."""
+        where = f"year {year}" + (f", {self.where}" if self.where else "")
+        return Violation(self.rule_id, self.message, where)
 
     def __str__(self) -> str:
         place = f"{self.where}: " if self.where else ""
@@ -95,6 +100,14 @@ INT_COLUMNS: dict[str, tuple[str, ...]] = {
     "aux_plan": ("headcount_before", "approved_after", "to_services", "ended"),
     "assignments": (),
     "ledger": LEDGER_COUNTS,
+    # a multi-year plan (issue 12)
+    "years": ("year", "approved_start", "staff_start", "retirements", "leavers", "hires",
+              "persons_in", "persons_out", "moved_in", "moved_out", "returned",
+              "approved_end", "staff_end", "vacancy_end"),
+    "pool_years": ("year", "balance_start", "returned", "granted", "withdrawn", "balance_end"),
+    "demand_years": ("year", "met"),
+    "retirements": ("year", "month", "age_months"),
+    "use_plan": ("year", "may_hire"),
 }
 # text columns each table must have for the rules
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -108,10 +121,20 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "assignments": ("person_id", "option", "group_id", "unit_id", "quota_type", "to_unit",
                     "demand_id"),
     "ledger": ("unit_id", "quota_type"),
+    "flows": ("unit_id", "quota_type"),
+    "years": ("unit_id", "quota_type"),
+    "pool_years": ("region", "quota_type"),
+    "demand_years": ("demand_id",),
+    "retirements": ("person_id", "unit_id", "quota_type"),
+    "use_plan": ("unit_id", "quota_type", "source"),
 }
 # further text columns some rules read when the table has them
 # further count columns some rules read when the table has them
-OPTIONAL_INT: dict[str, tuple[str, ...]] = {"moves": ("persons",)}
+OPTIONAL_INT: dict[str, tuple[str, ...]] = {
+    "moves": ("persons", "year"),
+    "ledger": (*LEDGER_YEAR_COLUMNS, "year"),  # a year of a multi-year plan; the horizon's
+    "flows": ("retirements", "leavers", "returned", "held"),
+}
 OPTIONAL_TEXT: dict[str, tuple[str, ...]] = {
     "units": ("region",),
     "moves": ("from_region", "to_region"),
@@ -323,15 +346,28 @@ class Context:
         s = frame.groupby([end, "quota_type"])["amount"].sum()
         return s.reindex(self.q.index).fillna(0).astype(np.int64)
 
+    def flow(self, column: str) -> pd.Series:
+        """A year's flows (flows.csv of a year of a multi-year plan) per (unit, type) on the
+        keys of `q`; 0 in a one-year plan."""
+        f = self.tables.get("flows")
+        if f is None or f.empty or column not in f:
+            return pd.Series(0, index=self.q.index, dtype=np.int64)
+        units = self.remap(f["unit_id"])
+        return f.groupby([units, f["quota_type"]])[column].sum().reindex(self.q.index) \
+            .fillna(0).astype(np.int64)
+
     @cached_property
     def retire(self) -> pd.Series:
-        """Early retirements per (unit, type): they free posts before the reallocation."""
+        """People leaving per (unit, type) before the reallocation: early retirements, and in
+        a year of a multi-year plan the statutory retirements and other leavers; they free
+        posts (an over-quota unit's first absorb its excess) and are a full unit's releases."""
+        out = self.flow("retirements") + self.flow("leavers")
         a = self.people_home
         if a is None or a.empty:
-            return pd.Series(0, index=self.q.index, dtype=np.int64)
+            return out
         r = a[a["option"].isin(FREES_VACANCY)]
         units = self.remap(r["unit_id"])
-        return r.groupby([units, r["quota_type"]]).size().reindex(self.q.index).fillna(
+        return out + r.groupby([units, r["quota_type"]]).size().reindex(self.q.index).fillna(
             0).astype(np.int64)
 
     @cached_property
@@ -348,12 +384,12 @@ class Context:
         """Vacancies held for returns per (unit, type) on the keys of `q` (merged groups)."""
         r = self.returns_home
         if r.empty:
-            return pd.Series(0, index=self.q.index, dtype=np.int64)
+            return self.flow("held")
         frame = r.rename("n").reset_index()
         frame.columns = ["unit_id", "quota_type", "n"]
         frame["unit_id"] = self.remap(frame["unit_id"])
         return frame.groupby(["unit_id", "quota_type"])["n"].sum().reindex(self.q.index) \
-            .fillna(0).astype(np.int64)
+            .fillna(0).astype(np.int64) + self.flow("held")
 
     @cached_property
     def A(self) -> pd.Series:

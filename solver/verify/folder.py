@@ -25,7 +25,9 @@ from solver.verify.core import LINE, MalformedTable, Violation, capped, normalis
     year_text
 
 PLAN_FILES = ("moves", "units", "pool", "demands", "assignments", "aux_plan", "mergers",
-              "ledger")
+              "ledger", "years", "pool_years", "demand_years", "retirements", "use_plan")
+# each year of a multi-year plan: years/<year>/<name>.csv
+YEAR_FILES = ("moves", "units", "pool", "demands", "ledger", "flows")
 REQUIRED_PLAN_FILES = ("moves", "units", "pool", "demands")
 # scenario keys the command line may change without a scenario file (--solver, --time-limit)
 NOT_COMPARED = ("solver", "resolution")
@@ -327,3 +329,19 @@ def workbook_differs(plan_dir: Path, tables: dict[str, pd.DataFrame]) -> list[Vi
                               f"{col.name}, first at row {int(frame[LINE].iat[i])} "
                               f"({b[i]!r} vs {a[i]!r})", str(path)))
     return capped("workbook_differs", items)
+
+
+def read_year_folders(plan_dir: Path, years: list[int]) -> dict[int, dict[str, pd.DataFrame]]:
+    """years/<year>/*.csv of a multi-year plan, normalised (MalformedPlan if one is missing)."""
+    out = {}
+    for year in years:
+        folder = plan_dir / "years" / str(year)
+        tables = {}
+        for name in YEAR_FILES:
+            path = folder / f"{name}.csv"
+            if not path.exists():
+                raise MalformedPlan(f"{path}: missing (each year of a multi-year plan has "
+                                    f"{name}.csv)")
+            tables[name] = read_table(path)
+        out[year] = normalised_plan_tables(folder, tables)
+    return out

@@ -12,7 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from solver.ledger import IN_COLUMNS, KEY, OUT_COLUMNS, STAFF_IN, STAFF_OUT, build_ledger
+from solver.ledger import IN_COLUMNS, KEY, OUT_COLUMNS, STAFF_IN, STAFF_OUT, YEAR_COLUMNS, \
+    build_ledger
 from solver.verify.core import LINE, Context, Violation, capped, rule
 
 MOVE_CAUSES: tuple[str, ...] = (*IN_COLUMNS, *OUT_COLUMNS, *STAFF_IN, *STAFF_OUT)
@@ -56,7 +57,9 @@ def ledger_balance(ctx: Context) -> list[Violation]:
         return []
     approved = (led["approved_before"] + led[list(IN_COLUMNS)].sum(axis=1)
                 - led[list(OUT_COLUMNS)].sum(axis=1))
-    staff = (led["staff_before"] - led["early_retirements"] + led[list(STAFF_IN)].sum(axis=1)
+    leaving = sum(led[c] for c in YEAR_COLUMNS if c in led)
+    staff = (led["staff_before"] - led["early_retirements"] - leaving
+             + led[list(STAFF_IN)].sum(axis=1)
              - led[list(STAFF_OUT)].sum(axis=1) + led["hires"])
     vacancy = (led["approved_after"] - led["staff_after"]).clip(lower=0)
     over = (led["staff_after"] - led["approved_after"]).clip(lower=0)
@@ -98,11 +101,14 @@ def ledger_causes(ctx: Context) -> list[Violation]:
         return []
     t = ctx.tables
     assignments = ctx.people_home if t.get("assignments") is not None else None
-    rebuilt = build_ledger(t["units"], t["moves"], t["demands"], assignments, t.get("mergers"))
+    rebuilt = build_ledger(t["units"], t["moves"], t["demands"], assignments, t.get("mergers"),
+                           flows=t.get("flows"))
     mine = led.set_index(KEY)
     theirs = rebuilt.set_index(KEY).reindex(mine.index)
     items = []
-    for col in (*MOVE_CAUSES, *OTHER_CAUSES):
+    for col in (*MOVE_CAUSES, *OTHER_CAUSES, *(c for c in YEAR_COLUMNS if c in mine)):
+        if col not in theirs:
+            continue
         bad = (mine[col] != theirs[col]) & theirs[col].notna()
         for key, line in zip(mine.index[bad], mine[LINE][bad]):
             items.append((f"{key[0]} ({key[1]}): {col} {mine.at[key, col]} in the ledger, "
