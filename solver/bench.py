@@ -98,10 +98,14 @@ def run_bench(scenario: Scenario, solvers: list[str], repeat: int = 3,
 
 
 def generated_data(scale: int | str, seed: int = 2021) -> Path:
-    """A generated data set written to a temporary folder (kept for the process)."""
+    """A generated data set written to a temporary folder (kept for the process).
+
+    Without the staff register: no plan reads it, and at province scale reading its ~1.4
+    million rows would take most of the load time the benchmarks measure.
+    """
     from solver.generate import generate
     from solver.io.write import write_csv_folder
 
     folder = Path(tempfile.mkdtemp(prefix=f"bianzhi-bench-{scale}-")) / "data"
-    write_csv_folder(generate("bazhong-2021", scale, seed), folder)
+    write_csv_folder(generate("bazhong-2021", scale, seed, staff=False), folder)
     return folder

@@ -162,11 +162,12 @@ def generate(
     scale: Annotated[str, typer.Option(help="city, province, or a number of units")] = "city",
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files)")] = 2021,
     xlsx: Annotated[Optional[Path], typer.Option(help="Also write a Chinese .xlsx workbook here")] = None,
+    staff: Annotated[bool, typer.Option("--staff/--no-staff", help="Write the staff register (staff.csv, one row per person)")] = True,
 ) -> None:
     """Generate a seeded synthetic data set in the input format of docs/data.md."""
     from solver.generate import generate as make
     from solver.io.outdir import check_output, check_output_file, claim_output
-    from solver.io.write import write_csv_folder, write_workbook
+    from solver.io.write import check_sheet_rows, write_csv_folder, write_workbook
 
     scale_value: str | int = scale if scale in ("city", "province") else _int_scale(scale)
     check_output(out_dir, "data")
@@ -174,9 +175,15 @@ def generate(
         check_output_file(xlsx)
     try:
         with progress(f"generating {profile} at scale {scale}…"):
-            tables = make(profile=profile, scale=scale_value, seed=seed)
+            tables = make(profile=profile, scale=scale_value, seed=seed, staff=staff)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    if xlsx is not None:
+        try:
+            check_sheet_rows(tables)  # before anything is written
+        except ValueError as exc:
+            hint = " or leave the staff register out (--no-staff)" if staff else ""
+            raise typer.BadParameter(f"--xlsx: {exc}{hint}") from None
     with progress(f"writing {len(tables['units'])} units to {out_dir}…"), \
             claim_output(out_dir, "data") as folder:
         write_csv_folder(tables, folder.tmp)

@@ -1,14 +1,16 @@
 """Synthetic staffing-quota data: a city with its counties, or a province of such cities.
 
-`generate` returns the seven input tables of docs/data.md. The first city of every scale is Bazhong
+`generate` returns the eight input tables of docs/data.md. The first city of every scale is Bazhong
 (profile "bazhong-2021"), whose city level reproduces exactly the figures of the seed report
 (section 二(二)): its 292 institutions and their small-quota counts, the 64 departments and
 ~4,000 off-quota staff with the published system shares, the 187 surplus personnel with every
-published breakdown, and the 236 requests for more quota. Everything the seed does not publish
-(counties, townships, other cities) is synthetic but plausible.
+published breakdown, and the 236 requests for more quota; and (三(三)) the ages of its
+administrative staff in the staff register. Everything the seed does not publish (counties,
+townships, other cities) is synthetic but plausible.
 
 Determinism: every random draw comes from `numpy.random.default_rng((seed, city, stream))`, so
-the same seed gives the same tables, and Bazhong is the same city at every scale.
+the same seed gives the same tables, and Bazhong is the same city at every scale. A table added
+later (the staff register) draws from a stream of its own, leaving the others as they were.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+
+from solver.cadres.rules import SCHEDULES, retirements
 
 # --- the synthetic world's vocabulary -------------------------------------------------------
 
@@ -66,7 +70,7 @@ POLITICAL_LEGAL_SYSTEMS: tuple[str, ...] = ("public_security", "court", "procura
 # seed stays byte-identical; readers and planners take every type from domain.QUOTA_TYPES.
 QUOTA_TYPE_ORDER: tuple[str, ...] = ("administrative", "political_legal", "institution")
 TABLE_NAMES: tuple[str, ...] = (
-    "units", "quotas", "pool", "demands", "people", "task_groups", "aux_positions",
+    "units", "quotas", "pool", "demands", "people", "task_groups", "aux_positions", "staff",
 )
 SKILLS: tuple[str, ...] = (
     "investment", "research", "writing", "outreach", "project_management", "law", "finance",
@@ -446,6 +450,10 @@ class SeedFigures:
     section_reasons: Mapping[str, int]
     demands: int
     top_heavy_units: tuple[int, int]
+    # city-level administrative staff (市级行政人员) by age in the data's year (seed 三(三)):
+    # the shares of 50 or older and of under 40
+    city_admin_50_plus: float
+    city_admin_under_40: float
 
 
 @dataclass(frozen=True)
@@ -458,6 +466,7 @@ class Profile:
     task_groups: tuple[TaskGroupSpec, ...]
     province_cities: int
     key_reason: str  # the city's strategic work, in demand reasons of the key tier
+    year: int = 2021  # the data's year: ages, births and starts of the staff register
 
 
 _BAZHONG = CitySpec(
@@ -498,6 +507,8 @@ _BAZHONG_FIGURES = SeedFigures(
     }),
     demands=236,
     top_heavy_units=(3, 8),
+    city_admin_50_plus=0.32,
+    city_admin_under_40=0.26,
 )
 _BAZHONG_GROUPS = (
     TaskGroupSpec("G1", "招商引资工作组", 15, 55,
@@ -519,9 +530,13 @@ SCALES: tuple[str, ...] = ("city", "province")
 
 # --- public API -----------------------------------------------------------------------------
 
-def generate(profile: str = "bazhong-2021", scale: str | int = "city",
-             seed: int = 2021) -> dict[str, pd.DataFrame]:
-    """The seven input tables of a synthetic city ("city"), province ("province") or ~N units."""
+def generate(profile: str = "bazhong-2021", scale: str | int = "city", seed: int = 2021,
+             staff: bool = True) -> dict[str, pd.DataFrame]:
+    """The input tables of a synthetic city ("city"), province ("province") or ~N units.
+
+    `staff=False` leaves out the staff register (one row per person: ~1.4 million at province
+    scale, which dominate reading the data); the other tables are the same either way.
+    """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}: known profiles are "
                          f"{', '.join(sorted(PROFILES))}")
@@ -529,9 +544,10 @@ def generate(profile: str = "bazhong-2021", scale: str | int = "city",
         raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
     prof = PROFILES[profile]
     cities = city_specs(prof, scale, int(seed))
-    parts = [_generate_city(prof, spec, index, int(seed)) for index, spec in enumerate(cities)]
+    parts = [_generate_city(prof, spec, index, int(seed), staff)
+             for index, spec in enumerate(cities)]
     return {name: pd.concat([part[name] for part in parts], ignore_index=True)
-            for name in TABLE_NAMES}
+            for name in TABLE_NAMES if staff or name != "staff"}
 
 
 def city_specs(prof: Profile, scale: str | int, seed: int) -> list[CitySpec]:
@@ -669,7 +685,8 @@ class _Builder:
                          for key in self.blocks[0]})
 
 
-def _generate_city(prof: Profile, spec: CitySpec, index: int, seed: int) -> dict[str, pd.DataFrame]:
+def _generate_city(prof: Profile, spec: CitySpec, index: int, seed: int,
+                   with_staff: bool = True) -> dict[str, pd.DataFrame]:
     """All tables of one city; each part draws from its own stream so parts stay independent."""
     def stream(part: int) -> np.random.Generator:
         return np.random.default_rng((seed, index, part))
@@ -683,7 +700,7 @@ def _generate_city(prof: Profile, spec: CitySpec, index: int, seed: int) -> dict
     people = _people(units, ids, staff, spec, prof, groups, stream(5))
     demands = _demands(units, ids, attrs, spec, prof, stream(6))
     pool = _pool(units, spec, stream(7))
-    return {
+    tables = {
         "units": _units_table(units, ids, attrs),
         "quotas": _quotas_table(units, ids, staff),
         "pool": pool,
@@ -692,6 +709,9 @@ def _generate_city(prof: Profile, spec: CitySpec, index: int, seed: int) -> dict
         "task_groups": _task_groups_table(groups, spec.code),
         "aux_positions": aux,
     }
+    if with_staff:
+        tables["staff"] = _staff_register(units, ids, staff, people, prof, spec, stream(8))
+    return tables
 
 
 def _approved_row(quota_type: str, size: np.ndarray | int) -> np.ndarray:
@@ -1322,6 +1342,179 @@ def _preferences(rng: np.random.Generator, skills: list[str],
     order = np.argsort(-(wanted + noise), axis=1, kind="stable")
     count = rng.choice(4, size=n, p=[0.1, 0.35, 0.35, 0.2])
     return [";".join(groups[j].group_id for j in order[k, :count[k]]) for k in range(n)]
+
+
+# --- the staff register (在编人员) ------------------------------------------------------------
+
+# Shares (under 40, 50 or older) of a region's staff of a quota type, ages in the data's year.
+# The city level's administrative staff follow the seed (SeedFigures.city_admin_*); elsewhere
+# a little younger, institutions (schools, hospitals) youngest.
+_REGISTER_SHARES: Mapping[str, tuple[float, float]] = MappingProxyType({
+    "administrative": (0.30, 0.28), "political_legal": (0.30, 0.28),
+    "institution": (0.34, 0.26), "worker": (0.28, 0.30),
+})
+_REGISTER_JITTER = 0.02  # ± on each share of a group not calibrated to the seed
+_WOMEN_SHARE: Mapping[str, float] = MappingProxyType({"institution": 0.45, "worker": 0.45})
+_WOMEN_SHARE_DEFAULT = 0.35  # administrative, political_legal
+_INSTITUTION_WORKERS = 0.10  # institution staff in worker posts (工勤人员) rather than cadres
+# Ages 20-39: graduates enter at 22-25, few earlier; fewer hired in recent years than ten or
+# fifteen years ago (the seed's "too few young cadres"), so the thirties are the fuller.
+_YOUNG_AGES = np.arange(20, 40)
+_YOUNG_WEIGHTS = np.r_[0.1, 0.25, 0.5, 0.75, np.linspace(0.7, 1.6, 16)]
+_START_AGES = (18, 25)  # 参加工作 between these ages (years and months)
+
+
+def _staff_register(units: _Units, ids: np.ndarray, staff: np.ndarray, people: pd.DataFrame,
+                    prof: Profile, spec: CitySpec, rng: np.random.Generator) -> pd.DataFrame:
+    """The real-name register (在编人员): one row per person counted in the quotas' staff.
+
+    The surplus people are listed under their own id, unit, quota type and gender, born
+    `year − age` (their age in people.csv) and started `year − service_years`; everyone else
+    is drawn. Within each region, level and quota type the shares under 40 and 50 or older are
+    met exactly (rounded): the seed's at the calibrated city level's administrative staff,
+    else `_REGISTER_SHARES` moved by up to ±2 points. Women and workers are more likely below
+    50, in proportion to the years they may still serve. Nobody is under 20 or past the
+    statutory retirement date (`solver.cadres.rules.retirements`) at the start of the year.
+    Rows are sorted by unit, quota type and birth (oldest first); a drawn person's id is
+    `<region>-s000001`, numbered in that order within the region.
+    """
+    year = prof.year
+    types = np.array(QUOTA_TYPE_ORDER, dtype=object)
+    row_unit, row_type = np.nonzero(units.approved > 0)  # the quotas table's rows
+    if staff[units.approved == 0].any():
+        raise AssertionError("staff without a quota row")
+    # surplus people: already part of their row's staff
+    s_unit = pd.Index(ids).get_indexer(people["unit_id"].to_numpy(dtype=object))
+    s_type = pd.Index(QUOTA_TYPE_ORDER).get_indexer(people["quota_type"].to_numpy(dtype=object))
+    held = np.zeros_like(staff)
+    np.add.at(held, (s_unit, s_type), 1)
+    fresh = staff[row_unit, row_type] - held[row_unit, row_type]
+    if (s_unit < 0).any() or (s_type < 0).any() or (fresh < 0).any():
+        raise AssertionError("surplus people outside their unit's staff")
+    n, ns = int(fresh.sum()), len(people)
+    unit = np.repeat(row_unit, fresh)
+    qtype = np.repeat(row_type, fresh)
+
+    women = np.array([_WOMEN_SHARE.get(t, _WOMEN_SHARE_DEFAULT) for t in QUOTA_TYPE_ORDER])
+    female = rng.random(n) < women[qtype]
+    worker_share = np.array([1.0 if t == "worker" else _INSTITUTION_WORKERS
+                             if t == "institution" else 0.0 for t in QUOTA_TYPE_ORDER])
+    worker = rng.random(n) < worker_share[qtype]
+    # the original statutory age (60, 55, 50): the oldest anyone may be at the start of the year
+    base = {key: schedule.base_years for key, schedule in SCHEDULES.items()}
+    max_age = np.where(~female, base[("M", "cadre")],
+                       np.where(worker, base[("F", "worker")], base[("F", "cadre")]))
+
+    # groups: region, level and quota type
+    s_age = people["age"].to_numpy(np.int64)
+    unit_group = pd.factorize(units.region)[0] * 3 + pd.factorize(units.level)[0]
+    all_unit, all_type = np.r_[unit, s_unit], np.r_[qtype, s_type]
+    uniq, first, inverse = np.unique(unit_group[all_unit] * len(types) + all_type,
+                                     return_index=True, return_inverse=True)
+    n_groups = len(uniq)
+    group, s_group = inverse[:n], inverse[n:]
+    g_level = units.level[all_unit[first]]
+    g_type = types[all_type[first]]
+    under40 = np.array([_REGISTER_SHARES[t][0] for t in g_type])
+    over50 = np.array([_REGISTER_SHARES[t][1] for t in g_type])
+    seed_group = (g_level == "city") & (g_type == "administrative")
+    under40[seed_group] = prof.figures.city_admin_under_40
+    over50[seed_group] = prof.figures.city_admin_50_plus
+    jitter = ~(seed_group & spec.calibrated)
+    under40 += jitter * rng.uniform(-_REGISTER_JITTER, _REGISTER_JITTER, size=n_groups)
+    over50 += jitter * rng.uniform(-_REGISTER_JITTER, _REGISTER_JITTER, size=n_groups)
+    total = np.bincount(inverse, minlength=n_groups)
+    g_fresh = np.bincount(group, minlength=n_groups)
+    n_old = np.clip(np.rint(over50 * total).astype(np.int64)
+                    - np.bincount(s_group[s_age >= 50], minlength=n_groups), 0, g_fresh)
+    n_young = np.clip(np.rint(under40 * total).astype(np.int64)
+                      - np.bincount(s_group[s_age < 40], minlength=n_groups), 0, g_fresh - n_old)
+
+    # bands: a group's first n_old by a key favouring those with more years 50+ to serve
+    # (weighted sampling without replacement: exponential / weight), then n_young of the
+    # rest at random
+    wait = rng.exponential(size=n) / (max_age - 49)
+    old = _rank_in_group(group, wait / (1.0 + wait), n_groups) < n_old[group]
+    young = ~old & (_rank_in_group(group, np.where(old, 0.999, 0.99 * rng.random(n)),
+                                   n_groups) < n_young[group])
+    age = np.select(
+        [young, old],
+        [rng.choice(_YOUNG_AGES, size=n, p=_YOUNG_WEIGHTS / _YOUNG_WEIGHTS.sum()),
+         50 + np.floor(rng.random(n) * (max_age - 49)).astype(np.int64)],
+        rng.integers(40, 50, size=n))
+    birth = (year - age) * 12 + rng.integers(0, 12, size=n)  # months since year 0
+    low = birth + _START_AGES[0] * 12
+    high = np.minimum(birth + _START_AGES[1] * 12 + 11, year * 12)  # at the latest January
+    started = low + np.floor(rng.random(n) * (high - low + 1)).astype(np.int64)
+
+    # the surplus people, as people.csv has them
+    s_birth = (year - s_age) * 12 + rng.integers(0, 12, size=ns)
+    s_started = (year - people["service_years"].to_numpy(np.int64)) * 12 + rng.integers(
+        0, 12, size=ns)
+    # not before 18 (a start 18 calendar years after birth keeps its year)
+    s_started = np.maximum(s_started, s_birth + _START_AGES[0] * 12)
+
+    gender_names = np.array(["M", "F"], dtype=object)
+    gender = np.r_[gender_names[female.astype(np.int64)],
+                   people["gender"].to_numpy(dtype=object)]
+    category = np.array(["cadre", "worker"], dtype=object)[
+        np.r_[worker, np.zeros(ns, dtype=bool)].astype(np.int64)]
+    births = np.r_[birth, s_birth]
+    senior = np.flatnonzero(age >= min(base.values()))  # nobody younger can be past it
+    _, retire_year, _ = retirements(gender[senior], category[senior], birth[senior] // 12,
+                                    birth[senior] % 12 + 1)
+    if (retire_year < year).any():
+        raise AssertionError("a drawn person is past the statutory retirement age")
+
+    order = np.lexsort((births, all_type, all_unit))
+    unit_o = all_unit[order]
+    surplus = order >= n
+    return pd.DataFrame({
+        "person_id": _register_ids(units.region, unit_o, surplus,
+                                   people["person_id"].to_numpy(dtype=object)[order[surplus] - n]),
+        "unit_id": ids[unit_o],
+        "quota_type": types[all_type[order]],
+        "gender": gender[order],
+        "birth": _year_months(births[order]),
+        "category": category[order],
+        "started": _year_months(np.r_[started, s_started][order]),
+    })
+
+
+def _rank_in_group(group: np.ndarray, key: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each element's rank (0, 1, …) by `key` (in [0, 1)) among the elements of its group."""
+    order = np.argsort(group + key)
+    start = np.searchsorted(group[order], np.arange(n_groups))
+    rank = np.empty(len(group), dtype=np.int64)
+    rank[order] = np.arange(len(group)) - start[group[order]]
+    return rank
+
+
+def _register_ids(region: np.ndarray, unit: np.ndarray, surplus: np.ndarray,
+                  surplus_ids: np.ndarray) -> np.ndarray:
+    """`<region>-s000001`, … for the rows not of surplus people (who keep their own id),
+    numbered in row order within each region (contiguous: rows are in unit order)."""
+    region_code, regions = pd.factorize(region[unit])
+    count = np.cumsum(~surplus)
+    starts = np.r_[0, np.flatnonzero(np.diff(region_code)) + 1]
+    serial = count - np.repeat(np.r_[0, count][starts], np.diff(np.r_[starts, len(unit)]))
+    if len(serial) and serial.max() > 999_999:
+        raise ValueError("a region has more than 999,999 staff")
+    numbers = np.strings.zfill(np.arange(int(serial.max(initial=0)) + 1).astype(str), 6)
+    prefixes = np.strings.add(np.asarray(regions, dtype=str), "-s")
+    out = np.strings.add(prefixes[region_code], numbers[serial]).astype(object)
+    out[surplus] = surplus_ids
+    return out
+
+
+def _year_months(months: np.ndarray) -> np.ndarray:
+    """Months since year 0 as `YYYY-MM` text (a lookup over the span, not one format per cell)."""
+    if len(months) == 0:
+        return np.array([], dtype=object)
+    low = int(months.min())
+    table = np.array([f"{m // 12:04d}-{m % 12 + 1:02d}"
+                      for m in range(low, int(months.max()) + 1)], dtype=object)
+    return table[months - low]
 
 
 # --- demands, pool, tables ------------------------------------------------------------------

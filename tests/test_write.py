@@ -251,3 +251,12 @@ def test_bad_language_sheet_names_and_tables(tmp_path, tables):
     with pytest.raises(TypeError):
         write_csv_folder({"units": [1, 2]}, tmp_path / "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_table_longer_than_a_sheet_is_refused_before_anything_is_written(tmp_path):
+    fits = pd.DataFrame({"person_id": np.arange(write.MAX_SHEET_ROWS - 1)})
+    write.check_sheet_rows({"staff": fits})  # 1,048,575 rows under the header: the limit
+    longer = pd.DataFrame({"person_id": np.arange(write.MAX_SHEET_ROWS)})
+    with pytest.raises(ValueError, match=r"'staff' has 1,048,576 rows.*write it as CSV"):
+        write_workbook({"staff": longer}, tmp_path / "x.xlsx")
+    assert list(tmp_path.iterdir()) == []

@@ -32,6 +32,7 @@ _ZIP_DATETIME = (2021, 1, 1, 0, 0, 0)
 # Excel refuses these in sheet names, and names longer than 31 characters.
 _SHEET_FORBIDDEN = frozenset("[]:*?/\\")
 LANGS: tuple[str, ...] = ("zh", "en")
+MAX_SHEET_ROWS = 1_048_576  # rows of a worksheet (xlsx), the header included
 _ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
@@ -75,6 +76,7 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str = "
         raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGS)}")
     path = Path(path)
     _check_names(tables)
+    check_sheet_rows(tables)
     specs = TABLES if specs is None else specs
     sheets = [(_sheet_name(name, lang, specs), _localised(name, frame, lang, specs))
               for name, frame in tables.items()]
@@ -218,6 +220,15 @@ def _rezip_fixed_time(data: bytes) -> bytes:
 
 
 # --- shared --------------------------------------------------------------------------------
+
+def check_sheet_rows(tables: Mapping[str, pd.DataFrame]) -> None:
+    """Every table fits on a worksheet (a header and 1,048,575 rows); else a ValueError."""
+    for name, frame in tables.items():
+        if len(frame) >= MAX_SHEET_ROWS:
+            raise ValueError(f"table {name!r} has {len(frame):,} rows, more than a workbook "
+                             f"sheet holds ({MAX_SHEET_ROWS - 1:,} below its header): write "
+                             "it as CSV")
+
 
 def _check_names(tables: Mapping[str, pd.DataFrame]) -> None:
     for name, frame in tables.items():
