@@ -591,6 +591,11 @@ PLAN_TABLES["retirements"] = Table("retirements", "到龄退休人员", columns=
     Column("age_at_retirement", "退休年龄", "text"),
     Column("age_months", "退休年龄（月）", "int"),
 ))
+PLAN_TABLES["planned"] = Table("planned", "规划期统筹安排", columns=(
+    Column("demand_id", "需求编号", "id"),
+    Column("year", "年度", "year"),
+    Column("amount", "安排数", "int"),
+))
 PLAN_TABLES["use_plan"] = Table("use_plan", "用编计划", columns=(
     Column("unit_id", "单位代码", "text"),
     Column("quota_type", "编制类型", "enum", enum="quota_type"),

@@ -125,8 +125,12 @@ def build_ledger(units: pd.DataFrame, moves: pd.DataFrame, demands: pd.DataFrame
         for col in YEAR_COLUMNS:
             out[col] = _per_key(flows, "unit_id", col, index)
         out["returns_held"] += _per_key(flows, "unit_id", "held", index)
+        if "held_takeover" in flows:
+            held_takeover = _per_key(flows, "unit_id", "held_takeover", index)
     t = takeover if takeover is not None else pd.DataFrame(columns=[*KEY, "takeover"])
     out["takeover"] = _per_key(t, "unit_id", "takeover", index)
+    if flows is not None and "held_takeover" in flows:
+        out["takeover"] += held_takeover
     out["approved_after"] = (out["approved_before"] + out[list(IN_COLUMNS)].sum(axis=1)
                              - out[list(OUT_COLUMNS)].sum(axis=1))
     leaving = out[list(YEAR_COLUMNS)].sum(axis=1) if flows is not None else 0

@@ -102,15 +102,16 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
 
 def run_horizon(scenario: Scenario, ds: Dataset, before: Prelude,
                 timings: dict[str, float]) -> Plan:
-    """A plan over the horizon's years (issue 12): one reallocation per year (myopic), the
-    off-quota plan on the first year's vacancies."""
-    if scenario.horizon.foresight == "perfect":
-        years = plan_perfect(scenario, ds, before)
-    else:
-        years = run_years(scenario, ds, before)
+    """A plan over the horizon's years (issue 12, docs/rules.md § 19a): perfect or myopic
+    foresight; the off-quota plan on the first year's vacancies, held in later years."""
+    def first_year_off_quota(year_ds: Dataset, quota: QuotaPlan) -> AuxPlan | None:
+        return off_quota(scenario, year_ds, quota)
+
+    plan_years = plan_perfect if scenario.horizon.foresight == "perfect" else run_years
+    years = plan_years(scenario, ds, before, off_quota=first_year_off_quota)
     timings.update(years.timings)
     first = years.years[0]
-    aux = off_quota(scenario, first.dataset, first.quota)
+    aux = years.aux
     if aux is not None:
         timings["aux"] = aux.seconds
     return Plan(scenario=scenario, dataset=ds, quota=first.quota, cadres=before.cadres,

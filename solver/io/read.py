@@ -524,11 +524,19 @@ def _row_kind(cells: list[str], serial_cols: set[int], id_col: int | None = None
     小 计, Total:), or, with the id cell empty, one whose label says so (市级小计). A unit
     whose id or name merely contains such a word (SUM-05, 总计量检定所) is data.
     """
-    values = [(j, c.strip()) for j, c in enumerate(cells) if c.strip()]
-    if not values:
+    first_j, first = -1, ""
+    for j, c in enumerate(cells):
+        if c.strip():
+            first_j, first = j, c.strip()
+            break
+    if first_j < 0:
         return "blank"
-    if _TOTAL_RE.match(values[0][1]):
+    if _TOTAL_RE.match(first):
         return "total"
+    id_empty = id_col is not None and (id_col >= len(cells) or not cells[id_col].strip())
+    if first_j not in serial_cols and not id_empty and not _NOTE_RE.match(first):
+        return "data"  # the common row: its first label is no total, no note, id given
+    values = [(j, c.strip()) for j, c in enumerate(cells) if c.strip()]
     labels = [v for j, v in values if j not in serial_cols]
     if not labels:
         return "blank"  # only a serial number

@@ -117,6 +117,8 @@ class Plan:
             if name in per_year[0]:
                 out[name] = per_year[0][name]
         out["retirements"] = years.retirements
+        if years.planned is not None:
+            out["planned"] = years.planned
         out["demands"] = out["demands"].reindex(columns=[*PLAN_COLUMNS["demands"], "met_year"])
         return out
 

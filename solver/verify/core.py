@@ -108,6 +108,7 @@ INT_COLUMNS: dict[str, tuple[str, ...]] = {
     "demand_years": ("year", "met"),
     "retirements": ("year", "month", "age_months"),
     "use_plan": ("year", "may_hire"),
+    "planned": ("year", "amount"),
 }
 # text columns each table must have for the rules
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -127,13 +128,14 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "demand_years": ("demand_id",),
     "retirements": ("person_id", "unit_id", "quota_type"),
     "use_plan": ("unit_id", "quota_type", "source"),
+    "planned": ("demand_id",),
 }
 # further text columns some rules read when the table has them
 # further count columns some rules read when the table has them
 OPTIONAL_INT: dict[str, tuple[str, ...]] = {
     "moves": ("persons", "year"),
     "ledger": (*LEDGER_YEAR_COLUMNS, "year"),  # a year of a multi-year plan; the horizon's
-    "flows": ("retirements", "leavers", "returned", "held"),
+    "flows": ("retirements", "leavers", "returned", "held", "held_takeover"),
 }
 OPTIONAL_TEXT: dict[str, tuple[str, ...]] = {
     "units": ("region",),
@@ -384,12 +386,12 @@ class Context:
         """Vacancies held for returns per (unit, type) on the keys of `q` (merged groups)."""
         r = self.returns_home
         if r.empty:
-            return self.flow("held")
+            return self.flow("held") + self.flow("held_takeover")
         frame = r.rename("n").reset_index()
         frame.columns = ["unit_id", "quota_type", "n"]
         frame["unit_id"] = self.remap(frame["unit_id"])
         return frame.groupby(["unit_id", "quota_type"])["n"].sum().reindex(self.q.index) \
-            .fillna(0).astype(np.int64) + self.flow("held")
+            .fillna(0).astype(np.int64) + self.flow("held") + self.flow("held_takeover")
 
     @cached_property
     def A(self) -> pd.Series:

@@ -25,7 +25,8 @@ from solver.verify.core import LINE, MalformedTable, Violation, capped, normalis
     year_text
 
 PLAN_FILES = ("moves", "units", "pool", "demands", "assignments", "aux_plan", "mergers",
-              "ledger", "years", "pool_years", "demand_years", "retirements", "use_plan")
+              "ledger", "years", "pool_years", "demand_years", "retirements", "use_plan",
+              "planned")
 # each year of a multi-year plan: years/<year>/<name>.csv
 YEAR_FILES = ("moves", "units", "pool", "demands", "ledger", "flows")
 REQUIRED_PLAN_FILES = ("moves", "units", "pool", "demands")

@@ -140,6 +140,11 @@ def takeover_applied(ctx: Context) -> list[Violation]:
     led, aux = _ledger(ctx), ctx.tables.get("aux_plan")
     if led is None:
         return []
+    f = ctx.tables.get("flows")
+    if f is not None and "held_takeover" in f:  # a later year: held since the first year
+        held = f.drop_duplicates(KEY).set_index(KEY)["held_takeover"]
+        led = led.assign(takeover=led["takeover"] - held.reindex(
+            pd.MultiIndex.from_frame(led[KEY])).fillna(0).to_numpy(np.int64))
     T = led.groupby("unit_id")["takeover"].sum()
     T = T[T > 0]
     if aux is None or aux.empty:

@@ -348,8 +348,20 @@ def year_inputs(ds: Dataset, scenario, year: int, tables: dict[str, pd.DataFrame
            else pd.Series(dtype=np.int64))
     met = met.reindex(d["demand_id"]).fillna(0).astype(np.int64)
     met.index = d["demand_id"]
+    def offered(frame: pd.DataFrame) -> pd.DataFrame:
+        """Perfect foresight: a year offers each demand what planned.csv gives it so far and
+        is not met yet (solver/years/rolling.py)."""
+        p = tables.get("planned")
+        if p is None:
+            return frame
+        so_far = p[p["year"] <= year].groupby("demand_id")["amount"].sum()
+        offer = so_far.reindex(frame["demand_id"]).fillna(0).to_numpy(np.int64) \
+            - met.reindex(frame["demand_id"]).to_numpy(np.int64)
+        frame = frame.assign(amount=np.minimum(frame["amount"].to_numpy(), offer))
+        return frame[frame["amount"] > 0]
+
     if first:
-        return replace(ds, demands=open_demands(d, year, start, met))
+        return replace(ds, demands=offered(open_demands(d, year, start, met)))
     prev = per_year[year - 1]
     q = ds.quotas.drop_duplicates(KEY).copy()
     key = pd.MultiIndex.from_frame(q[KEY])
@@ -375,7 +387,7 @@ def year_inputs(ds: Dataset, scenario, year: int, tables: dict[str, pd.DataFrame
         columns={"balance_after": "balance"}), back]).groupby(
         ["region", "quota_type"], as_index=False, sort=True)["balance"].sum()
     d["unit_id"] = d["unit_id"].map(lambda x: owner.get(x, x))
-    return replace(ds, quotas=q, pool=pool, demands=open_demands(d, year, start, met),
+    return replace(ds, quotas=q, pool=pool, demands=offered(open_demands(d, year, start, met)),
                    people=None, task_groups=None, aux_positions=None)
 
 

@@ -2,14 +2,14 @@
 
 Both are rules, not choices: the plan cannot change them, only use the quotas they free.
 
-- *Retirements* (docs/rules.md § 16.3): every person of the staff register retires in the year
+- *Retirements* (docs/rules.md § 19a.2): every person of the staff register retires in the year
   of the month they reach the statutory age (`solver.cadres.rules.retirements`, the 2024
   schedule). Without a register only the surplus people's ages are known: they are taken as
   born in July of (data year − age), as the cadre part does. A surplus person who retires
   early in the first year does not retire again; one transferred with the quota retires at
   the unit that received them. Anyone already past the age at the start retires in the first
   year.
-- *Other leavers* (attrition): `attrition.rate` (one rate, or one per quota type) of a unit's
+- *Other leavers* (attrition, docs/rules.md § 19a.3): `attrition.rate` (one rate, or one per quota type) of a unit's
   staff at the start of the year, apportioned to the units of each quota type by the largest
   remainder method (ties: earlier unit id) so that the total is the rate times the type's
   staff, rounded half up; never more than the staff left after that year's retirements.

@@ -1,5 +1,5 @@
 """Perfect foresight: which demand gets how many quotas in which year, decided over the whole
-horizon at once; then each year placed by the one-year model (docs/rules.md § 16.6).
+horizon at once; then each year placed by the one-year model (docs/rules.md § 19a.4).
 
 The horizon model is a network per region and quota type (a *block*), time-expanded:
 
@@ -57,7 +57,7 @@ from solver.years.rolling import (
 )
 
 
-def plan_perfect(scenario: Scenario, ds: Dataset, before) -> YearsPlan:
+def plan_perfect(scenario: Scenario, ds: Dataset, before, off_quota=None) -> YearsPlan:
     """The perfect-foresight plan: the horizon model, then each year placed."""
     if scenario.policy.allow_cross_region:
         raise ScenarioError("horizon.foresight: perfect plans each region on its own; with "
@@ -66,7 +66,7 @@ def plan_perfect(scenario: Scenario, ds: Dataset, before) -> YearsPlan:
     model = HorizonModel.of(scenario, ds, before)
     planned = model.solve()
     seconds = time.perf_counter() - started
-    plan = run_years(scenario, ds, before, planned=planned)
+    plan = run_years(scenario, ds, before, planned=planned, off_quota=off_quota)
     plan.reasons = model.reasons(planned, year_statuses(plan, scenario, ds))
     placed = sum(int(y.quota.demands["met"].sum()) for y in plan.years)
     wanted = int(planned["amount"].sum())
@@ -277,7 +277,7 @@ class HorizonModel:
 
     def reasons(self, planned: pd.DataFrame, statuses: dict[str, str] | None = None
                 ) -> dict[str, str]:
-        """unmet_reason of each demand the horizon model leaves short (docs/rules.md § 16.6):
+        """unmet_reason of each demand the horizon model leaves short (docs/rules.md § 19a.4):
         its unit lapsed, over quota or full (gated) in every year it was open, as the years
         were placed (`statuses`: demand_id → why, from the true figures of each year) or else
         as projected; else the quotas went to higher tiers in its region and type, or the

@@ -50,7 +50,8 @@ class YearPlan:
     year: int
     dataset: Dataset  # the year's figures: quotas and pool at the start, open demands
     quota: QuotaPlan
-    # per unit and quota type: retirements, leavers (other), returned (事去减编), held
+    # per unit and quota type: retirements, leavers (other), returned (事去减编), and the
+    # vacancies held since the first year for returns (held) and off-quota work (held_takeover)
     flows: pd.DataFrame
     people: PeopleMoves
 
@@ -66,6 +67,9 @@ class YearsPlan:
     summary: dict = field(default_factory=dict)  # how the years were planned (summary.json)
     # why the plan over the horizon left a demand short (perfect foresight), by demand id
     reasons: dict[str, str] = field(default_factory=dict)
+    aux: object = None  # the off-quota plan, made on the first year's vacancies (AuxPlan)
+    # perfect foresight: demand_id, year, amount the horizon model gives each demand
+    planned: pd.DataFrame | None = None
 
     @property
     def year_list(self) -> list[int]:
@@ -111,14 +115,18 @@ def scheduled_retirements(scenario: Scenario, ds: Dataset, before) -> pd.DataFra
 
 
 def run_years(scenario: Scenario, ds: Dataset, before,
-              planned: pd.DataFrame | None = None) -> YearsPlan:
+              planned: pd.DataFrame | None = None, off_quota=None) -> YearsPlan:
     """The year-by-year plan: one reallocation per year on that year's figures.
 
     `before` is the run's prelude (surplus cadres and mergers, decided in the first year).
     Without `planned` each year knows only itself (`myopic`). With `planned` (demand_id, year,
     amount: what a plan over the whole horizon gives each demand in each year) a year offers
     each demand what was planned for it so far and is not met yet: the year's model then
-    places those quotas under every rule (`perfect`, solver/years/perfect.py)."""
+    places those quotas under every rule (`perfect`, solver/years/perfect.py).
+
+    `off_quota(year_dataset, quota_plan)` makes the off-quota plan on the first year's
+    vacancies (`runner.off_quota`); the vacancies taking over off-quota work stay held in the
+    later years (one use per vacancy)."""
     horizon = scenario.horizon
     years = horizon.years
     started = time.perf_counter()
@@ -136,8 +144,10 @@ def run_years(scenario: Scenario, ds: Dataset, before,
     met = pd.Series(0, index=demands["demand_id"], dtype=np.int64)
     owner: dict[str, str] = {}  # absorbed unit → keeper, after the first year's mergers
     held = pd.Series(0, index=pd.MultiIndex.from_frame(quotas[KEY]), dtype=np.int64)
+    held_takeover = held.copy()
     temporary: list[tuple[str, str, str, int, int]] = []  # demand, unit, type, end year, n
     out: list[YearPlan] = []
+    aux = None
     for k, year in enumerate(years):
         q = quotas.copy()
         key = pd.MultiIndex.from_frame(q[KEY])
@@ -159,8 +169,16 @@ def run_years(scenario: Scenario, ds: Dataset, before,
         retiring, others = year_leavers(q, retirements, year, owner, scenario.attrition.rate_for)
         flows = pd.DataFrame({"unit_id": q["unit_id"], "quota_type": q["quota_type"],
                               "retirements": retiring, "leavers": others,
-                              "returned": returned, "held": held.reindex(key).to_numpy()})
+                              "returned": returned, "held": held.reindex(key).to_numpy(),
+                              "held_takeover": held_takeover.reindex(key).to_numpy()})
         leaving = retiring + others
+        if k > 0:  # a hold never exceeds the row's vacancies (a 事去减编 return may take them)
+            avail = np.maximum(q["approved"].to_numpy() - q["staff"].to_numpy() + leaving, 0)
+            keep_r = np.minimum(flows["held"].to_numpy(), avail)
+            keep_t = np.minimum(flows["held_takeover"].to_numpy(), avail - keep_r)
+            flows["held"], flows["held_takeover"] = keep_r, keep_t
+            held = pd.Series(keep_r, index=key)
+            held_takeover = pd.Series(keep_t, index=key)
         people = _people_of_year(k, before, flows, leaving)
         # 3–4. the year's figures and open demands; one reallocation
         d = demands.copy()
@@ -195,12 +213,18 @@ def run_years(scenario: Scenario, ds: Dataset, before,
                                          temp["quota_type"], temp["end_year"], temp["met"]):
             temporary.append((dem, unit, qt, int(end), int(n)))
         if k == 0:
+            aux = off_quota(year_ds, quota) if off_quota is not None else None
+            if aux is not None and aux.takeover is not None and len(aux.takeover):
+                t = aux.takeover.groupby(KEY)["takeover"].sum()
+                held_takeover = held_takeover.add(t, fill_value=0).reindex(held.index) \
+                    .fillna(0).astype(np.int64)
             if before.merges is not None:
                 owner = dict(before.merges.owner)
             if people.returns:
                 held = held.add(people_held(people, quotas, owner), fill_value=0) \
                     .reindex(held.index).fillna(0).astype(np.int64)
-    plan = YearsPlan(horizon.foresight, out, retirements)
+    plan = YearsPlan(horizon.foresight, out, retirements, planned=planned)
+    plan.aux = aux if years else None
     plan.timings["years"] = time.perf_counter() - started
     return plan
 
@@ -216,7 +240,7 @@ def _people_of_year(k: int, before, flows: pd.DataFrame, leaving: np.ndarray) ->
             leave[key_] = leave.get(key_, 0) + n
         return PeopleMoves(retirements=leave, returns=dict(p.returns), transfers=p.transfers)
     returns = {(u, t): int(n) for u, t, n in zip(flows["unit_id"], flows["quota_type"],
-                                                 flows["held"]) if n}
+                                                 flows["held"] + flows["held_takeover"]) if n}
     return PeopleMoves(retirements=leave, returns=returns)
 
 
