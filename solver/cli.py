@@ -206,6 +206,35 @@ def resolve_scenario(target: Path, sets: list[str] | None, apply: list[str] | No
     return scenario_for_data(target, sets)
 
 
+def render_years(summary: dict) -> None:
+    """A plan over several years: people leaving and demands met per year, then the reserve
+    at each year's end against its floor (docs/rules.md § 19a)."""
+    h = summary["horizon"]
+    table = RichTable(title=f"Year by year ({h['start']}–{h['end']}, {h['foresight']} "
+                            "foresight): people leaving, quotas met", title_justify="left")
+    for col in ("year", "retire", "leave", "returned", "key", "emergency", "operational",
+                "hires"):
+        table.add_column(col, justify="left" if col == "year" else "right")
+    for year, y in summary["years"].items():
+        table.add_row(year, str(y["retirements"]), str(y["leavers"]), str(y["returned"]),
+                      str(y["met"]["key"]), str(y["met"]["emergency"]),
+                      str(y["met"]["operational"]), str(y["hires"]))
+    out.print(table)
+    types = sorted({qt for y in summary["years"].values() for qt in y["reserve"]})
+    table = RichTable(title="Reserve at each year's end (floor)", title_justify="left")
+    for col in ("year", *types):
+        table.add_column(col, justify="left" if col == "year" else "right")
+    for year, y in summary["years"].items():
+        r = y["reserve"]
+        table.add_row(year, *(f"{r[qt]['vacancy_after']} ({r[qt]['floor']})" if qt in r else ""
+                              for qt in types))
+    out.print(table)
+    if h.get("replay_shortfall"):
+        out.print(f"Planned over the horizon but not placed in any year: "
+                  f"{h['replay_shortfall']} quotas (a unit rule blocked them; see docs/rules.md "
+                  "§ 19a.4)")
+
+
 def render_run(summary: dict, out_dir: Path) -> None:
     """What a planner wants to see after a run."""
     s = summary["solver"]
@@ -223,6 +252,8 @@ def render_run(summary: dict, out_dir: Path) -> None:
         table.add_row(qt, str(r["floor"]), str(r["vacancy_before"]), str(r["vacancy_after"]),
                       _pct(r["rate_after"]))
     out.print(table)
+    if summary.get("years"):
+        render_years(summary)
     m = summary["moves"]
     kinds = ", ".join(f"{k} {v}" for k, v in m["by_kind"].items()) or "none"
     out.print(f"Moves: {m['count']} rows; quotas by kind: {kinds}; cross-system moves "
