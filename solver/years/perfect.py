@@ -222,12 +222,14 @@ class HorizonModel:
         # why a demand the model leaves short is short (unmet_reason), from its years
         higher = {"operational": ("key", "emergency"), "emergency": ("key",), "key": ()}
         self.why = np.where(
-            lapsed[d_row], "lapsed_unit", np.where(
-                (n_open > 0) & (n_over == n_open), "over_quota_unit", np.where(
+            (n_open > 0) & (n_over == n_open), "over_quota_unit", np.where(
+                lapsed[d_row], "lapsed_unit", np.where(
                     (n_open > 0) & (n_gated + n_over == n_open), "full_unit_release_first",
                     "")))
         self.higher = [higher.get(t, ()) for t in tier]
         self.block_of_demand = block_of[d_row]
+        self.block_supply, self.floor = cum[-1], floor
+        self.priority, self.incentive = np.asarray(prio), policy.incentive
         amount = d["open_amount"].to_numpy(float)
         low = np.where((tier == "key") & self.hard_keys & (begin <= years[-1]), amount, 0.0)
         self.add(D, np.full(len(d), SINK), low, amount, 0)
@@ -287,17 +289,30 @@ class HorizonModel:
             self.why = d["demand_id"].map(statuses).fillna("").to_numpy()
         got = planned.groupby("demand_id")["amount"].sum().reindex(d["demand_id"]).fillna(0)
         short = got.to_numpy() < d["amount"].to_numpy()
-        met_tiers = {}
-        for b, t, g in zip(self.block_of_demand, d["tier"], got.to_numpy()):
+        met_tiers: dict[int, set] = {}
+        best_op: dict[int, float] = {}
+        for b, t, g, pr in zip(self.block_of_demand, d["tier"], got.to_numpy(), self.priority):
             if g > 0:
                 met_tiers.setdefault(b, set()).add(t)
+                if t == "operational":
+                    best_op[b] = max(best_op.get(b, -1.0), pr)
         out = {}
         for i in np.flatnonzero(short):
-            why = self.why[i]
-            if not why:
-                tiers = met_tiers.get(self.block_of_demand[i], set())
-                why = ("outranked_by_higher_tier" if tiers & set(self.higher[i])
-                       else "reserve_floor")
+            why, b, tier = self.why[i], self.block_of_demand[i], d["tier"].iat[i]
+            tiers = met_tiers.get(b, set())
+            if why:
+                pass
+            elif self.block_supply[b] == 0:  # nothing in reach in any year (as § 15)
+                why = "no_compatible_source"
+            elif tier not in tiers and tiers & set(self.higher[i]):
+                why = "outranked_by_higher_tier"
+            elif (tier == "operational" and self.incentive > 0
+                  and best_op.get(b, -1.0) > self.priority[i]):
+                why = "outranked_by_incentive"
+            elif self.floor[b] == 0:
+                why = "no_compatible_source"
+            else:
+                why = "reserve_floor"
             out[d["demand_id"].iat[i]] = why
         return out
 
@@ -323,8 +338,8 @@ def year_statuses(plan: YearsPlan, scenario: Scenario, ds: Dataset) -> dict[str,
         at = index.get_indexer(pd.MultiIndex.from_arrays([units, d["quota_type"]]))
         st = np.where(at >= 0, rows["status"].to_numpy()[np.maximum(at, 0)], "")
         la = np.where(at >= 0, rows["lapsed"].to_numpy()[np.maximum(at, 0)], False)
-        why = np.where(la, "lapsed_unit", np.where(
-            st == "over", "over_quota_unit", np.where(
+        why = np.where(st == "over", "over_quota_unit", np.where(
+            la, "lapsed_unit", np.where(
                 (st == "full") & d["tier"].isin(gate).to_numpy(), "full_unit_release_first",
                 "")))
         inside = (begin <= y.year) & (finish >= y.year)
@@ -334,10 +349,10 @@ def year_statuses(plan: YearsPlan, scenario: Scenario, ds: Dataset) -> dict[str,
         w = [x for x in whys[:, i] if x != "-"]
         if not w:
             continue
-        if all(x == "lapsed_unit" for x in w):
-            out[dem] = "lapsed_unit"
-        elif all(x == "over_quota_unit" for x in w):
+        if all(x == "over_quota_unit" for x in w):
             out[dem] = "over_quota_unit"
+        elif all(x in ("over_quota_unit", "lapsed_unit") for x in w):
+            out[dem] = "lapsed_unit"
         elif all(x in ("over_quota_unit", "full_unit_release_first") for x in w):
             out[dem] = "full_unit_release_first"
     return out

@@ -193,7 +193,7 @@ def horizon_demands(years: list[int], year_tables: list[dict[str, pd.DataFrame]]
         d.loc[fill, "unmet_reason"] = given[fill]
     d.loc[d["met"] >= d["amount"], "unmet_reason"] = ""
     met_year = got.groupby("demand_id")["year"].max()
-    d["met_year"] = met_year.reindex(d["demand_id"]).astype("Int64").to_numpy()
+    d["met_year"] = pd.array(met_year.reindex(d["demand_id"]).to_numpy(), dtype="Int64")
     return d, demand_years
 
 
