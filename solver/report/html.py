@@ -53,6 +53,9 @@ TEXT = {
         "completed": "当年全部满足的需求", "years_returned": "各年度事去减编收回的编制",
         "returned": "事去减编收回", "demand_years_table": "需求分年度满足明细",
         "pool_years_table": "分年度编制池", "by_year": "各年度满足",
+        "compare_years": "各方案分年度满足的编制（按保障类别）",
+        "compare_reserve": "各方案分年度空编率储备（虚线为底线）",
+        "compare_years_table": "各方案分年度指标", "met_years": "满足年度不同的需求",
     },
     "en": {
         "title": "Staffing-quota plan", "compare_title": "Plan comparison", "headline": "Headline",
@@ -93,6 +96,10 @@ TEXT = {
         "years_returned": "Temporary quotas returned per year (when the task ends)",
         "returned": "returned", "demand_years_table": "Demands met per year",
         "pool_years_table": "Pool per year", "by_year": "met per year",
+        "compare_years": "Quotas met per tier per year, per plan",
+        "compare_reserve": "Reserve per year, per plan (dashed: the floor)",
+        "compare_years_table": "Figures per year and plan",
+        "met_years": "Demands met in other years",
     },
 }
 TIER_COLOURS = {"key": "rgba(192,57,43,0.55)", "emergency": "rgba(230,126,34,0.55)",
@@ -572,7 +579,71 @@ def render_compare(result: dict, lang: str = "zh") -> str:
                           for k in names])
     sections.append(f"<h2>{t['system_diff']}</h2>" + _fig(fig, "chart-compare-systems")
                     + _table(table, "table-systems", lang))
+    sections += compare_years_sections(result, lang)  # multi-year plans only
     return _page(t["compare_title"], sections, lang, " · ".join(html.escape(p) for p in plans))
+
+
+def compare_years_sections(result: dict, lang: str = "zh") -> list[str]:
+    """compare.html's part for multi-year plans: quotas met per tier per year for each plan
+    (bars side by side per year, stacked by tier), the reserve per year for each plan against
+    its floor, the figures per year and plan, and the demands met in other years."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from solver.report.comparison import by_year_text, years_frame
+
+    rows = result.get("years") or []
+    if not rows:
+        return []
+    t = TEXT[lang]
+    tl = lambda tier: _label(tier, "tier", lang)  # noqa: E731
+    ql = lambda qt: _label(qt, "quota_type", lang)  # noqa: E731
+    plans = [p for p in result["plans"] if any(r["plan"] == p for r in rows)]
+    rows = sorted(rows, key=lambda r: (r["year"], plans.index(r["plan"])))
+    # two-level categories: the year, then the plan within it
+    x = [[str(r["year"]) for r in rows], [r["plan"] for r in rows]]
+    fig = go.Figure([go.Bar(x=x, y=[r["met"].get(tier, 0) for r in rows], name=tl(tier),
+                            marker={"color": TIER_SOLID[tier]}) for tier in TIER_ORDER])
+    fig.update_layout(barmode="stack", height=440, margin={"t": 10},
+                      legend={"orientation": "h", "y": -0.3})
+    fig.update_xaxes(title_text=t["year"])
+    fig.update_yaxes(title_text=t["met_axis"], rangemode="tozero")
+    sections = [f"<h2>{t['compare_years']}</h2>" + _fig(fig, "chart-compare-years")]
+
+    types = _quota_types(q for r in rows for q in r["reserve"])
+    years = sorted({r["year"] for r in rows})
+    fig = make_subplots(rows=1, cols=max(len(types), 1),
+                        subplot_titles=[ql(q) for q in types] or None)
+    palette = ["#2c3e50", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#2980b9"]
+    for col, qt in enumerate(types, start=1):
+        for k, plan in enumerate(plans):
+            mine = {r["year"]: r["reserve"].get(qt, {}) for r in rows if r["plan"] == plan}
+            colour = palette[k % len(palette)]
+            fig.add_trace(go.Scatter(
+                x=[str(y) for y in years], y=[mine.get(y, {}).get("vacancy_after") for y in years],
+                name=plan, legendgroup=plan, showlegend=col == 1, mode="lines+markers",
+                line={"color": colour}), row=1, col=col)
+            fig.add_trace(go.Scatter(
+                x=[str(y) for y in years], y=[mine.get(y, {}).get("floor") for y in years],
+                name=f"{plan} · {t['floor']}", legendgroup=plan, showlegend=False,
+                mode="lines", line={"color": colour, "dash": "dash", "width": 1}),
+                row=1, col=col)
+    fig.update_layout(height=400)
+    _year_axes(fig, lang, t["reserve_axis"], max(len(types), 1))
+    sections.append(f"<h2>{t['compare_reserve']}</h2>" + _fig(fig, "chart-compare-reserve"))
+
+    table = years_frame({"years": rows})
+    sections.append(f"<h2>{t['compare_years_table']}</h2>"
+                    + _table(table, "table-compare-years", lang))
+    changed = [{"demand_id": c["demand_id"], "plan": c["plan"], "unit_id": c["unit_id"],
+                "tier": c["tier"], "amount": c["amount"],
+                **{f"{_column_label('met_year', lang)} {k}": "" if v is None else str(v)
+                   for k, v in c["met_year"].items()},
+                **{f"{t['by_year']} {k}": by_year_text(v) for k, v in c["by_year"].items()}}
+               for c in result.get("met_years", [])]
+    sections.append(f"<h2>{t['met_years']}</h2>"
+                    + _table(pd.DataFrame(changed), "table-met-years", lang))
+    return sections
 
 
 def write_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False) -> Path:
