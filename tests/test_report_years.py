@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import make_inputs, write_table
-from test_report import CHARTS, ARTIFACTS, js_errors, render
+from test_report import ARTIFACTS, CHARTS, js_errors, render
 
 from solver.cli import main
 from solver.compare import compare_plans
@@ -170,7 +170,7 @@ def test_year_report_renders_in_chromium_with_every_year_chart(busy, tmp_path):
         assert text in dom, text
     summary = json.loads((busy / "summary.json").read_text(encoding="utf-8"))
     years = chart_block(dom, "table-years")
-    for y, v in summary["years"].items():
+    for v in summary["years"].values():
         r = v["reserve"][I]
         assert f"{r['vacancy_after']} ≥ {r['floor']}" in years
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

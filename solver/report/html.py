@@ -259,8 +259,8 @@ def years_sections(plan, lang: str = "zh") -> list[str]:
     if not h.get("present") or not per_year:
         return []
     years = sorted(per_year, key=int)
-    tl = lambda tier: _label(tier, "tier", lang)  # noqa: E731
-    ql = lambda qt: _label(qt, "quota_type", lang)  # noqa: E731
+    tl = lambda tier: _label(tier, "tier", lang)
+    ql = lambda qt: _label(qt, "quota_type", lang)
     sections: list[str] = []
 
     facts = [f"{t['horizon']}: {h.get('start')}–{h.get('end')}",
@@ -596,8 +596,8 @@ def compare_years_sections(result: dict, lang: str = "zh") -> list[str]:
     if not rows:
         return []
     t = TEXT[lang]
-    tl = lambda tier: _label(tier, "tier", lang)  # noqa: E731
-    ql = lambda qt: _label(qt, "quota_type", lang)  # noqa: E731
+    tl = lambda tier: _label(tier, "tier", lang)
+    ql = lambda qt: _label(qt, "quota_type", lang)
     plans = [p for p in result["plans"] if any(r["plan"] == p for r in rows)]
     rows = sorted(rows, key=lambda r: (r["year"], plans.index(r["plan"])))
     # two-level categories: the year, then the plan within it
