@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from solver.domain import TIER_ORDER
 from solver.errors import BianzhiError
 
 MOVE_KEY = ["kind", "quota_type", "from_unit", "to_unit", "demand_id"]
@@ -30,12 +31,38 @@ def read_plan(path: str | Path) -> PlanFiles:
     return PlanFiles(name=Path(path).name, path=Path(path), summary=summary, tables=tables)
 
 
+def is_multi_year(plan: PlanFiles) -> bool:
+    """A plan over a horizon of years (issue 12): summary.json has `horizon` and `years`."""
+    return bool((plan.summary.get("horizon") or {}).get("present")
+                and plan.summary.get("years"))
+
+
 def kpis(plan: PlanFiles) -> dict:
-    """The headline figures of one plan (`solver.plan.kpis`), named."""
+    """The headline figures of one plan (`solver.plan.kpis`), named.
+
+    A multi-year plan adds its horizon (years, foresight, other leavers' rate), the horizon's
+    retirements, other leavers, hires and returns, and per year `<year>.met.<tier>` and
+    `<year>.reserve.<quota_type>` (vacancy kept at the year end): the terminal's KPI table of
+    `bianzhi compare` then shows the years side by side too."""
     from solver.plan import kpis as plan_kpis
 
-    return {"plan": plan.name, "scenario": plan.summary["scenario"].get("name", ""),
-            **plan_kpis(plan.summary)}
+    out = {"plan": plan.name, "scenario": plan.summary["scenario"].get("name", ""),
+           **plan_kpis(plan.summary)}
+    if is_multi_year(plan):
+        h = plan.summary["horizon"]
+        per_year = plan.summary["years"]
+        out["horizon"] = f"{h.get('start')}-{h.get('end')}"
+        out["foresight"] = h.get("foresight", "")
+        out["attrition"] = h.get("attrition", 0)
+        for figure in ("retirements", "leavers", "hires", "returned"):
+            out[figure] = sum(int(v.get(figure, 0)) for v in per_year.values())
+        for year in sorted(per_year, key=int):
+            v = per_year[year]
+            for tier in TIER_ORDER:
+                out[f"{year}.met.{tier}"] = int(v["met"].get(tier, 0))
+            for qt, r in v["reserve"].items():
+                out[f"{year}.reserve.{qt}"] = int(r["vacancy_after"])
+    return out
 
 
 def _moves(plan: PlanFiles) -> pd.DataFrame:
@@ -115,7 +142,87 @@ def compare_plans(paths: list[str | Path]) -> dict:
         if "system" in u:
             by = pd.to_numeric(u["approved_after"]).groupby(u["system"]).sum()
             result["systems"][plan.name] = {str(k): int(v) for k, v in by.items()}
+    if any(is_multi_year(p) for p in plans):  # a one-year comparison keeps its keys
+        result["years"] = years_side_by_side(plans)
+        result["met_years"] = met_years_changed(base, plans[1:])
     return result
+
+
+def years_side_by_side(plans: list[PlanFiles]) -> list[dict]:
+    """Per multi-year plan and year: quotas met per tier, the reserve per quota type (vacancy
+    kept at the year end, and its floor), retirements, other leavers, hires and returns."""
+    rows = []
+    for plan in plans:
+        if not is_multi_year(plan):
+            continue
+        per_year = plan.summary["years"]
+        for year in sorted(per_year, key=int):
+            v = per_year[year]
+            rows.append({
+                "plan": plan.name, "year": int(year),
+                "met": {tier: int(v["met"].get(tier, 0)) for tier in TIER_ORDER},
+                "reserve": {qt: {"floor": int(r["floor"]),
+                                 "vacancy_after": int(r["vacancy_after"])}
+                            for qt, r in v["reserve"].items()},
+                **{k: int(v.get(k, 0)) for k in ("retirements", "leavers", "hires",
+                                                  "returned")}})
+    return rows
+
+
+def _met_by_year(plan: PlanFiles) -> dict[str, dict[str, int]]:
+    """demand_id → {year: quotas met that year} (years with a met quota only)."""
+    dy = plan.tables.get("demand_years")
+    out: dict[str, dict[str, int]] = {}
+    if dy is None:
+        return out
+    for d, y, m in zip(dy["demand_id"], dy["year"], dy["met"]):
+        met, year = _number(m), _number(y)
+        if met and year:
+            by_year = out.setdefault(d, {})
+            by_year[str(year)] = by_year.get(str(year), 0) + met
+    return out
+
+
+def met_years_changed(base: PlanFiles, others: list[PlanFiles]) -> list[dict]:
+    """The demands met in other years (or other amounts in a year) than in the base plan,
+    for each other multi-year plan: met_year (the year of the last quota met; None if never)
+    and the quotas met per year, in both plans."""
+    if not is_multi_year(base):
+        return []
+    info = base.tables["demands"].set_index("demand_id")
+    mine = _met_by_year(base)
+    out = []
+    for plan in others:
+        if not is_multi_year(plan):
+            continue
+        theirs = _met_by_year(plan)
+        ids = sorted(set(mine) | set(theirs), key=lambda d: (d not in info.index, d))
+        for d in ids:
+            a, b = mine.get(d, {}), theirs.get(d, {})
+            if a == b:
+                continue
+            row = info.loc[d] if d in info.index else None
+            out.append({
+                "demand_id": d, "plan": plan.name,
+                "unit_id": row["unit_id"] if row is not None else "",
+                "tier": row["tier"] if row is not None else "",
+                "amount": _int(row["amount"]) if row is not None else None,
+                "met_year": {base.name: _last_year(a), plan.name: _last_year(b)},
+                "met": {base.name: sum(a.values()), plan.name: sum(b.values())},
+                "by_year": {base.name: a, plan.name: b}})
+    return out
+
+
+def _last_year(by_year: dict[str, int]) -> int | None:
+    return max((int(y) for y in by_year), default=None)
+
+
+def _number(value) -> int:
+    """A count or year as written (1, 1.0 or ''): 0 where none."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _int(value) -> int | None:

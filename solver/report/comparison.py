@@ -31,5 +31,42 @@ def write_comparison(result: dict, out_dir: str | Path, lang: str = "zh",
                  **{f"reason:{k}": v for k, v in c["reason"].items()}}
                 for c in result["changed_demands"]]
         pd.DataFrame(rows).to_csv(tmp / "changed_demands.csv", index=False, lineterminator="\n")
+        if "years" in result:  # multi-year plans: per year and plan, and the met years
+            years_frame(result).to_csv(tmp / "years.csv", index=False, lineterminator="\n")
+            met_years_frame(result).to_csv(tmp / "met_years.csv", index=False,
+                                           lineterminator="\n")
         (tmp / "compare.html").write_text(render_compare(result, lang), encoding="utf-8")
         return folder.commit()
+
+
+def years_frame(result: dict) -> pd.DataFrame:
+    """One row per plan and year: met per tier, reserve and floor per quota type, leavers."""
+    rows = [{"plan": r["plan"], "year": r["year"],
+             **{f"met.{tier}": n for tier, n in r["met"].items()},
+             **{f"reserve.{qt}": v["vacancy_after"] for qt, v in r["reserve"].items()},
+             **{f"floor.{qt}": v["floor"] for qt, v in r["reserve"].items()},
+             **{k: r[k] for k in ("retirements", "leavers", "hires", "returned")}}
+            for r in result.get("years", [])]
+    return pd.DataFrame(rows, columns=None if rows else ["plan", "year"])
+
+
+def met_years_frame(result: dict) -> pd.DataFrame:
+    """One row per demand met in other years than in the base: met_year and the quotas met
+    per year (as `2021:1 2022:2`) in the base and in the other plan."""
+    rows = []
+    for c in result.get("met_years", []):
+        rows.append({"demand_id": c["demand_id"], "plan": c["plan"], "unit_id": c["unit_id"],
+                     "tier": c["tier"], "amount": c["amount"],
+                     **{f"met_year:{k}": v for k, v in c["met_year"].items()},
+                     **{f"met:{k}": v for k, v in c["met"].items()},
+                     **{f"by_year:{k}": by_year_text(v) for k, v in c["by_year"].items()}})
+    frame = pd.DataFrame(rows, columns=None if rows else ["demand_id", "plan", "unit_id",
+                                                          "tier", "amount"])
+    for col in frame.columns:  # a plan's columns are empty on the rows of the other plans
+        if col.startswith(("met_year:", "met:")) or col == "amount":
+            frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def by_year_text(by_year: dict) -> str:
+    return " ".join(f"{y}:{n}" for y, n in sorted(by_year.items()))

@@ -36,6 +36,26 @@ TEXT = {
         "plan": "方案", "metric": "指标", "none": "无", "personal": "含个人信息",
         "generated": "由 bianzhi 生成", "count": "数量", "system": "系统",
         "reason": "原因", "tier": "保障类别", "temporary": "临时（事去减编）",
+        # a multi-year plan (issue 12)
+        "years": "分年度情况", "horizon": "规划期", "foresight": "预见方式",
+        "perfect": "通盘考虑全部年度（完全预见）", "myopic": "逐年决定（不预见以后年度）",
+        "retirement_rule": "退休", "statutory": "按法定退休年龄", "no_retirement": "不计退休",
+        "attrition": "其他自然减员率", "replay_shortfall":
+        "跨年度模型安排而逐年落实时未能安排的编制数", "year": "年度",
+        "years_table": "各年度主要指标", "years_quota": "各年度核定编制、实有人数与空编（单位合计）",
+        "approved": "核定编制", "staff": "实有人数", "vacancy": "空编",
+        "start_of": "{y}年初", "end_of": "{y}年末", "quota_axis": "编制数/人数（名）",
+        "years_reserve": "各年度空编率储备与底线", "reserve_axis": "编制数（名）",
+        "years_leavers": "各年度退休、其他自然减员与进人", "retirements": "到龄退休",
+        "leavers": "其他自然减员", "hires": "进人", "people_axis": "人数（人）",
+        "years_met": "各年度满足的编制（按保障类别）", "met_axis": "编制数（名）",
+        "years_demands": "各年度得到编制的需求", "demands_axis": "需求数（项）",
+        "completed": "当年全部满足的需求", "years_returned": "各年度事去减编收回的编制",
+        "returned": "事去减编收回", "demand_years_table": "需求分年度满足明细",
+        "pool_years_table": "分年度编制池", "by_year": "各年度满足",
+        "compare_years": "各方案分年度满足的编制（按保障类别）",
+        "compare_reserve": "各方案分年度空编率储备（虚线为底线）",
+        "compare_years_table": "各方案分年度指标", "met_years": "满足年度不同的需求",
     },
     "en": {
         "title": "Staffing-quota plan", "compare_title": "Plan comparison", "headline": "Headline",
@@ -57,6 +77,29 @@ TEXT = {
         "none": "none", "personal": "includes personal data", "generated": "made by bianzhi",
         "count": "count", "system": "system", "reason": "reason", "tier": "tier",
         "temporary": "temporary (returned when the task ends)",
+        "years": "Year by year", "horizon": "horizon", "foresight": "foresight",
+        "perfect": "perfect (all years planned together)",
+        "myopic": "myopic (each year decided alone)", "retirement_rule": "retirement",
+        "statutory": "statutory", "no_retirement": "none", "attrition": "other leavers a year",
+        "replay_shortfall": "quotas the horizon model planned that the year-by-year placement "
+        "could not place", "year": "year",
+        "years_table": "Figures per year", "years_quota":
+        "Approved quota, staff and vacancy per year (units' totals)", "approved": "approved",
+        "staff": "staff", "vacancy": "vacancy", "start_of": "start {y}", "end_of": "end {y}",
+        "quota_axis": "quotas / people", "years_reserve":
+        "Reserve (vacancy kept) against its floor per year", "reserve_axis": "quotas",
+        "years_leavers": "Retirements, other leavers and hires per year",
+        "retirements": "retirements", "leavers": "other leavers", "hires": "hires",
+        "people_axis": "people", "years_met": "Quotas met per tier per year",
+        "met_axis": "quotas", "years_demands": "Demands receiving quotas per year",
+        "demands_axis": "demands", "completed": "demands fully met that year",
+        "years_returned": "Temporary quotas returned per year (when the task ends)",
+        "returned": "returned", "demand_years_table": "Demands met per year",
+        "pool_years_table": "Pool per year", "by_year": "met per year",
+        "compare_years": "Quotas met per tier per year, per plan",
+        "compare_reserve": "Reserve per year, per plan (dashed: the floor)",
+        "compare_years_table": "Figures per year and plan",
+        "met_years": "Demands met in other years",
     },
 }
 TIER_COLOURS = {"key": "rgba(192,57,43,0.55)", "emergency": "rgba(230,126,34,0.55)",
@@ -162,6 +205,201 @@ def _inputs(summary: dict):
     return load_data(scenario)
 
 
+YEAR_COLOURS = {"approved": "#34495e", "staff": "#27ae60", "vacancy": "#c0392b",
+               "floor": "#7f8c8d", "retirements": "#8e44ad", "leavers": "#d35400",
+               "hires": "#2980b9", "completed": "#2c3e50"}
+TIER_SOLID = {"key": "#c0392b", "emergency": "#e67e22", "operational": "#2980b9"}
+
+
+def _ints(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """The columns as integers (plan tables are read as text; an empty cell is 0)."""
+    out = frame.copy()
+    for col in columns:
+        out[col] = pd.to_numeric(out[col].replace("", "0")).fillna(0).astype("int64")
+    return out
+
+
+def _year_text(values: pd.Series) -> pd.Series:
+    """Years as '2021' ('' where none), whether written as 2021, 2021.0 or ''."""
+    years = pd.to_numeric(values.replace("", None), errors="coerce")
+    return years.map(lambda v: "" if pd.isna(v) else str(int(v)))
+
+
+def _quota_types(found) -> list[str]:
+    """The quota types found, in the order of the domain's list (others after, sorted)."""
+    found = set(found)
+    known = [q for q in ENUMS["quota_type"] if q in found]
+    return known + sorted(found - set(known))
+
+
+def _year_axes(fig, lang: str, title: str, cols: int = 1) -> None:
+    """Years as categories on x (never 2021.5), axis titles with units on every panel."""
+    t = TEXT[lang]
+    for col in range(1, cols + 1):
+        kw = {"row": 1, "col": col} if cols > 1 else {}
+        fig.update_xaxes(title_text=t["year"], type="category", **kw)
+        fig.update_yaxes(title_text=title if col == 1 else None, rangemode="tozero", **kw)
+    fig.update_layout(margin={"t": 60 if cols > 1 else 10}, legend={"orientation": "h",
+                      "y": -0.25})
+
+
+def years_sections(plan, lang: str = "zh") -> list[str]:
+    """The year-by-year part of the report of a multi-year plan (issue 12); [] otherwise.
+
+    From summary.json's `horizon` and `years` and the tables years.csv, demand_years.csv and
+    pool_years.csv: approved, staff and vacancy per quota type, the reserve against its floor,
+    retirements and other leavers, quotas and demands met per tier, 事去减编 returns."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    t = TEXT[lang]
+    s = plan.summary
+    h = s.get("horizon") or {}
+    per_year = s.get("years") or {}
+    if not h.get("present") or not per_year:
+        return []
+    years = sorted(per_year, key=int)
+    tl = lambda tier: _label(tier, "tier", lang)
+    ql = lambda qt: _label(qt, "quota_type", lang)
+    sections: list[str] = []
+
+    facts = [f"{t['horizon']}: {h.get('start')}–{h.get('end')}",
+             f"{t['foresight']}: {t.get(h.get('foresight'), h.get('foresight'))}",
+             f"{t['retirement_rule']}: "
+             + (t["statutory"] if h.get("retirement") == "statutory" else t["no_retirement"]),
+             f"{t['attrition']}: {float(h.get('attrition') or 0):.1%}"]
+    if h.get("replay_shortfall"):
+        facts.append(f"{t['replay_shortfall']}: {h['replay_shortfall']}")
+    intro = "<p class=\"meta\" id=\"horizon\">" + " · ".join(html.escape(f) for f in facts) \
+        + "</p>"
+
+    # one row per year: what a committee reads first
+    types = _quota_types(q for y in years for q in per_year[y].get("reserve", {}))
+    rows = []
+    for y in years:
+        v = per_year[y]
+        rows.append({
+            t["year"]: y,
+            **{f"{t['met']} · {tl(x)}": v["met"].get(x, 0) for x in TIER_ORDER},
+            **{f"{t['reserve']} · {ql(q)}": f"{v['reserve'][q]['vacancy_after']} ≥ "
+               f"{v['reserve'][q]['floor']}" for q in types if q in v["reserve"]},
+            t["retirements"]: v.get("retirements", 0), t["leavers"]: v.get("leavers", 0),
+            t["hires"]: v.get("hires", 0), t["returned"]: v.get("returned", 0)})
+    sections.append(f"<h2>{t['years']}</h2>" + intro + f"<h3>{t['years_table']}</h3>"
+                    + _table(pd.DataFrame(rows), "table-years", lang))
+
+    # approved, staff and vacancy per quota type: the start of the horizon, then each year end
+    yt = plan.tables.get("years")
+    if yt is not None and len(yt):
+        yt = _ints(yt, ["year", "approved_start", "staff_start", "approved_end", "staff_end",
+                        "vacancy_end", "returned"])
+        first = int(yt["year"].min())
+        start = yt[yt["year"] == first].assign(
+            vacancy_start=lambda f: (f["approved_start"] - f["staff_start"]).clip(lower=0))
+        qtypes = _quota_types(yt["quota_type"].unique())
+        fig = make_subplots(rows=1, cols=len(qtypes), subplot_titles=[ql(q) for q in qtypes])
+        x = [t["start_of"].format(y=first)] + [t["end_of"].format(y=y) for y in years]
+        for col, qt in enumerate(qtypes, start=1):
+            ends = yt[yt["quota_type"] == qt].groupby("year")[
+                ["approved_end", "staff_end", "vacancy_end"]].sum().reindex(
+                [int(y) for y in years], fill_value=0)
+            st = start[start["quota_type"] == qt]
+            for key, begin, col_end in (
+                    ("approved", st["approved_start"].sum(), "approved_end"),
+                    ("staff", st["staff_start"].sum(), "staff_end"),
+                    ("vacancy", st["vacancy_start"].sum(), "vacancy_end")):
+                fig.add_trace(go.Scatter(
+                    x=x, y=[int(begin), *ends[col_end].tolist()], name=t[key],
+                    mode="lines+markers", legendgroup=key, showlegend=col == 1,
+                    line={"color": YEAR_COLOURS[key]}), row=1, col=col)
+        fig.update_layout(height=420)
+        _year_axes(fig, lang, t["quota_axis"], len(qtypes))
+        sections.append(f"<h3>{t['years_quota']}</h3>" + _fig(fig, "chart-years-quota"))
+
+    # the reserve against its floor (蓄水池): vacancy kept at each year end
+    fig = make_subplots(rows=1, cols=max(len(types), 1),
+                        subplot_titles=[ql(q) for q in types] or None)
+    for col, qt in enumerate(types, start=1):
+        kept = [per_year[y]["reserve"].get(qt, {}).get("vacancy_after", 0) for y in years]
+        floor = [per_year[y]["reserve"].get(qt, {}).get("floor", 0) for y in years]
+        fig.add_trace(go.Bar(x=years, y=kept, name=t["vacancy_after"], legendgroup="kept",
+                             showlegend=col == 1, marker={"color": YEAR_COLOURS["vacancy"]}),
+                      row=1, col=col)
+        fig.add_trace(go.Scatter(x=years, y=floor, name=t["floor"], mode="lines+markers",
+                                 legendgroup="floor", showlegend=col == 1,
+                                 line={"color": YEAR_COLOURS["floor"], "dash": "dash"}),
+                      row=1, col=col)
+    fig.update_layout(height=400)
+    _year_axes(fig, lang, t["reserve_axis"], max(len(types), 1))
+    sections.append(f"<h3>{t['years_reserve']}</h3>" + _fig(fig, "chart-years-reserve"))
+
+    # who leaves: statutory retirements and other leavers, and the hires
+    fig = go.Figure([
+        go.Bar(x=years, y=[per_year[y].get("retirements", 0) for y in years],
+               name=t["retirements"], marker={"color": YEAR_COLOURS["retirements"]}),
+        go.Bar(x=years, y=[per_year[y].get("leavers", 0) for y in years],
+               name=t["leavers"], marker={"color": YEAR_COLOURS["leavers"]}),
+        go.Scatter(x=years, y=[per_year[y].get("hires", 0) for y in years], name=t["hires"],
+                   mode="lines+markers", line={"color": YEAR_COLOURS["hires"]})])
+    fig.update_layout(barmode="stack", height=360)
+    _year_axes(fig, lang, t["people_axis"])
+    sections.append(f"<h3>{t['years_leavers']}</h3>" + _fig(fig, "chart-years-leavers"))
+
+    # when demands are met: quotas per tier, and demands per tier, per year
+    fig = go.Figure([go.Bar(x=years, y=[per_year[y]["met"].get(x, 0) for y in years],
+                            name=tl(x), marker={"color": TIER_SOLID[x]})
+                     for x in TIER_ORDER])
+    fig.update_layout(barmode="stack", height=360)
+    _year_axes(fig, lang, t["met_axis"])
+    sections.append(f"<h3>{t['years_met']}</h3>" + _fig(fig, "chart-years-met"))
+
+    d = _ints(plan.tables["demands"], ["amount", "met"])
+    dy = plan.tables.get("demand_years")
+    dy = _ints(dy, ["met"]) if dy is not None else pd.DataFrame(
+        columns=["demand_id", "year", "met"])
+    dy = dy.assign(year=_year_text(dy["year"].astype(str)),
+                   tier=dy["demand_id"].map(d.set_index("demand_id")["tier"]))
+    met_year = _year_text(d["met_year"]) if "met_year" in d else pd.Series("", index=d.index)
+    done = met_year[(d["met"] >= d["amount"]) & (d["amount"] > 0)].value_counts()
+    counts = dy.groupby(["year", "tier"]).size()
+    fig = go.Figure([go.Bar(x=years, y=[int(counts.get((y, x), 0)) for y in years],
+                            name=tl(x), marker={"color": TIER_SOLID[x]})
+                     for x in TIER_ORDER])
+    fig.add_trace(go.Scatter(x=years, y=[int(done.get(y, 0)) for y in years],
+                             name=t["completed"], mode="lines+markers",
+                             line={"color": YEAR_COLOURS["completed"]}))
+    fig.update_layout(barmode="stack", height=360)
+    _year_axes(fig, lang, t["demands_axis"])
+    by_year = dy.pivot_table(index="demand_id", columns="year", values="met", aggfunc="sum",
+                             fill_value=0)
+    detail = d[["demand_id", "unit_id", "quota_type", "tier", "amount", "met"]].copy()
+    for y in years:
+        detail[y] = by_year[y].reindex(detail["demand_id"]).fillna(0).astype("int64").to_numpy() \
+            if y in by_year else 0
+    detail["met_year"] = met_year.to_numpy()
+    detail["unmet_reason"] = d["unmet_reason"].to_numpy()
+    sections.append(f"<h3>{t['years_demands']}</h3>" + _fig(fig, "chart-years-demands")
+                    + f"<h3>{t['demand_years_table']}</h3>"
+                    + _table(detail, "table-demand-years", lang))
+
+    # 事去减编: temporary quotas back to the pool the year after their task ends
+    if yt is not None and len(yt):
+        back = yt.groupby(["quota_type", "year"])["returned"].sum()
+        traces = [go.Bar(x=years, y=[int(back.get((qt, int(y)), 0)) for y in years],
+                         name=ql(qt)) for qt in _quota_types(yt["quota_type"].unique())]
+    else:
+        traces = [go.Bar(x=years, y=[per_year[y].get("returned", 0) for y in years],
+                         name=t["returned"])]
+    fig = go.Figure(traces)
+    fig.update_layout(barmode="stack", height=340, showlegend=True)
+    _year_axes(fig, lang, t["reserve_axis"])
+    pool = plan.tables.get("pool_years")
+    sections.append(f"<h3>{t['years_returned']}</h3>" + _fig(fig, "chart-years-returned")
+                    + (f"<h3>{t['pool_years_table']}</h3>"
+                       + _table(pool, "table-pool-years", lang) if pool is not None else ""))
+    return sections
+
+
 def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False) -> str:
     """The report page of a plan folder."""
     import plotly.graph_objects as go
@@ -241,6 +479,7 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
     ])
     fig.update_layout(barmode="group", height=320, margin={"t": 10})
     sections.append(f"<h2>{t['tiers']}</h2>" + _fig(fig, "chart-tiers"))
+    sections += years_sections(plan, lang)  # a multi-year plan only
 
     # unmet, with reasons and marginal values
     d = plan.tables["demands"].copy()
@@ -259,13 +498,19 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
         for m in s["marginal_values"]["by_region"]])
     sections.append(f"<h2>{t['unmet']}</h2>" + _fig(fig, "chart-unmet")
                     + f"<h3>{t['marginal']}</h3>" + _table(marginal, "table-marginal", lang))
-    sections.append(f"<h2>{t['unmet_table']}</h2>" + _table(
-        short[["demand_id", "unit_id", "quota_type", "tier", "amount", "met", "unmet_reason",
-               "reason"]], "table-unmet", lang))
+    unmet_cols = ["demand_id", "unit_id", "quota_type", "tier", "amount", "met",
+                  "unmet_reason", "reason"]
+    move_cols = ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
+                 "source", "reason", "temporary_until"]
+    if "met_year" in short:  # a multi-year plan: the year of the last quota met
+        short = short.assign(met_year=_year_text(short["met_year"]))
+        unmet_cols.insert(6, "met_year")
+    if "year" in plan.tables["moves"]:  # a multi-year plan: the year of each move
+        move_cols.insert(0, "year")
+    sections.append(f"<h2>{t['unmet_table']}</h2>" + _table(short[unmet_cols], "table-unmet",
+                                                              lang))
     sections.append(f"<h2>{t['moves_table']}</h2>" + _table(
-        plan.tables["moves"][["kind", "quota_type", "from_unit", "to_unit", "amount",
-                              "demand_id", "tier", "source", "reason", "temporary_until"]],
-        "table-moves", lang))
+        plan.tables["moves"][move_cols], "table-moves", lang))
 
     # surplus cadres
     if "assignments" in plan.tables and ds.people is not None:
@@ -334,7 +579,71 @@ def render_compare(result: dict, lang: str = "zh") -> str:
                           for k in names])
     sections.append(f"<h2>{t['system_diff']}</h2>" + _fig(fig, "chart-compare-systems")
                     + _table(table, "table-systems", lang))
+    sections += compare_years_sections(result, lang)  # multi-year plans only
     return _page(t["compare_title"], sections, lang, " · ".join(html.escape(p) for p in plans))
+
+
+def compare_years_sections(result: dict, lang: str = "zh") -> list[str]:
+    """compare.html's part for multi-year plans: quotas met per tier per year for each plan
+    (bars side by side per year, stacked by tier), the reserve per year for each plan against
+    its floor, the figures per year and plan, and the demands met in other years."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from solver.report.comparison import by_year_text, years_frame
+
+    rows = result.get("years") or []
+    if not rows:
+        return []
+    t = TEXT[lang]
+    tl = lambda tier: _label(tier, "tier", lang)
+    ql = lambda qt: _label(qt, "quota_type", lang)
+    plans = [p for p in result["plans"] if any(r["plan"] == p for r in rows)]
+    rows = sorted(rows, key=lambda r: (r["year"], plans.index(r["plan"])))
+    # two-level categories: the year, then the plan within it
+    x = [[str(r["year"]) for r in rows], [r["plan"] for r in rows]]
+    fig = go.Figure([go.Bar(x=x, y=[r["met"].get(tier, 0) for r in rows], name=tl(tier),
+                            marker={"color": TIER_SOLID[tier]}) for tier in TIER_ORDER])
+    fig.update_layout(barmode="stack", height=440, margin={"t": 10},
+                      legend={"orientation": "h", "y": -0.3})
+    fig.update_xaxes(title_text=t["year"])
+    fig.update_yaxes(title_text=t["met_axis"], rangemode="tozero")
+    sections = [f"<h2>{t['compare_years']}</h2>" + _fig(fig, "chart-compare-years")]
+
+    types = _quota_types(q for r in rows for q in r["reserve"])
+    years = sorted({r["year"] for r in rows})
+    fig = make_subplots(rows=1, cols=max(len(types), 1),
+                        subplot_titles=[ql(q) for q in types] or None)
+    palette = ["#2c3e50", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#2980b9"]
+    for col, qt in enumerate(types, start=1):
+        for k, plan in enumerate(plans):
+            mine = {r["year"]: r["reserve"].get(qt, {}) for r in rows if r["plan"] == plan}
+            colour = palette[k % len(palette)]
+            fig.add_trace(go.Scatter(
+                x=[str(y) for y in years], y=[mine.get(y, {}).get("vacancy_after") for y in years],
+                name=plan, legendgroup=plan, showlegend=col == 1, mode="lines+markers",
+                line={"color": colour}), row=1, col=col)
+            fig.add_trace(go.Scatter(
+                x=[str(y) for y in years], y=[mine.get(y, {}).get("floor") for y in years],
+                name=f"{plan} · {t['floor']}", legendgroup=plan, showlegend=False,
+                mode="lines", line={"color": colour, "dash": "dash", "width": 1}),
+                row=1, col=col)
+    fig.update_layout(height=400)
+    _year_axes(fig, lang, t["reserve_axis"], max(len(types), 1))
+    sections.append(f"<h2>{t['compare_reserve']}</h2>" + _fig(fig, "chart-compare-reserve"))
+
+    table = years_frame({"years": rows})
+    sections.append(f"<h2>{t['compare_years_table']}</h2>"
+                    + _table(table, "table-compare-years", lang))
+    changed = [{"demand_id": c["demand_id"], "plan": c["plan"], "unit_id": c["unit_id"],
+                "tier": c["tier"], "amount": c["amount"],
+                **{f"{_column_label('met_year', lang)} {k}": "" if v is None else str(v)
+                   for k, v in c["met_year"].items()},
+                **{f"{t['by_year']} {k}": by_year_text(v) for k, v in c["by_year"].items()}}
+               for c in result.get("met_years", [])]
+    sections.append(f"<h2>{t['met_years']}</h2>"
+                    + _table(pd.DataFrame(changed), "table-met-years", lang))
+    return sections
 
 
 def write_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False) -> Path:
