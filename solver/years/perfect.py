@@ -29,8 +29,9 @@ The horizon model is a network per region and quota type (a *block*), time-expan
 Unit statuses in later years are projected without the plan (leavers only). The year-by-year
 placing (solver/years/rolling.py, `planned`) applies every rule on the true figures of each
 year; a planned quota a unit-level rule blocks that year (e.g. a unit left over quota by
-事去减编, or full again after hiring) stays offered in the following years, and the summary
-counts what was planned but never placed (`replay_shortfall`).
+事去减编, or full again after hiring) makes the model be solved again with that unit-year
+limited to what it took (`shortfalls`, at most MAX_ROUNDS models); what is still unplaced stays
+offered in the following years, and the summary counts it (`replay_shortfall`).
 """
 
 from __future__ import annotations
@@ -62,11 +63,25 @@ def plan_perfect(scenario: Scenario, ds: Dataset, before, off_quota=None) -> Yea
     if scenario.policy.allow_cross_region:
         raise ScenarioError("horizon.foresight: perfect plans each region on its own; with "
                             "policy.allow_cross_region: true use foresight: myopic")
-    started = time.perf_counter()
-    model = HorizonModel.of(scenario, ds, before)
-    planned = model.solve()
-    seconds = time.perf_counter() - started
-    plan = run_years(scenario, ds, before, planned=planned, off_quota=off_quota)
+    if scenario.horizon.start == scenario.horizon.end:
+        # one year: nothing to foresee; the one-year model decides it, ladder included
+        plan = run_years(scenario, ds, before, off_quota=off_quota)
+        plan.summary.update({"method": "one year: the one-year model (nothing to foresee)",
+                             "replay_shortfall": 0, "rounds": 0})
+        return plan
+    seconds = 0.0
+    caps: dict[tuple[int, int], int] = {}
+    for round_ in range(1, MAX_ROUNDS + 1):
+        started = time.perf_counter()
+        model = HorizonModel.of(scenario, ds, before, caps)
+        planned = model.solve()
+        seconds += time.perf_counter() - started
+        plan = run_years(scenario, ds, before, planned=planned, off_quota=off_quota)
+        short = shortfalls(plan, model)
+        if not short:
+            break
+        for key, placed_ in short.items():
+            caps[key] = min(caps.get(key, placed_), placed_)
     plan.reasons = model.reasons(planned, year_statuses(plan, scenario, ds))
     placed = sum(int(y.quota.demands["met"].sum()) for y in plan.years)
     wanted = int(planned["amount"].sum())
@@ -78,8 +93,33 @@ def plan_perfect(scenario: Scenario, ds: Dataset, before, off_quota=None) -> Yea
         "horizon_model": {"arcs": model.size["arcs"], "nodes": model.size["nodes"],
                           "status": model.status, "planned": wanted},
         "replay_shortfall": max(wanted - placed, 0),
+        "rounds": round_,
     })
     return plan
+
+
+MAX_ROUNDS = 4  # horizon models solved at most, each with the caps the placing found
+
+
+def shortfalls(plan: YearsPlan, model: HorizonModel) -> dict[tuple[int, int], int]:
+    """(quota row, year index) → quotas placed there, where a year placed fewer quotas at a
+    row than the year offered its demands (a unit rule the horizon model did not see)."""
+    rows = model.rows_index
+    out: dict[tuple[int, int], int] = {}
+    for k, y in enumerate(plan.years):
+        d = y.quota.demands
+        if d.empty:
+            continue
+        key = pd.MultiIndex.from_frame(y.quota.instance.rows[["unit_id", "quota_type"]])
+        holder = y.quota.instance.rows["owner"].to_numpy()
+        # the demand's row as the horizon model numbers it (the first year's rows)
+        r = rows.get_indexer(key[holder[d["row"].to_numpy()]])
+        per = pd.DataFrame({"row": r, "offered": d["amount"].to_numpy(np.int64),
+                            "met": d["met"].to_numpy(np.int64)}).groupby("row").sum()
+        for row, o, m in zip(per.index, per["offered"], per["met"]):
+            if m < o and row >= 0:
+                out[(int(row), k)] = int(m)
+    return out
 
 
 class HorizonModel:
@@ -118,8 +158,11 @@ class HorizonModel:
         self.year.append(np.broadcast_to(np.asarray(year, dtype=np.int64), (k,)).copy())
 
     @classmethod
-    def of(cls, scenario: Scenario, ds: Dataset, before) -> HorizonModel:
+    def of(cls, scenario: Scenario, ds: Dataset, before,
+           caps: dict[tuple[int, int], int] | None = None) -> HorizonModel:
+        """The model; `caps` limits what a quota row may take in a year (row, year index)."""
         self = cls()
+        caps = caps or {}
         policy = scenario.policy
         years = scenario.horizon.years
         self.years = years
@@ -139,6 +182,7 @@ class HorizonModel:
         inst = prepare(replace(ds, pool=ds.pool, demands=_all_demands(ds)), policy,
                        people=people, mergers=before.merges)
         rows, blocks = inst.rows, inst.blocks
+        self.rows_index = pd.MultiIndex.from_frame(rows[["unit_id", "quota_type"]])
         n_rows, n_blocks, Y = len(rows), len(blocks), len(years)
         # later years, projected without the plan: staff falls by the leavers
         owner = dict(before.merges.owner) if before.merges is not None else {}
@@ -210,14 +254,23 @@ class HorizonModel:
             reward = weight + (Y - 1 - k) + tie
             gated = ok & (st == "full") & gated_tier
             plain = ok & ~gated
+            # where a unit could take less than planned in an earlier round (a unit rule the
+            # projection does not see), all its demands of the year pass a cap node
+            source = N[k, block_of[d_row]].copy()
+            capped = ok & np.array([(r, k) in caps for r in d_row], dtype=bool)
+            if capped.any():
+                c_rows = np.unique(d_row[capped])
+                C = self.nodes(len(c_rows))
+                self.add(N[k, block_of[c_rows]], C, 0, [caps[(r, k)] for r in c_rows], 0)
+                source[capped] = C[np.searchsorted(c_rows, d_row[capped])]
             idx = np.flatnonzero(plain)
-            self.add(N[k, block_of[d_row[idx]]], D[idx], 0, np.inf, -reward[idx], idx, y)
+            self.add(source[idx], D[idx], 0, np.inf, -reward[idx], idx, y)
             idx = np.flatnonzero(gated)
             if len(idx):
-                g_rows = np.unique(d_row[idx])
+                g_rows, first = np.unique(d_row[idx], return_index=True)
                 G = self.nodes(len(g_rows))
                 at = np.searchsorted(g_rows, d_row[idx])
-                self.add(N[k, block_of[g_rows]], G, 0, releases[k][g_rows], 0)
+                self.add(source[idx[first]], G, 0, releases[k][g_rows], 0)
                 self.add(G[at], D[idx], 0, np.inf, -reward[idx], idx, y)
         # why a demand the model leaves short is short (unmet_reason), from its years
         higher = {"operational": ("key", "emergency"), "emergency": ("key",), "key": ()}
