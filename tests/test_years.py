@@ -376,3 +376,24 @@ def test_one_tamper_one_rule(rule_id, years_world, tmp_path):
     TAMPERS[rule_id](plan)
     got = {v.rule_id for v in verify_folder(plan)}
     assert got == {rule_id} | ALSO.get(rule_id, set()), got
+
+
+# ---------------------------------------------------------------- the bundled 十四五 scenario
+
+
+def test_the_bundled_five_year_scenario_answers_its_questions():
+    repo = Path(__file__).resolve().parents[1]
+    plan = plan_of(repo / "scenarios" / "fourteenth-five-year.yaml")  # every rule checked
+    s = build_summary(plan)
+    assert list(s["years"]) == ["2021", "2022", "2023", "2024", "2025"]
+    for year, y in s["years"].items():
+        # quotas free up every year: the register's retirements and 1% other leavers
+        assert y["retirements"] > 1000 and y["leavers"] > 500, year
+        for qt, r in y["reserve"].items():  # the reserve holds at every year's end
+            assert r["vacancy_after"] >= r["floor"], (year, qt)
+    # which requests are met in which year: every met demand has its year
+    d = plan.tables()["demands"]
+    assert d.loc[d["met"] > 0, "met_year"].notna().all()
+    assert s["horizon"]["replay_shortfall"] == 0
+    # the emergency quotas of tasks ending 2022 and 2023 come back in 2023 and 2024
+    assert s["years"]["2023"]["returned"] > 0 and s["years"]["2024"]["returned"] > 0
