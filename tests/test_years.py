@@ -397,3 +397,14 @@ def test_the_bundled_five_year_scenario_answers_its_questions():
     assert s["horizon"]["replay_shortfall"] == 0
     # the emergency quotas of tasks ending 2022 and 2023 come back in 2023 and 2024
     assert s["years"]["2023"]["returned"] > 0 and s["years"]["2024"]["returned"] > 0
+
+
+def test_a_horizon_starting_after_the_data_year_checks_ages_in_the_data_year():
+    # the surplus people's ages are given in 2021 (the data's year); a plan of 2024–2025 moves
+    # them on three years. The years' own demands no longer say 2021 (the dated emergency
+    # demands have ended): verify must still read the ages in 2021, as the run did.
+    repo = Path(__file__).resolve().parents[1]
+    plan = plan_of(repo / "scenarios" / "fourteenth-five-year.yaml", "horizon.start=2024",
+                   "horizon.foresight=myopic")
+    assert plan.verify() == []
+    assert build_summary(plan)["cadres"]["plan_year"] == 2024

@@ -17,7 +17,7 @@ from solver.cadres.model import CadrePlan
 from solver.consolidation import MergerPlan
 from solver.ledger import build_ledger
 from solver.quotas.engine import QuotaPlan
-from solver.scenario import Scenario
+from solver.scenario import Scenario, plan_year
 from solver.validate import Dataset
 from solver.verify import Violation, check_plan, check_years
 from solver.years.rolling import YearsPlan
@@ -134,6 +134,9 @@ class Plan:
         if self.years is None:
             return check_plan(self.dataset, self.scenario, self.tables())
         out = []
+        # the people's ages are given in the data's year (the runner's, not a year's demands')
+        data_year = self.dataset.year or plan_year(self.scenario, None)
         for y, p in zip(self.years.years, self.year_plans()):
-            out += [v.in_year(y.year) for v in check_plan(p.dataset, self.scenario, p.tables())]
+            out += [v.in_year(y.year) for v in check_plan(p.dataset, self.scenario, p.tables(),
+                                                          data_year=data_year)]
         return out + check_years(self.dataset, self.scenario, self.tables())

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.edits import load_data
-from solver.scenario import Scenario
+from solver.scenario import Scenario, plan_year
 from solver.validate import Dataset
 # registered in this order: the rows, the quota rules, mergers, off-quota, cadres, the ledger,
 # the folder
@@ -29,10 +29,13 @@ __all__ = ["RULES", "Rule", "Violation", "PlanViolation", "MalformedPlan", "chec
 TABLE_PARTS = ("rows", "quotas", "mergers", "aux", "cadres", "ledger")
 
 
-def check_plan(ds: Dataset, scenario: Scenario, tables: dict[str, pd.DataFrame]
-               ) -> list[Violation]:
-    """Every table rule on plan tables (as `Plan.tables()` gives them or as read from disk)."""
-    ctx = Context(ds, scenario, normalise_tables(tables))
+def check_plan(ds: Dataset, scenario: Scenario, tables: dict[str, pd.DataFrame],
+               data_year: int | None = None) -> list[Violation]:
+    """Every table rule on plan tables (as `Plan.tables()` gives them or as read from disk).
+
+    `data_year`: the year the people's ages are given in, when `ds` is a year of a plan over
+    several years (its open demands no longer tell the data's year)."""
+    ctx = Context(ds, scenario, normalise_tables(tables), data_year=data_year)
     out: list[Violation] = []
     for r in RULES.values():
         if r.part in TABLE_PARTS:
@@ -79,6 +82,8 @@ def verify_folder(plan_dir: str | Path) -> list[Violation]:
                 year_tables.update({k: tables[k] for k in ("assignments", "aux_plan",
                                                            "mergers") if k in tables})
             year_ds = years.year_inputs(ds, scenario, year, tables, per_year)
-            out += [v.in_year(year) for v in check_plan(year_ds, scenario, year_tables)]
+            out += [v.in_year(year) for v in check_plan(year_ds, scenario, year_tables,
+                                                        data_year=ds.year or
+                                                        plan_year(scenario, None))]
     out += folder.workbook_differs(plan_dir, tables)
     return out
