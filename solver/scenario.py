@@ -91,6 +91,19 @@ class SourceCosts(Strict):
         return min(b - a for a, b in zip(rungs, rungs[1:]))
 
 
+def rates_by_type(value, what: str, example: str):
+    """A share in [0, 1): one number, or a map by quota type (known types only)."""
+    if isinstance(value, dict):
+        unknown = set(value) - set(QUOTA_TYPES)
+        if unknown:
+            raise ValueError(f"unknown quota type(s) {sorted(unknown)}; expected "
+                             f"{', '.join(QUOTA_TYPES)}")
+    for rate in (value.values() if isinstance(value, dict) else [value]):
+        if not (math.isfinite(rate) and 0 <= rate < 1):
+            raise ValueError(f"{what} {rate} must be between 0 and 1 (e.g. {example})")
+    return value
+
+
 class Policy(Strict):
     """The rules of the reallocation (DOMAIN.md, "Hard rules of the city")."""
 
@@ -104,16 +117,7 @@ class Policy(Strict):
     @field_validator("reserve_rate")
     @classmethod
     def _rate(cls, value):
-        rates = value.values() if isinstance(value, dict) else [value]
-        if isinstance(value, dict):
-            unknown = set(value) - set(QUOTA_TYPES)
-            if unknown:
-                raise ValueError(f"unknown quota type(s) {sorted(unknown)}; expected "
-                                 f"{', '.join(QUOTA_TYPES)}")
-        for rate in rates:
-            if not (math.isfinite(rate) and 0 <= rate < 1):
-                raise ValueError(f"reserve_rate {rate} must be between 0 and 1 (e.g. 0.03)")
-        return value
+        return rates_by_type(value, "reserve_rate", "0.03")
 
     @field_validator("full_units_release_first")
     @classmethod
@@ -257,16 +261,7 @@ class Attrition(Strict):
     @field_validator("rate")
     @classmethod
     def _rate(cls, value):
-        rates = value.values() if isinstance(value, dict) else [value]
-        if isinstance(value, dict):
-            unknown = set(value) - set(QUOTA_TYPES)
-            if unknown:
-                raise ValueError(f"unknown quota type(s) {sorted(unknown)}; expected "
-                                 f"{', '.join(QUOTA_TYPES)}")
-        for rate in rates:
-            if not (math.isfinite(rate) and 0 <= rate < 1):
-                raise ValueError(f"attrition rate {rate} must be between 0 and 1 (e.g. 0.02)")
-        return value
+        return rates_by_type(value, "attrition rate", "0.02")
 
     def rate_for(self, quota_type: str) -> float:
         if isinstance(self.rate, dict):

@@ -113,3 +113,46 @@ def cli(capsys):
         return code, out, err
 
     return run
+
+
+# ---------------------------------------------------------------- multi-year worlds (issue 12)
+
+YOUNG = "1990-06"
+
+
+def staff_rows(unit: str, count: int, old: list[str] = (), qt: str = "institution"
+               ) -> list[dict]:
+    """The staff register rows of `count` men of a unit: the first born in the months `old`
+    (they retire at 60 in the month they reach it: born 1962-02 → February 2022), the rest
+    young."""
+    births = list(old) + [YOUNG] * (count - len(old))
+    return [{"person_id": f"{unit}-{k}", "unit_id": unit, "quota_type": qt, "gender": "M",
+             "birth": b} for k, b in enumerate(births)]
+
+
+def world(root: Path, units: list[str], quotas: list[tuple], demands: list[dict],
+          staff: list[dict], foresight: str = "myopic", extra: str = "",
+          years: tuple[int, int] = (2021, 2023)) -> Path:
+    """An input folder (demands with start and end years, a staff register) and a multi-year
+    scenario file with a 0 reserve rate; returns the scenario's path."""
+    make_inputs(root / "data", [{"unit_id": u} for u in units], quotas, [])
+    write_table(root / "data", "demands", [
+        {"demand_id": d["id"], "unit_id": d["unit"], "quota_type": d.get("qt", "institution"),
+         "tier": d["tier"], "amount": d["amount"], "start_year": d.get("start", 2021),
+         "end_year": d.get("end")} for d in demands])
+    if staff:
+        write_table(root / "data", "staff", staff)
+    text = (f"name: years\ndata: data\n"
+            f"horizon: {{start: {years[0]}, end: {years[1]}, foresight: {foresight}}}\n"
+            f"policy: {{reserve_rate: 0.0}}\n{extra}")
+    (root / "s.yaml").write_text(text, encoding="utf-8")
+    return root / "s.yaml"
+
+
+def run_cli(*args: object) -> int:
+    """`bianzhi ARGS` in-process, output left to pytest's capture: the exit code."""
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0

@@ -15,56 +15,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import make_inputs, write_table
+from conftest import run_cli as cli
+from conftest import staff_rows, world
 from test_report import ARTIFACTS, CHARTS, js_errors, render
 
-from solver.cli import main
 from solver.compare import compare_plans
 from solver.report.html import render_compare, render_report
 
 I = "institution"
-YOUNG = "1990-06"
 YEAR_CHARTS = ["chart-years-quota", "chart-years-reserve", "chart-years-leavers",
                "chart-years-met", "chart-years-demands", "chart-years-returned"]
 # the one-year charts a plan without people draws (no surplus cadres: no cadre charts)
 PLAN_CHARTS = [c for c in CHARTS if c not in ("chart-options", "chart-ages", "chart-groups")]
 
 
-# ---------------------------------------------------------------- worlds (as tests/test_years.py)
-
-
-def staff_rows(unit: str, count: int, old: list[str] = (), qt: str = I) -> list[dict]:
-    """`count` people of a unit: the first born in the months `old` (they retire at 60 in the
-    month they reach it: born 1962-02 → February 2022), the rest young."""
-    births = list(old) + [YOUNG] * (count - len(old))
-    return [{"person_id": f"{unit}-{k}", "unit_id": unit, "quota_type": qt, "gender": "M",
-             "birth": b} for k, b in enumerate(births)]
-
-
-def world(root: Path, units: list[str], quotas: list[tuple], demands: list[dict],
-          staff: list[dict], foresight: str = "myopic", extra: str = "",
-          years: tuple[int, int] = (2021, 2023)) -> Path:
-    """An input folder and a multi-year scenario file; returns the scenario's path."""
-    make_inputs(root / "data", [{"unit_id": u} for u in units], quotas, [])
-    write_table(root / "data", "demands", [
-        {"demand_id": d["id"], "unit_id": d["unit"], "quota_type": d.get("qt", I),
-         "tier": d["tier"], "amount": d["amount"], "start_year": d.get("start", 2021),
-         "end_year": d.get("end")} for d in demands])
-    if staff:
-        write_table(root / "data", "staff", staff)
-    text = (f"name: years\ndata: data\n"
-            f"horizon: {{start: {years[0]}, end: {years[1]}, foresight: {foresight}}}\n"
-            f"policy: {{reserve_rate: 0.0}}\n{extra}")
-    (root / "s.yaml").write_text(text, encoding="utf-8")
-    return root / "s.yaml"
-
-
-def cli(*args) -> int:
-    try:
-        main([*map(str, args)])
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
+# ---------------------------------------------------------------- worlds (conftest.world)
 
 
 def run(scenario: Path, out: Path, *extra: str) -> Path:

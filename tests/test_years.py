@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_inputs, write_table
+from conftest import run_cli, staff_rows, world
 
-from solver.cli import main
 from solver.domain import PLAN_TABLES
 from solver.edits import load_data
 from solver.io.write import write_workbook
@@ -28,33 +27,6 @@ from solver.verify import RULES, verify_folder
 from solver.years.leavers import attrition
 
 I = "institution"
-YOUNG = "1990-06"
-
-
-def staff_rows(unit: str, count: int, old: list[str] = (), qt: str = I) -> list[dict]:
-    """`count` people of a unit: the first ones born in the months `old` (they retire at 60 in
-    the month they reach it: born 1961-02 → February 2021), the rest young."""
-    births = list(old) + [YOUNG] * (count - len(old))
-    return [{"person_id": f"{unit}-{k}", "unit_id": unit, "quota_type": qt, "gender": "M",
-             "birth": b} for k, b in enumerate(births)]
-
-
-def world(root: Path, units: list[str], quotas: list[tuple], demands: list[dict],
-          staff: list[dict], foresight: str = "myopic", extra: str = "",
-          years: tuple[int, int] = (2021, 2023)) -> Path:
-    """An input folder and a multi-year scenario file; returns the scenario's path."""
-    make_inputs(root / "data", [{"unit_id": u} for u in units], quotas, [])
-    write_table(root / "data", "demands", [
-        {"demand_id": d["id"], "unit_id": d["unit"], "quota_type": d.get("qt", I),
-         "tier": d["tier"], "amount": d["amount"], "start_year": d.get("start", 2021),
-         "end_year": d.get("end")} for d in demands])
-    if staff:
-        write_table(root / "data", "staff", staff)
-    text = (f"name: years\ndata: data\n"
-            f"horizon: {{start: {years[0]}, end: {years[1]}, foresight: {foresight}}}\n"
-            f"policy: {{reserve_rate: 0.0}}\n{extra}")
-    (root / "s.yaml").write_text(text, encoding="utf-8")
-    return root / "s.yaml"
 
 
 def plan_of(scenario: Path, *sets: str):
@@ -240,17 +212,9 @@ def tamper_world(root: Path) -> Path:
                {"id": "dO", "unit": "O", "tier": "operational", "amount": 1}],
               staff_rows("D", 5, ["1962-02"]) + staff_rows("E", 4) + staff_rows("F", 10, ["1962-03"])
               + staff_rows("O", 7, ["1961-02"] * 3), extra="attrition: {rate: 0.1}\n")
-    code = cli("run", s, "--out", root / "plan", "--no-marginals")
+    code = run_cli("run", s, "--out", root / "plan", "--no-marginals")
     assert code == 0
     return root / "plan"
-
-
-def cli(*args) -> int:
-    try:
-        main([*map(str, args)])
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
 
 
 @pytest.fixture(scope="module")
