@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import gc
 import io
 import math
 import shutil
@@ -34,6 +35,13 @@ from solver.io.read import xlsx_sheets
 REPO = Path(__file__).resolve().parents[1]
 # openpyxl's write-only sheets complain on the way out when a refused cell stops them
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.fixture(autouse=True)
+def _collect_openpyxl_leftovers():
+    """Collect the sheets a refusal left open here, where their complaint is filtered."""
+    yield
+    gc.collect()
 
 
 def sheets_of(tables, lang="zh", specs=None):
@@ -361,3 +369,18 @@ def test_libreoffice_opens_the_workbook(bundled_plan, tmp_path):
     first = (tmp_path / "csv" / "plan.csv").read_text("utf-8").splitlines()
     assert first[0].split(",")[0] == PLAN_TABLES["moves"].columns[0].zh
     assert len(first) == len(bundled_plan.tables()["moves"]) + 1
+
+
+def test_labels_looked_up_per_distinct_value_are_the_per_cell_labels():
+    mapping = {"city": "市级", "county": "县级"}
+    for series in (pd.Series(["city", "x", None, "county", "city"], dtype="str"),
+                   pd.Series(["city", None, np.nan, 5, np.str_("county"), pd.NA], dtype=object),
+                   pd.Series([], dtype="str"), pd.Series([None, None]),
+                   pd.Series(["city", [1]], dtype=object),
+                   pd.Series(["city", None], dtype="category")):
+        got = write._relabel(series, mapping).tolist()
+        expected = [mapping.get(v, v) if isinstance(v, str) else v for v in series.tolist()]
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected):
+            assert a is b or a == b or (write._cell_value(a) is None
+                                        and write._cell_value(b) is None)

@@ -151,12 +151,33 @@ def _localised(name: str, frame: pd.DataFrame, lang: str, specs: Mapping[str, Ta
             continue
         mapping = _enum_labels(col.type, col.enum)
         if mapping is not None:
-            series = series.map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
+            series = _relabel(series, mapping)
         headers.append(col.zh)
         columns[col_name] = series
     out = pd.DataFrame(columns, columns=list(frame.columns))
     out.columns = headers
     return out
+
+
+def _relabel(series: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    """Text codes replaced by their labels, anything else (unknown codes, numbers, missing
+    values) as it is: looked up once per distinct value, not once per cell."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+    try:
+        codes, uniques = pd.factorize(series)
+    except TypeError:  # unhashable cells: the writer refuses them, as before
+        return series.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+    if not len(uniques):  # nothing but missing values
+        return series
+    labels = [mapping.get(v, v) if isinstance(v, str) else v for v in uniques]
+    values = np.empty(len(labels), dtype=object)
+    values[:] = labels
+    values = values[codes]
+    missing = codes < 0  # None, NaN, NA: kept as they were
+    if missing.any():
+        values[missing] = series.to_numpy(dtype=object)[missing]
+    return pd.Series(values, index=series.index, name=series.name, dtype=object)
 
 
 def _enum_labels(col_type: str, enum: str | None) -> dict[str, str] | None:

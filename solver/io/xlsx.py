@@ -49,6 +49,7 @@ _OPENPYXL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # ... and what XML 1.0 cannot hold beyond that (openpyxl wrote these and the file broke)
 _XML_ILLEGAL = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _BIG = 10**16  # from here on "%.16g" writes an integer with an exponent (and may round it)
+_G16 = "{:.16g}".format  # openpyxl's "%.16g" (safe_string)
 _MISSING_TYPES = (type(None), type(pd.NA), type(pd.NaT))
 
 
@@ -275,7 +276,7 @@ class _Pieces(NamedTuple):
     close: str | list[str]
 
 
-Column = tuple["list[bool] | None", _Pieces]  # rows without a cell (None: none), the pieces
+Column = tuple["np.ndarray | None", _Pieces]  # rows without a cell (None: none), the pieces
 
 
 def column_letter(index: int) -> str:
@@ -292,7 +293,7 @@ def _text_pieces(values: list[str]) -> _Pieces:
     """Inline-string cells of text values (none missing), as openpyxl wrote them."""
     if not values:
         return _Pieces(_TEXT_MID, [], _TEXT_CLOSE)
-    if max(map(len, values)) > MAX_TEXT:
+    if sum(map(len, values)) > MAX_TEXT and max(map(len, values)) > MAX_TEXT:
         values = [v[:MAX_TEXT] for v in values]  # openpyxl cut a cell's text here
     texts = _escaped_texts(values)
     stripped = list(map(str.strip, values))  # the same objects where nothing is stripped
@@ -311,7 +312,7 @@ def _int_text(value: int) -> str:
     if -_BIG < value < _BIG:
         return str(value)
     try:
-        text = format(value, ".16g")
+        text = _G16(value)
     except OverflowError:  # beyond a float: openpyxl failed here too
         raise Unsupported("an integer beyond a float's range") from None
     return text if float(text) == value else str(value)
@@ -323,7 +324,7 @@ def _float_text(value: float) -> str:
         return ""  # openpyxl's safe_string: an empty <v />
     if value.is_integer():
         return _int_text(int(value))
-    text = format(value, ".16g")
+    text = _G16(value)
     return text if float(text) == value else repr(value)
 
 
@@ -341,12 +342,27 @@ def _int_pieces(values: np.ndarray) -> _Pieces:
 
 
 def _float_pieces(values: np.ndarray) -> _Pieces:
-    """Floats, none NaN."""
+    """Floats, none NaN: `_float_text` of each, formatted and checked column-wise."""
     with np.errstate(invalid="ignore"):
-        small_ints = (np.abs(values) < _BIG) & (values == np.trunc(values))
-    if small_ints.all():
+        integral = values == np.trunc(values)
+    small = integral & (np.abs(values) < _BIG)
+    if small.all():
         return _int_pieces(values.astype(np.int64))
-    return _number_pieces(list(map(_float_text, values.tolist())))
+    texts = np.empty(len(values), dtype=object)
+    if small.any():
+        texts[small] = list(map(str, values[small].astype(np.int64).tolist()))
+    fraction = ~integral & np.isfinite(values)
+    if fraction.any():
+        part = values[fraction].tolist()
+        digits = list(map(_G16, part))
+        exact = np.array(digits, dtype=np.float64) == values[fraction]
+        if not exact.all():  # "%.16g" does not give these back: all their digits
+            digits = [t if ok else repr(v) for t, ok, v in zip(digits, exact.tolist(), part)]
+        texts[fraction] = digits
+    rest = ~small & ~fraction  # ±inf, and integers from 1e16 on
+    if rest.any():
+        texts[rest] = list(map(_float_text, values[rest].tolist()))
+    return _number_pieces(texts.tolist())
 
 
 def _bool_pieces(values: list[bool]) -> _Pieces:
@@ -381,18 +397,19 @@ def _object_column(values: list) -> Column:
     if kinds <= {str, float, *_MISSING_TYPES}:
         missing = [type(v) is not str for v in values]
         if all(math.isnan(v) for v, m in zip(values, missing) if m and type(v) is float):
-            return missing, _text_pieces([v for v, m in zip(values, missing) if not m])
+            return (np.array(missing, dtype=bool),
+                    _text_pieces([v for v, m in zip(values, missing) if not m]))
     cells = [_value_pieces(v) for v in values]
     present = [c for c in cells if c is not None]
-    return [c is None for c in cells], _Pieces([c[0] for c in present], [c[1] for c in present],
-                                               [c[2] for c in present])
+    return (np.array([c is None for c in cells], dtype=bool),
+            _Pieces([c[0] for c in present], [c[1] for c in present], [c[2] for c in present]))
 
 
 def _masked(missing: np.ndarray, values: np.ndarray, build: Callable[[np.ndarray], _Pieces]
             ) -> Column:
     if not missing.any():
         return None, build(values)
-    return missing.tolist(), build(values[~missing])
+    return missing, build(values[~missing])
 
 
 def column_pieces(series: pd.Series) -> Column:
@@ -424,12 +441,17 @@ def column_pieces(series: pd.Series) -> Column:
     raise Unsupported(str(dtype))  # datetimes with a time zone, periods, intervals …
 
 
-def _spread(missing: list[bool], piece: str | list[str]) -> list[str]:
+def _spread(missing: np.ndarray, piece: str | list[str]) -> list[str]:
     """One piece for every row: the present rows' pieces in order, '' for missing rows."""
     if isinstance(piece, str):
-        return ["" if m else piece for m in missing]
-    present = iter(piece)
-    return ["" if m else next(present) for m in missing]
+        out = np.full(len(missing), piece, dtype=object)
+        out[missing] = ""
+    else:
+        out = np.full(len(missing), "", dtype=object)
+        present = np.empty(len(piece), dtype=object)
+        present[:] = piece
+        out[~missing] = present
+    return out.tolist()
 
 
 def _first_illegal_text(header: list[str], frame: pd.DataFrame) -> str:
@@ -467,8 +489,10 @@ def sheet_xml(frame: pd.DataFrame) -> bytes:
             if missing is None:
                 slots += [op, rows, mid, text, close]
             else:
-                slots += [_spread(missing, op), ["" if m else r for m, r in zip(missing, rows)],
-                          _spread(missing, mid), _spread(missing, text), _spread(missing, close)]
+                present_rows = np.array(rows, dtype=object)
+                present_rows[missing] = ""
+                slots += [_spread(missing, op), present_rows.tolist(), _spread(missing, mid),
+                          _spread(missing, text), _spread(missing, close)]
         slots.append("</row>")
         merged: list[str | list[str]] = []
         for slot in slots:  # '</v></c><c r="B' is one piece, not two
@@ -476,10 +500,12 @@ def sheet_xml(frame: pd.DataFrame) -> bytes:
                 merged[-1] += slot
             else:
                 merged.append(slot)
+        # every row's constants by repeating one row, then the rows' own pieces slot by slot
         step = len(merged)
-        body: list[str] = [""] * (n * step)
+        body = [slot if isinstance(slot, str) else "" for slot in merged] * n
         for k, slot in enumerate(merged):
-            body[k::step] = [slot] * n if isinstance(slot, str) else slot
+            if not isinstance(slot, str):
+                body[k::step] = slot
         parts += body
     parts.append(_SHEET_TAIL)
     return "".join(parts).encode("latin-1")
