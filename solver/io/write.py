@@ -191,7 +191,7 @@ def _enum_labels(col_type: str, enum: str | None) -> dict[str, str] | None:
 def _workbook_bytes(sheets: list[tuple[str, pd.DataFrame]]) -> bytes:
     """The xlsx bytes of the sheets, with fixed document properties and zip timestamps.
 
-    Written column by column (`solver.io.xlsx`: the bytes openpyxl wrote, ~20× faster); a
+    Written column by column (`solver.io.xlsx`: the bytes openpyxl wrote, ~15× faster); a
     table holding values that writer leaves alone (dates, Decimal, …) makes the workbook go
     through openpyxl as before.
     """

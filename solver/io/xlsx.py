@@ -20,6 +20,10 @@ written:
 * text holding a lone surrogate or U+FFFE/U+FFFF is refused like openpyxl's control
   characters (openpyxl wrote it, and the workbook could then not be opened).
 
+Kept as openpyxl had them, for the same bytes: text is cut at 32,767 characters, a carriage
+return is written as it is (an XML reader gives it back as a line feed), ±inf is an empty
+number cell, text starting with "=" or spelling an error value stays text.
+
 Values this writer does not take (dates, times, Decimal, bytes, anything else, a number beyond
 a float's range, more columns than a sheet holds) raise `Unsupported`; the caller then writes
 that workbook with openpyxl, which handles (or refuses) them as before.
