@@ -230,3 +230,18 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def years_frame(result: dict) -> pd.DataFrame:
+    """One row per plan and year: met per tier, reserve and floor per quota type, leavers."""
+    rows = [{"plan": r["plan"], "year": r["year"],
+             **{f"met.{tier}": n for tier, n in r["met"].items()},
+             **{f"reserve.{qt}": v["vacancy_after"] for qt, v in r["reserve"].items()},
+             **{f"floor.{qt}": v["floor"] for qt, v in r["reserve"].items()},
+             **{k: r[k] for k in ("retirements", "leavers", "hires", "returned")}}
+            for r in result.get("years", [])]
+    return pd.DataFrame(rows, columns=None if rows else ["plan", "year"])
+
+
+def by_year_text(by_year: dict) -> str:
+    return " ".join(f"{y}:{n}" for y, n in sorted(by_year.items()))

@@ -18,7 +18,7 @@ SOLVER = Path(__file__).resolve().parents[1] / "solver"
 LAYERS: list[tuple[str, ...]] = [
     ("solver.errors", "solver.domain", "solver.solve", "solver.generate", "solver.cadres.rules",
      "solver.leaders"),
-    ("solver.io.read", "solver.io.write", "solver.io.outdir"),
+    ("solver.io.read", "solver.io.write", "solver.io.outdir", "solver.io.xlsx"),
     ("solver.validate", "solver.inventory"),
     ("solver.scenario",),
     ("solver.edits",),

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from solver.compare import by_year_text, years_frame
+
 
 def write_comparison(result: dict, out_dir: str | Path, lang: str = "zh",
                      inputs: list[str | Path] | None = None) -> Path:
@@ -39,17 +41,6 @@ def write_comparison(result: dict, out_dir: str | Path, lang: str = "zh",
         return folder.commit()
 
 
-def years_frame(result: dict) -> pd.DataFrame:
-    """One row per plan and year: met per tier, reserve and floor per quota type, leavers."""
-    rows = [{"plan": r["plan"], "year": r["year"],
-             **{f"met.{tier}": n for tier, n in r["met"].items()},
-             **{f"reserve.{qt}": v["vacancy_after"] for qt, v in r["reserve"].items()},
-             **{f"floor.{qt}": v["floor"] for qt, v in r["reserve"].items()},
-             **{k: r[k] for k in ("retirements", "leavers", "hires", "returned")}}
-            for r in result.get("years", [])]
-    return pd.DataFrame(rows, columns=None if rows else ["plan", "year"])
-
-
 def met_years_frame(result: dict) -> pd.DataFrame:
     """One row per demand met in other years than in the base: met_year and the quotas met
     per year (as `2021:1 2022:2`) in the base and in the other plan."""
@@ -66,7 +57,3 @@ def met_years_frame(result: dict) -> pd.DataFrame:
         if col.startswith(("met_year:", "met:")) or col == "amount":
             frame[col] = frame[col].astype("Int64")
     return frame
-
-
-def by_year_text(by_year: dict) -> str:
-    return " ".join(f"{y}:{n}" for y, n in sorted(by_year.items()))

@@ -590,7 +590,7 @@ def compare_years_sections(result: dict, lang: str = "zh") -> list[str]:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from solver.report.comparison import by_year_text, years_frame
+    from solver.compare import by_year_text, years_frame
 
     rows = result.get("years") or []
     if not rows:
