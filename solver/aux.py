@@ -32,6 +32,10 @@ The limits:
   unit, whose vacancies go to the pool).
 - *Locked base* (锁定现有基数,只减不增): per region, Σ approved_after ≤
   ⌊base × (1 − reduction)⌋, base = today's off-quota headcount of the region (every row).
+  Over several years the cut is cumulative: in the n-th year of a horizon the cap is
+  ⌊base × (1 − reduction)ⁿ⌋ on the same locked base, and the year's positions are those the
+  year before kept (`carried_positions`); the take-over by vacancies happens once, in the
+  first year (later years hold those vacancies, they take over nothing new).
 
 Nothing is cut that no limit requires. Within a kind and weight, ties break by
 (unit_id, category) with later rows cut first.
@@ -195,12 +199,39 @@ def prepare_rows(ds: Dataset, options: AuxOptions, vacancy: pd.Series | None = N
     return rows
 
 
-def region_caps(rows: pd.DataFrame, reduction: float) -> pd.DataFrame:
-    """Per region: base (today's headcount) and cap ⌊base × (1 − reduction)⌋."""
+def region_caps(rows: pd.DataFrame, reduction: float, locked: pd.Series | None = None,
+                cut_years: int = 1) -> pd.DataFrame:
+    """Per region: base (today's headcount, or the `locked` base of a horizon's first year)
+    and cap ⌊base × (1 − reduction)^cut_years⌋."""
     base = rows.groupby("region", sort=True)["headcount_before"].sum()
-    cap = np.floor(base.to_numpy() * (1 - reduction) + 1e-9).astype(np.int64)
+    if locked is not None:
+        base = locked.reindex(base.index).fillna(0)
+    cap = np.floor(base.to_numpy() * (1 - reduction) ** cut_years + 1e-9).astype(np.int64)
     return pd.DataFrame({"region": base.index.to_numpy(), "base": base.to_numpy(np.int64),
-                         "cap": cap})
+                         "cap": cap, "years": cut_years})
+
+
+def locked_base(ds: Dataset) -> pd.Series:
+    """Per region: today's off-quota headcount (every row), the base a horizon's caps cut."""
+    aux = ds.aux_positions
+    region = ds.units.drop_duplicates("unit_id").set_index("unit_id")["region"]
+    return aux["headcount"].astype(np.int64).groupby(
+        aux["unit_id"].map(region).to_numpy()).sum().sort_index()
+
+
+def carried_positions(positions: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """A later year's off-quota positions: what the year before kept, now all approved.
+
+    `positions` is the input table (aux_positions), `table` the year before's plan rows
+    (unit_id, category, approved_after). Each input row keeps its other columns (the
+    outsourceable flag among them); headcount = approved = the positions kept."""
+    kept = table.drop_duplicates(["unit_id", "category"]).set_index(
+        ["unit_id", "category"])["approved_after"]
+    out = positions.drop(columns=["_row"], errors="ignore").drop_duplicates(
+        ["unit_id", "category"]).reset_index(drop=True)
+    n = kept.reindex(pd.MultiIndex.from_frame(out[["unit_id", "category"]].astype(str))) \
+        .fillna(0).to_numpy(np.int64)
+    return out.assign(headcount=n, approved=n)
 
 
 def takeover_vacancies(ds: Dataset, options: AuxOptions, free: pd.DataFrame,
@@ -413,6 +444,12 @@ def attribute_endings(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+def _cap_formula(g: pd.Series) -> str:
+    n = int(g.get("years", 1))
+    power = "" if n == 1 else f"^{n}"
+    return f"⌊{g['base']} × (1 − reduction){power}⌋"
+
+
 def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False) -> list[str]:
     """One hand-checkable sentence per row: what happened to its positions and by which rule."""
     reg = regions.set_index("region")
@@ -429,7 +466,7 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
             why.append(f"the unit's {r.unit_vacancy} {vac} take over {r.cover} "
                        "positions (空编单位按需进人)")
         if g["binding"]:
-            why.append(f"region {r.region} cap {g['cap']} = ⌊{g['base']} × (1 − reduction)⌋")
+            why.append(f"region {r.region} cap {g['cap']} = {_cap_formula(g)}")
         parts = [f"{r.headcount_before} today"]
         what = "never approved" if r.never_approved else f"above the approved {r.approved_before}"
         if r.ended_unapproved:
@@ -445,8 +482,8 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
             parts.append(f"{r.ended_vacancy} ended: the unit's {r.unit_vacancy} {vac} "
                          f"take over {r.cover} positions (least essential first)")
         if r.ended_cap:
-            parts.append(f"{r.ended_cap} ended: region {r.region} cap {g['cap']} = ⌊{g['base']}"
-                         f" × (1 − reduction)⌋ (weight {r.weight:g}, least essential first)")
+            parts.append(f"{r.ended_cap} ended: region {r.region} cap {g['cap']} = "
+                         f"{_cap_formula(g)} (weight {r.weight:g}, least essential first)")
         sentence = "; ".join(parts)
         if (r.ended_unapproved or r.to_services) and why:
             sentence += " — because " + " and ".join(why)
@@ -455,11 +492,14 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
 
 
 def plan_aux(ds: Dataset, options: AuxOptions | None = None, solver: str = "highs",
-             time_limit: float | None = None, takeover: pd.DataFrame | None = None) -> AuxPlan:
+             time_limit: float | None = None, takeover: pd.DataFrame | None = None,
+             locked: pd.Series | None = None, cut_years: int = 1) -> AuxPlan:
     """The off-quota plan: approved headcount, purchased services and ended positions per row.
 
     takeover: the vacancies that take over off-quota work per unit and quota type
     (`takeover_vacancies`, after the reallocation); None uses the input's vacancies.
+    locked, cut_years: in the n-th year of a horizon, the regions' base locked in the first
+    year (`locked_base`) and n: the cap is ⌊base × (1 − reduction)ⁿ⌋.
     """
     options = options or AuxOptions()
     vacancy = None
@@ -472,7 +512,7 @@ def plan_aux(ds: Dataset, options: AuxOptions | None = None, solver: str = "high
                                         "to_services", "ended", "binding"])
         return AuxPlan(empty, regions, status="no_data", options=options, solver=solver)
     rows = prepare_rows(ds, options, vacancy)
-    regions = region_caps(rows, options.reduction)
+    regions = region_caps(rows, options.reduction, locked, cut_years)
     model = build(rows, regions)
     kept = np.zeros((len(rows), 3), dtype=np.int64)
     status, seconds, fallback = "optimal", 0.0, False

@@ -272,6 +272,10 @@ def render_run(summary: dict, out_dir: Path) -> None:
     if a.get("present"):
         out.print(f"Off-quota staff: base {a['base']} → approved headcount {a['approved_after']}, "
                   f"to purchased services {a['to_services']}, ended {a['ended']}")
+        cut = [(y, v["aux"]) for y, v in summary.get("years", {}).items() if "aux" in v]
+        if len(cut) > 1:
+            out.print("  cut per year (cap ⌊base × (1 − reduction)ⁿ⌋): " + ", ".join(
+                f"{y} {v['approved_after']} (cap {v['cap']})" for y, v in cut))
     reasons = ", ".join(f"{k} {v}" for k, v in summary["unmet"]["by_reason"].items())
     if reasons:
         out.print(f"Unmet demands: {summary['unmet']['demands']} ({reasons})")

@@ -603,6 +603,16 @@ PLAN_TABLES["use_plan"] = Table("use_plan", "用编计划", columns=(
     Column("source", "编制来源", "enum", enum="use_source"),
     Column("may_hire", "可进人数", "int"),
 ))
+PLAN_TABLES["aux_years"] = Table("aux_years", "编外人员分年度压减", columns=(
+    Column("region", "地区", "text"),
+    Column("year", "年度", "year"),
+    Column("base", "锁定基数", "int"),
+    Column("cap", "当年上限", "int"),
+    Column("headcount_start", "年初人数", "int"),
+    Column("approved_after", "年末员额", "int"),
+    Column("to_services", "转购买服务", "int"),
+    Column("ended", "清退", "int"),
+))
 LEDGER_COLUMNS: tuple[str, ...] = tuple(c.name for c in PLAN_TABLES["ledger"].columns)
 # ledger columns only a year of a multi-year plan has
 LEDGER_YEAR_COLUMNS: tuple[str, ...] = ("retirements", "leavers")

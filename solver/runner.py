@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from solver.aux import AuxOptions, AuxPlan, plan_aux, takeover_vacancies
+from solver.aux import AuxOptions, AuxPlan, locked_base, plan_aux, takeover_vacancies
 from solver.cadres.model import CadrePlan, CadreWeights, plan_cadres
 from solver.consolidation import ConsolidationOptions, MergerPlan, plan_mergers
 from solver.edits import load_data
@@ -104,11 +104,22 @@ def run_horizon(scenario: Scenario, ds: Dataset, before: Prelude,
                 timings: dict[str, float]) -> Plan:
     """A plan over the horizon's years (issue 12, docs/rules.md § 19a): perfect or myopic
     foresight; the off-quota plan on the first year's vacancies, held in later years."""
-    def first_year_off_quota(year_ds: Dataset, quota: QuotaPlan) -> AuxPlan | None:
-        return off_quota(scenario, year_ds, quota)
+    locked = locked_base(ds) if ds.aux_positions is not None else None
+
+    def year_off_quota(year_ds: Dataset, quota: QuotaPlan, k: int) -> AuxPlan | None:
+        if k == 0:
+            return off_quota(scenario, year_ds, quota)
+        if year_ds.aux_positions is None or not scenario.aux.enabled:
+            return None
+        # a later year: the cumulative cut of the locked base; the take-over was the first
+        # year's (its vacancies stay held), so no vacancy takes over anything new
+        none = pd.DataFrame({"unit_id": pd.Series(dtype=object), "takeover": pd.Series(
+            dtype=np.int64)})
+        return plan_aux(year_ds, aux_options(scenario), solver=scenario.solver.name,
+                        takeover=none, locked=locked, cut_years=k + 1)
 
     plan_years = plan_perfect if scenario.horizon.foresight == "perfect" else run_years
-    years = plan_years(scenario, ds, before, off_quota=first_year_off_quota)
+    years = plan_years(scenario, ds, before, off_quota=year_off_quota)
     timings.update(years.timings)
     first = years.years[0]
     aux = years.aux
@@ -124,12 +135,16 @@ def off_quota(scenario: Scenario, ds: Dataset, quota: QuotaPlan) -> AuxPlan | No
     A near-optimal alternative reallocation gets its own (its vacancies lie elsewhere)."""
     if ds.aux_positions is None or not scenario.aux.enabled:
         return None
-    a = scenario.aux
-    options = AuxOptions(reduction=a.reduction, essential_weights=a.essential_weights,
-                         vacancy_offset=a.vacancy_offset)
+    options = aux_options(scenario)
     free, spare = vacancies_left(quota)
     return plan_aux(ds, options, solver=scenario.solver.name,
                     takeover=takeover_vacancies(ds, options, free, spare))
+
+
+def aux_options(scenario: Scenario) -> AuxOptions:
+    a = scenario.aux
+    return AuxOptions(reduction=a.reduction, essential_weights=a.essential_weights,
+                      vacancy_offset=a.vacancy_offset)
 
 
 def vacancies_left(quota: QuotaPlan) -> tuple[pd.DataFrame, pd.DataFrame]:

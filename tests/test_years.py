@@ -9,13 +9,14 @@ the tampering tests write the plan with the real `bianzhi run` and check it with
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cli, staff_rows, world
+from conftest import run_cli, staff_rows, world, write_table
 
 from solver.domain import PLAN_TABLES
 from solver.edits import load_data
@@ -211,10 +212,22 @@ def tamper_world(root: Path) -> Path:
                {"id": "dF", "unit": "F", "tier": "operational", "amount": 2},
                {"id": "dO", "unit": "O", "tier": "operational", "amount": 1}],
               staff_rows("D", 5, ["1962-02"]) + staff_rows("E", 4) + staff_rows("F", 10, ["1962-03"])
-              + staff_rows("O", 7, ["1961-02"] * 3), extra="attrition: {rate: 0.1}\n")
+              + staff_rows("O", 7, ["1961-02"] * 3),
+              extra="attrition: {rate: 0.1}\naux: {reduction: 0.2}\n")
+    aux_positions(root / "data")
     code = run_cli("run", s, "--out", root / "plan", "--no-marginals")
     assert code == 0
     return root / "plan"
+
+
+def aux_positions(data: Path) -> None:
+    """Off-quota posts at the full units E and F (no vacancy takes any over): 10 in all, one
+    never approved; F's may be bought as a service."""
+    write_table(data, "aux_positions", [
+        {"unit_id": "E", "category": "medical", "headcount": 5, "approved": 5,
+         "outsourceable": "no"},
+        {"unit_id": "F", "category": "logistics", "headcount": 5, "approved": 4,
+         "outsourceable": "yes"}])
 
 
 @pytest.fixture(scope="module")
@@ -304,6 +317,11 @@ def t_years_demands(plan):
     bump(plan, "demand_years", {"demand_id": "dE", "year": 2021}, "met", -1)
 
 
+def t_years_aux(plan):
+    # the 2022 cap said one higher than ⌊10 × 0.8²⌋ = 6 (the year's own files agree)
+    bump(plan, "aux_years", {"year": 2022}, "cap", 1)
+
+
 def t_years_files(plan):
     # D's 2022 row still balances and runs on, but its year's own files say otherwise
     bump(plan, "years", {"unit_id": "D", "year": 2022}, "moved_in", 1)
@@ -340,6 +358,37 @@ def test_one_tamper_one_rule(rule_id, years_world, tmp_path):
     TAMPERS[rule_id](plan)
     got = {v.rule_id for v in verify_folder(plan)}
     assert got == {rule_id} | ALSO.get(rule_id, set()), got
+
+
+def test_the_off_quota_cut_is_cumulative_on_the_locked_base(years_world):
+    """aux.reduction 0.2 a year on the base of 10: caps 8, 6, 5 (⌊10 × 0.8ⁿ⌋); the never
+    approved post ends first, then F's outsourceable posts go to services, E's medical posts
+    last; each year starts with what the year before kept."""
+    a = pd.read_csv(years_world / "aux_years.csv")
+    assert a["cap"].tolist() == [8, 6, 5]
+    assert a["approved_after"].tolist() == [8, 6, 5]
+    assert a["headcount_start"].tolist() == [10, 8, 6]
+    assert a["to_services"].tolist() == [1, 2, 1]
+    assert a["ended"].tolist() == [1, 0, 0]
+    y3 = pd.read_csv(years_world / "years" / "2023" / "aux_plan.csv").set_index("unit_id")
+    assert y3.at["E", "approved_after"] == 5 and y3.at["F", "approved_after"] == 0
+    s = json.loads((years_world / "summary.json").read_text(encoding="utf-8"))
+    assert s["years"]["2023"]["aux"]["approved_after"] == 5
+
+
+def test_a_later_years_off_quota_plan_is_held_to_its_cumulative_cap(years_world, tmp_path):
+    """One more post kept in 2023 (one fewer ended): within the first year's cap of 8, above
+    2023's 5 — aux_locked_base fires in 2023 (and aux_years.csv no longer says the same)."""
+    plan = tmp_path / "plan"
+    shutil.copytree(years_world, plan)
+    path = plan / "years" / "2023" / "aux_plan.csv"
+    t = pd.read_csv(path)
+    f = t["unit_id"] == "F"
+    t.loc[f, "approved_after"] += 1
+    t.loc[f, "to_services"] -= 1
+    t.to_csv(path, index=False)
+    got = {(v.rule_id, v.where.split(",")[0]) for v in verify_folder(plan)}
+    assert got == {("aux_locked_base", "year 2023"), ("years_files", "aux_years.csv")}, got
 
 
 # ---------------------------------------------------------------- the bundled 十四五 scenario

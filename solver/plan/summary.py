@@ -194,6 +194,11 @@ def _years_summary(plan: Plan) -> dict:
             "pool": {str(qt): int(v) for qt, v in py[py["year"] == y.year].groupby(
                 "quota_type")["balance_end"].sum().items()},
         }
+        if "aux_years" in t:  # the off-quota cut of the year (cumulative on the locked base)
+            a = t["aux_years"]
+            a = a[a["year"] == y.year]
+            out[str(y.year)]["aux"] = {c: int(a[c].sum()) for c in (
+                "base", "cap", "headcount_start", "approved_after", "to_services", "ended")}
     return out
 
 

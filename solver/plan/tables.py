@@ -75,7 +75,7 @@ class Plan:
         for k, y in enumerate(self.years.years):
             out.append(Plan(scenario=self.scenario, dataset=y.dataset, quota=y.quota,
                             cadres=self.cadres if k == 0 else None,
-                            aux=self.aux if k == 0 else None,
+                            aux=y.aux,
                             mergers=self.mergers if k == 0 else None, flows=y.flows))
         return out
 
@@ -116,6 +116,9 @@ class Plan:
         for name in ("assignments", "aux_plan", "mergers"):
             if name in per_year[0]:
                 out[name] = per_year[0][name]
+        aux_years = aux_years_table(years)
+        if aux_years is not None:
+            out["aux_years"] = aux_years
         out["retirements"] = years.retirements
         if years.planned is not None:
             out["planned"] = years.planned
@@ -136,7 +139,29 @@ class Plan:
         out = []
         # the people's ages are given in the data's year (the runner's, not a year's demands')
         data_year = self.dataset.year or plan_year(self.scenario, None)
-        for y, p in zip(self.years.years, self.year_plans()):
-            out += [v.in_year(y.year) for v in check_plan(p.dataset, self.scenario, p.tables(),
-                                                          data_year=data_year)]
+        for k, (y, p) in enumerate(zip(self.years.years, self.year_plans())):
+            out += [v.in_year(y.year) for v in check_plan(
+                p.dataset, self.scenario, p.tables(), data_year=data_year,
+                aux_base=self.dataset.aux_positions, aux_years=k + 1)]
         return out + check_years(self.dataset, self.scenario, self.tables())
+
+
+def aux_years_table(years: YearsPlan) -> pd.DataFrame | None:
+    """aux_years.csv: per region and year, the off-quota cut of a plan over several years —
+    the locked base, the year's cap ⌊base × (1 − reduction)ⁿ⌋, the positions at the start of
+    the year and what the year keeps, buys as services and ends."""
+    frames = []
+    for y in years.years:
+        a = y.aux
+        if a is None or a.status == "no_data":
+            return None
+        start = a.table.groupby("region", sort=True)["headcount_before"].sum()
+        r = a.regions
+        frames.append(pd.DataFrame({
+            "region": r["region"].to_numpy(), "year": y.year,
+            "base": r["base"].to_numpy(np.int64), "cap": r["cap"].to_numpy(np.int64),
+            "headcount_start": start.reindex(r["region"]).fillna(0).to_numpy(np.int64),
+            "approved_after": r["approved_after"].to_numpy(np.int64),
+            "to_services": r["to_services"].to_numpy(np.int64),
+            "ended": r["ended"].to_numpy(np.int64)}))
+    return pd.concat(frames, ignore_index=True) if frames else None

@@ -55,20 +55,25 @@ def aux_outsourceable(ctx: Context) -> list[Violation]:
 
 
 @rule("aux_locked_base", "a region's off-quota headcount after the plan is at most "
-      "⌊base × (1 − aux.reduction)⌋ (锁定现有基数,只减不增)", "aux")
+      "⌊base × (1 − aux.reduction)⌋, in the n-th year of a horizon ⌊base × (1 − "
+      "aux.reduction)ⁿ⌋ of the base locked in the first (锁定现有基数,只减不增)", "aux")
 def aux_locked_base(ctx: Context) -> list[Violation]:
     t = _aux(ctx)
     if t is None:
         return []
-    reduction = ctx.scenario.aux.reduction
-    region = t["unit_id"].map(ctx.units_in["region"])
-    sums = t.groupby(region)[["headcount", "approved_after"]].sum()
+    reduction, n = ctx.scenario.aux.reduction, ctx.aux_years
+    base_rows = ctx.aux_base if ctx.aux_base is not None else ctx.ds.aux_positions
+    base = base_rows["headcount"].astype("int64").groupby(
+        base_rows["unit_id"].map(ctx.units_in["region"]).to_numpy()).sum()
+    after = t.groupby(t["unit_id"].map(ctx.units_in["region"]).to_numpy())[
+        "approved_after"].sum()
     items = []
-    for reg, row in sums.iterrows():
-        cap = math.floor(int(row["headcount"]) * (1 - reduction) + 1e-9)
-        if row["approved_after"] > cap:
-            items.append((f"region {reg}: off-quota headcount after the plan "
-                          f"{int(row['approved_after'])} is above the locked base {cap} "
+    for reg, kept in after.items():
+        cap = math.floor(int(base.get(reg, 0)) * (1 - reduction) ** n + 1e-9)
+        if kept > cap:
+            year = "" if n == 1 else f" in year {n} of the horizon"
+            items.append((f"region {reg}: off-quota headcount after the plan{year} "
+                          f"{int(kept)} is above the locked base's cap {cap} "
                           "(锁定现有基数,只减不增)", "aux_plan.csv"))
     return capped("aux_locked_base", items)
 

@@ -109,6 +109,8 @@ INT_COLUMNS: dict[str, tuple[str, ...]] = {
     "retirements": ("year", "month", "age_months"),
     "use_plan": ("year", "may_hire"),
     "planned": ("year", "amount"),
+    "aux_years": ("year", "base", "cap", "headcount_start", "approved_after", "to_services",
+                  "ended"),
 }
 # text columns each table must have for the rules
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -129,6 +131,7 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "retirements": ("person_id", "unit_id", "quota_type"),
     "use_plan": ("unit_id", "quota_type", "source"),
     "planned": ("demand_id",),
+    "aux_years": ("region",),
 }
 # further text columns some rules read when the table has them
 # further count columns some rules read when the table has them
@@ -225,6 +228,10 @@ class Context:
     scenario: Scenario
     tables: dict[str, pd.DataFrame]
     data_year: int | None = None  # the year of the people's ages; default the data's year
+    # the n-th year of a plan over several years cuts the off-quota base locked in the first
+    # (the input's aux_positions): cap ⌊base × (1 − aux.reduction)ⁿ⌋
+    aux_base: pd.DataFrame | None = None
+    aux_years: int = 1
 
     @property
     def policy(self):

@@ -26,7 +26,7 @@ from solver.verify.core import LINE, MalformedTable, Violation, capped, normalis
 
 PLAN_FILES = ("moves", "units", "pool", "demands", "assignments", "aux_plan", "mergers",
               "ledger", "years", "pool_years", "demand_years", "retirements", "use_plan",
-              "planned")
+              "planned", "aux_years")
 # each year of a multi-year plan: years/<year>/<name>.csv
 YEAR_FILES = ("moves", "units", "pool", "demands", "ledger", "flows")
 REQUIRED_PLAN_FILES = ("moves", "units", "pool", "demands")
@@ -344,5 +344,7 @@ def read_year_folders(plan_dir: Path, years: list[int]) -> dict[int, dict[str, p
                 raise MalformedPlan(f"{path}: missing (each year of a multi-year plan has "
                                     f"{name}.csv)")
             tables[name] = read_table(path)
+        if (folder / "aux_plan.csv").exists():  # the year's off-quota cut, when it has one
+            tables["aux_plan"] = read_table(folder / "aux_plan.csv")
         out[year] = normalised_plan_tables(folder, tables)
     return out

@@ -157,6 +157,51 @@ def years_pool(ctx: Context) -> list[Violation]:
     return capped("years_pool", items)
 
 
+@rule("years_aux", "aux_years.csv cuts the off-quota base cumulatively: the base is the input's "
+      "headcount per region, the n-th year's cap ⌊base × (1 − aux.reduction)ⁿ⌋ holds, each year "
+      "starts with what the year before kept and keeps no more than it started with", "years")
+def years_aux(ctx: Context) -> list[Violation]:
+    aux, years = ctx.tables.get("aux_years"), _horizon(ctx)
+    wanted = ctx.ds.aux_positions is not None and ctx.scenario.aux.enabled and years
+    if aux is None:
+        return [] if not wanted else [Violation(
+            "years_aux", "the inputs have off-quota positions but the plan has no "
+            "aux_years.csv (the off-quota cut per year)", "aux_years.csv")]
+    positions = ctx.ds.aux_positions
+    base = positions["headcount"].astype(np.int64).groupby(
+        positions["unit_id"].map(ctx.units_in["region"]).to_numpy()).sum()
+    r = ctx.scenario.aux.reduction
+    items = []
+    k = aux.drop_duplicates(["region", "year"]).set_index(["region", "year"])
+    for (reg, year), row in k.iterrows():
+        n = year - years[0] + 1
+        cap = math.floor(int(base.get(reg, 0)) * (1 - r) ** n + 1e-9)
+        where = f"aux_years.csv, row {row[LINE]}"
+        if row["base"] != base.get(reg, 0):
+            items.append((f"{reg} {year}: base {row['base']}, but the inputs' off-quota "
+                          f"headcount is {int(base.get(reg, 0))}", where))
+        if row["cap"] != cap or row["approved_after"] > cap:
+            items.append((f"{reg} {year}: cap {row['cap']} and kept {row['approved_after']}; "
+                          f"year {n} of the horizon allows ⌊{int(base.get(reg, 0))} × "
+                          f"(1 − {r:g})^{n}⌋ = {cap}", where))
+        parts = row["approved_after"] + row["to_services"] + row["ended"]
+        if parts != row["headcount_start"] or row["approved_after"] > row["headcount_start"]:
+            items.append((f"{reg} {year}: kept {row['approved_after']} + to_services "
+                          f"{row['to_services']} + ended {row['ended']} must equal the "
+                          f"{row['headcount_start']} at the start of the year", where))
+        if year == years[0]:
+            start = int(base.get(reg, 0))
+        elif (reg, year - 1) in k.index:
+            start = int(k.at[(reg, year - 1), "approved_after"])
+        else:
+            items.append((f"{reg} has no row for {year - 1}", "aux_years.csv"))
+            continue
+        if row["headcount_start"] != start:
+            items.append((f"{reg} starts {year} with {row['headcount_start']} off-quota "
+                          f"positions; the year before left {start}", where))
+    return capped("years_aux", items)
+
+
 def _keeper(ctx: Context) -> dict[str, str]:
     return ctx.owner
 
@@ -388,11 +433,29 @@ def year_inputs(ds: Dataset, scenario, year: int, tables: dict[str, pd.DataFrame
         ["region", "quota_type"], as_index=False, sort=True)["balance"].sum()
     d["unit_id"] = d["unit_id"].map(lambda x: owner.get(x, x))
     return replace(ds, quotas=q, pool=pool, demands=offered(open_demands(d, year, start, met)),
-                   people=None, task_groups=None, aux_positions=None)
+                   people=None, task_groups=None,
+                   aux_positions=_carried_aux(ds, scenario, tables, per_year, year))
 
 
-@rule("years_files", "years.csv, moves.csv and demand_years.csv say what each year's own "
-      "files (years/<year>/) say", "folder")
+def _carried_aux(ds: Dataset, scenario, tables: dict[str, pd.DataFrame],
+                 per_year: dict[int, dict[str, pd.DataFrame]], year: int
+                 ) -> pd.DataFrame | None:
+    """A later year's off-quota positions: those the year before kept (its aux_plan.csv; the
+    first year's is the plan folder's own aux_plan.csv)."""
+    from solver.aux import carried_positions
+
+    if ds.aux_positions is None or not scenario.aux.enabled:
+        return None
+    prev = per_year.get(year - 1, {}).get("aux_plan")
+    if prev is None and year - 1 == scenario.horizon.start:
+        prev = tables.get("aux_plan")
+    if prev is None:
+        prev = pd.DataFrame({"unit_id": [], "category": [], "approved_after": []})
+    return carried_positions(ds.aux_positions, prev)
+
+
+@rule("years_files", "years.csv, moves.csv, demand_years.csv and aux_years.csv say what "
+      "each year's own files (years/<year>/) say", "folder")
 def year_files(ds: Dataset, scenario, tables: dict[str, pd.DataFrame],
                per_year: dict[int, dict[str, pd.DataFrame]]) -> list[Violation]:
     """years.csv, moves.csv and demand_years.csv say what the years' own files say."""
@@ -417,6 +480,17 @@ def year_files(ds: Dataset, scenario, tables: dict[str, pd.DataFrame],
         if n_mine != len(t["moves"]):
             items.append((f"moves.csv has {n_mine} moves in {year}, years/{year}/moves.csv "
                           f"{len(t['moves'])}", "moves.csv"))
+        a, ay = t.get("aux_plan"), tables.get("aux_years")
+        if a is not None and ay is not None:
+            cols = ["approved_after", "to_services", "ended"]
+            region = a["unit_id"].map(ds.units.drop_duplicates("unit_id").set_index(
+                "unit_id")["region"])
+            theirs = a.groupby(region.to_numpy())[cols].sum()
+            mine = ay[ay["year"] == year].drop_duplicates("region").set_index("region")[cols]
+            if not mine.sort_index().astype(np.int64).equals(
+                    theirs.reindex(mine.index).fillna(0).sort_index().astype(np.int64)):
+                items.append((f"aux_years.csv for {year} differs from years/{year}/"
+                              "aux_plan.csv", "aux_years.csv"))
         got = t["demands"].set_index("demand_id")["met"]
         got = got[got > 0].sort_index()
         said = dy[dy["year"] == year].set_index("demand_id")["met"].sort_index()

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from solver.aux import carried_positions
 from solver.quotas.engine import QuotaPlan, reallocate
 from solver.quotas.network import PeopleMoves
 from solver.scenario import Scenario
@@ -54,6 +55,7 @@ class YearPlan:
     # vacancies held since the first year for returns (held) and off-quota work (held_takeover)
     flows: pd.DataFrame
     people: PeopleMoves
+    aux: object = None  # the year's off-quota plan (AuxPlan), the cut of that year
 
 
 @dataclass
@@ -67,7 +69,7 @@ class YearsPlan:
     summary: dict = field(default_factory=dict)  # how the years were planned (summary.json)
     # why the plan over the horizon left a demand short (perfect foresight), by demand id
     reasons: dict[str, str] = field(default_factory=dict)
-    aux: object = None  # the off-quota plan, made on the first year's vacancies (AuxPlan)
+    aux: object = None  # the first year's off-quota plan (AuxPlan); each year has its own
     # perfect foresight: demand_id, year, amount the horizon model gives each demand
     planned: pd.DataFrame | None = None
 
@@ -124,9 +126,10 @@ def run_years(scenario: Scenario, ds: Dataset, before,
     each demand what was planned for it so far and is not met yet: the year's model then
     places those quotas under every rule (`perfect`, solver/years/perfect.py).
 
-    `off_quota(year_dataset, quota_plan)` makes the off-quota plan on the first year's
-    vacancies (`runner.off_quota`); the vacancies taking over off-quota work stay held in the
-    later years (one use per vacancy)."""
+    `off_quota(year_dataset, quota_plan, k)` makes the off-quota plan of the k-th year
+    (`runner.off_quota`): in the first year on the vacancies the reallocation leaves, which
+    stay held in the later years (one use per vacancy); in a later year on the positions the
+    year before kept, with the cumulative cut of the locked base."""
     horizon = scenario.horizon
     years = horizon.years
     started = time.perf_counter()
@@ -193,11 +196,12 @@ def run_years(scenario: Scenario, ds: Dataset, before,
         year_ds = replace(ds, quotas=q.copy(), pool=pool.copy(), demands=open_,
                           people=ds.people if k == 0 else None,
                           task_groups=ds.task_groups if k == 0 else None,
-                          aux_positions=ds.aux_positions if k == 0 else None)
+                          aux_positions=_aux_positions(ds, k, aux))
         quota = reallocate(year_ds, scenario.policy, solver=scenario.solver.name,
                            time_limit=scenario.solver.time_limit, with_marginals=False,
                            people=people, mergers=before.merges if k == 0 else None)
-        out.append(YearPlan(year, year_ds, quota, flows, people))
+        year_aux = off_quota(year_ds, quota, k) if off_quota is not None else None
+        out.append(YearPlan(year, year_ds, quota, flows, people, year_aux))
         # 5. carry the year's end into the next
         u = quota.units.set_index(KEY)
         quotas = q.assign(approved=u["approved_after"].reindex(key).to_numpy(np.int64),
@@ -212,8 +216,8 @@ def run_years(scenario: Scenario, ds: Dataset, before,
         for dem, unit, qt, end, n in zip(temp["demand_id"], temp["unit_id"],
                                          temp["quota_type"], temp["end_year"], temp["met"]):
             temporary.append((dem, unit, qt, int(end), int(n)))
+        aux = year_aux
         if k == 0:
-            aux = off_quota(year_ds, quota) if off_quota is not None else None
             if aux is not None and aux.takeover is not None and len(aux.takeover):
                 t = aux.takeover.groupby(KEY)["takeover"].sum()
                 held_takeover = held_takeover.add(t, fill_value=0).reindex(held.index) \
@@ -224,9 +228,19 @@ def run_years(scenario: Scenario, ds: Dataset, before,
                 held = held.add(people_held(people, quotas, owner), fill_value=0) \
                     .reindex(held.index).fillna(0).astype(np.int64)
     plan = YearsPlan(horizon.foresight, out, retirements, planned=planned)
-    plan.aux = aux if years else None
+    plan.aux = out[0].aux if out else None
     plan.timings["years"] = time.perf_counter() - started
     return plan
+
+
+def _aux_positions(ds: Dataset, k: int, aux) -> pd.DataFrame | None:
+    """The year's off-quota positions: the input's in the first year, then what the year
+    before kept (the cut is cumulative, 锁定现有基数,只减不增)."""
+    if k == 0 or ds.aux_positions is None:
+        return ds.aux_positions
+    if aux is None or aux.status == "no_data":
+        return None
+    return carried_positions(ds.aux_positions, aux.table)
 
 
 def _people_of_year(k: int, before, flows: pd.DataFrame, leaving: np.ndarray) -> PeopleMoves:
