@@ -59,6 +59,8 @@ class Plan:
     # built once by tables(); not an init field, so dataclasses.replace() starts afresh
     _tables: dict[str, pd.DataFrame] | None = field(default=None, init=False, repr=False,
                                                      compare=False)
+    _year_plans: list[Plan] | None = field(default=None, init=False, repr=False,
+                                           compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The plan folder's tables (built once; the ledger from the others)."""
@@ -71,13 +73,13 @@ class Plan:
         year with the surplus cadres, the mergers and the off-quota plan)."""
         if self.years is None:
             return [self]
-        out = []
-        for k, y in enumerate(self.years.years):
-            out.append(Plan(scenario=self.scenario, dataset=y.dataset, quota=y.quota,
-                            cadres=self.cadres if k == 0 else None,
-                            aux=y.aux,
-                            mergers=self.mergers if k == 0 else None, flows=y.flows))
-        return out
+        if self._year_plans is None:  # built once: each keeps its tables
+            self._year_plans = [
+                Plan(scenario=self.scenario, dataset=y.dataset, quota=y.quota,
+                     cadres=self.cadres if k == 0 else None, aux=y.aux,
+                     mergers=self.mergers if k == 0 else None, flows=y.flows)
+                for k, y in enumerate(self.years.years)]
+        return self._year_plans
 
     def _build_tables(self) -> dict[str, pd.DataFrame]:
         if self.years is not None:

@@ -52,6 +52,7 @@ from solver.validate import Dataset
 from solver.years.rolling import (
     YearsPlan,
     _quota_state,
+    later_off_quota,
     run_years,
     scheduled_retirements,
     year_leavers,
@@ -71,17 +72,24 @@ def plan_perfect(scenario: Scenario, ds: Dataset, before, off_quota=None) -> Yea
         return plan
     seconds = 0.0
     caps: dict[tuple[int, int], int] = {}
+    retirements = scheduled_retirements(scenario, ds, before)  # the same in every round
+    placing = 0.0  # the years placed, over all rounds
     for round_ in range(1, MAX_ROUNDS + 1):
         started = time.perf_counter()
-        model = HorizonModel.of(scenario, ds, before, caps)
+        model = HorizonModel.of(scenario, ds, before, caps, retirements)
         planned = model.solve()
         seconds += time.perf_counter() - started
-        plan = run_years(scenario, ds, before, planned=planned, off_quota=off_quota)
+        plan = run_years(scenario, ds, before, planned=planned, off_quota=off_quota,
+                         retirements=retirements, later_aux=False)
+        placing += plan.timings["years"]
         short = shortfalls(plan, model)
         if not short:
             break
         for key, placed_ in short.items():
             caps[key] = min(caps.get(key, placed_), placed_)
+    started = time.perf_counter()
+    later_off_quota(plan, ds, off_quota)
+    plan.timings["years"] = placing + time.perf_counter() - started
     plan.reasons = model.reasons(planned, year_statuses(plan, scenario, ds))
     placed = sum(int(y.quota.demands["met"].sum()) for y in plan.years)
     wanted = int(planned["amount"].sum())
@@ -159,8 +167,10 @@ class HorizonModel:
 
     @classmethod
     def of(cls, scenario: Scenario, ds: Dataset, before,
-           caps: dict[tuple[int, int], int] | None = None) -> HorizonModel:
-        """The model; `caps` limits what a quota row may take in a year (row, year index)."""
+           caps: dict[tuple[int, int], int] | None = None,
+           retirements: pd.DataFrame | None = None) -> HorizonModel:
+        """The model; `caps` limits what a quota row may take in a year (row, year index);
+        `retirements` the horizon's scheduled retirements when already known."""
         self = cls()
         caps = caps or {}
         policy = scenario.policy
@@ -170,7 +180,8 @@ class HorizonModel:
         self.hard_keys = policy.key_demands_hard
         start = years[0]
         # the first year as the one-year model sees it (people, mergers, the year's leavers)
-        retirements = scheduled_retirements(scenario, ds, before)
+        if retirements is None:
+            retirements = scheduled_retirements(scenario, ds, before)
         q = _quota_state(ds)
         retiring, others = year_leavers(q, retirements, start, {}, scenario.attrition.rate_for)
         leave = {(u, t): int(n) for u, t, n in zip(q["unit_id"], q["quota_type"],

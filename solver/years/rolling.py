@@ -117,7 +117,8 @@ def scheduled_retirements(scenario: Scenario, ds: Dataset, before) -> pd.DataFra
 
 
 def run_years(scenario: Scenario, ds: Dataset, before,
-              planned: pd.DataFrame | None = None, off_quota=None) -> YearsPlan:
+              planned: pd.DataFrame | None = None, off_quota=None,
+              retirements: pd.DataFrame | None = None, later_aux: bool = True) -> YearsPlan:
     """The year-by-year plan: one reallocation per year on that year's figures.
 
     `before` is the run's prelude (surplus cadres and mergers, decided in the first year).
@@ -129,11 +130,14 @@ def run_years(scenario: Scenario, ds: Dataset, before,
     `off_quota(year_dataset, quota_plan, k)` makes the off-quota plan of the k-th year
     (`runner.off_quota`): in the first year on the vacancies the reallocation leaves, which
     stay held in the later years (one use per vacancy); in a later year on the positions the
-    year before kept, with the cumulative cut of the locked base."""
+    year before kept, with the cumulative cut of the locked base. Nothing in the later years'
+    reallocations depends on their off-quota plans: `later_aux=False` leaves them to
+    `later_off_quota` (perfect foresight makes them once, for the round it keeps)."""
     horizon = scenario.horizon
     years = horizon.years
     started = time.perf_counter()
-    retirements = scheduled_retirements(scenario, ds, before)
+    if retirements is None:
+        retirements = scheduled_retirements(scenario, ds, before)
     cum_planned = None
     if planned is not None:
         wide = planned.pivot_table(index="demand_id", columns="year", values="amount",
@@ -196,11 +200,11 @@ def run_years(scenario: Scenario, ds: Dataset, before,
         year_ds = replace(ds, quotas=q.copy(), pool=pool.copy(), demands=open_,
                           people=ds.people if k == 0 else None,
                           task_groups=ds.task_groups if k == 0 else None,
-                          aux_positions=_aux_positions(ds, k, aux))
+                          aux_positions=ds.aux_positions if k == 0 else None)
         quota = reallocate(year_ds, scenario.policy, solver=scenario.solver.name,
                            time_limit=scenario.solver.time_limit, with_marginals=False,
                            people=people, mergers=before.merges if k == 0 else None)
-        year_aux = off_quota(year_ds, quota, k) if off_quota is not None else None
+        year_aux = off_quota(year_ds, quota, k) if off_quota is not None and k == 0 else None
         out.append(YearPlan(year, year_ds, quota, flows, people, year_aux))
         # 5. carry the year's end into the next
         u = quota.units.set_index(KEY)
@@ -216,8 +220,8 @@ def run_years(scenario: Scenario, ds: Dataset, before,
         for dem, unit, qt, end, n in zip(temp["demand_id"], temp["unit_id"],
                                          temp["quota_type"], temp["end_year"], temp["met"]):
             temporary.append((dem, unit, qt, int(end), int(n)))
-        aux = year_aux
         if k == 0:
+            aux = year_aux
             if aux is not None and aux.takeover is not None and len(aux.takeover):
                 t = aux.takeover.groupby(KEY)["takeover"].sum()
                 held_takeover = held_takeover.add(t, fill_value=0).reindex(held.index) \
@@ -229,8 +233,23 @@ def run_years(scenario: Scenario, ds: Dataset, before,
                     .reindex(held.index).fillna(0).astype(np.int64)
     plan = YearsPlan(horizon.foresight, out, retirements, planned=planned)
     plan.aux = out[0].aux if out else None
+    if later_aux:
+        later_off_quota(plan, ds, off_quota)
     plan.timings["years"] = time.perf_counter() - started
     return plan
+
+
+def later_off_quota(plan: YearsPlan, ds: Dataset, off_quota) -> None:
+    """The off-quota plans of the years after the first, each on the positions the year
+    before kept (the cut is cumulative, 锁定现有基数,只减不增); each year's figures gain them."""
+    if off_quota is None:
+        return
+    for k, y in enumerate(plan.years):
+        if k == 0:
+            continue
+        positions = _aux_positions(ds, k, plan.years[k - 1].aux)
+        y.dataset = replace(y.dataset, aux_positions=positions)
+        y.aux = off_quota(y.dataset, y.quota, k)
 
 
 def _aux_positions(ds: Dataset, k: int, aux) -> pd.DataFrame | None:
