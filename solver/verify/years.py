@@ -256,8 +256,8 @@ def years_retirements(ctx: Context) -> list[Violation]:
         early = e.groupby([e["unit_id"], e["quota_type"]]).size()
     yy = y.set_index(["unit_id", "quota_type", "year"])
     want = counted.reindex(yy.index).fillna(0).astype(np.int64)
-    extra = np.array([int(early.get((u, t), 0)) if yr == years[0] else 0
-                      for u, t, yr in yy.index], dtype=np.int64)
+    extra = early.reindex(yy.index.droplevel("year")).fillna(0).to_numpy(np.int64) * (
+        yy.index.get_level_values("year").to_numpy() == years[0])
     bad = (yy["retirements"] > want + extra).to_numpy()
     items += [(f"{u} ({t}) {yr}: {yy.at[(u, t, yr), 'retirements']} retirements, but "
                f"retirements.csv and early retirements give {int(w + e)}",
