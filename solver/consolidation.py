@@ -52,8 +52,8 @@ default relative gap (1e-4) cannot stop it short of the optimum (the objective i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -61,6 +61,9 @@ import scipy.sparse as sp
 from solver.leaders import LeaderRules
 from solver.solve import LinearProgram, solve
 from solver.validate import Dataset
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 QUOTA_TYPE = "institution"
 KIND = "institution"  # candidates are institutions: their leader-post limits apply
@@ -209,6 +212,8 @@ def candidates(ds: Dataset, options: ConsolidationOptions,
 def compatibility_graph(cands: pd.DataFrame) -> nx.Graph:
     """Candidates as nodes; an edge between every two of the same region, level, parent and
     system. Edges are built per group size with numpy (a group of n has n(n−1)/2 edges)."""
+    import networkx as nx  # only a run with consolidation pays for importing it
+
     graph = nx.Graph()
     graph.add_nodes_from(cands["unit_id"])
     u, v = _group_pairs(cands)
@@ -751,6 +756,8 @@ def plan_mergers(ds: Dataset, options: ConsolidationOptions | None = None,
     cands = candidates(ds, options, held)
     if not options.enabled:
         return _empty(cands, "disabled", options, solver)
+    import networkx as nx
+
     graph = compatibility_graph(cands)
     index = pd.Index(cands["unit_id"])
     components = sorted(
