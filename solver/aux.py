@@ -444,15 +444,18 @@ def attribute_endings(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _cap_formula(g: pd.Series) -> str:
-    n = int(g.get("years", 1))
-    power = "" if n == 1 else f"^{n}"
-    return f"⌊{g['base']} × (1 − reduction){power}⌋"
+def _cap_formulas(regions: pd.DataFrame) -> dict[str, str]:
+    """Per region: its cap as a formula, e.g. ⌊3991 × (1 − reduction)^2⌋ = 3232."""
+    years = regions["years"] if "years" in regions else pd.Series(1, regions.index)
+    return {r: f"{cap} = ⌊{base} × (1 − reduction){'' if n == 1 else f'^{n}'}⌋"
+            for r, cap, base, n in zip(regions["region"], regions["cap"], regions["base"],
+                                       years)}
 
 
 def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False) -> list[str]:
     """One hand-checkable sentence per row: what happened to its positions and by which rule."""
-    reg = regions.set_index("region")
+    formula = _cap_formulas(regions)
+    binding = dict(zip(regions["region"], regions["binding"]))
     vac = ("vacancies the reallocation leaves it (beyond the reserve)" if after_plan
            else "in-quota vacancies")
     out = []
@@ -460,13 +463,12 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
                    "approved_after", "to_services", "ended_unapproved", "ended_vacancy",
                    "ended_cap", "unit_vacancy", "cover", "region", "weight"]].itertuples(
                        index=False):
-        g = reg.loc[r.region]
         why = []
         if r.cover:
             why.append(f"the unit's {r.unit_vacancy} {vac} take over {r.cover} "
                        "positions (空编单位按需进人)")
-        if g["binding"]:
-            why.append(f"region {r.region} cap {g['cap']} = {_cap_formula(g)}")
+        if binding[r.region]:
+            why.append(f"region {r.region} cap {formula[r.region]}")
         parts = [f"{r.headcount_before} today"]
         what = "never approved" if r.never_approved else f"above the approved {r.approved_before}"
         if r.ended_unapproved:
@@ -482,8 +484,8 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
             parts.append(f"{r.ended_vacancy} ended: the unit's {r.unit_vacancy} {vac} "
                          f"take over {r.cover} positions (least essential first)")
         if r.ended_cap:
-            parts.append(f"{r.ended_cap} ended: region {r.region} cap {g['cap']} = "
-                         f"{_cap_formula(g)} (weight {r.weight:g}, least essential first)")
+            parts.append(f"{r.ended_cap} ended: region {r.region} cap {formula[r.region]} "
+                         f"(weight {r.weight:g}, least essential first)")
         sentence = "; ".join(parts)
         if (r.ended_unapproved or r.to_services) and why:
             sentence += " — because " + " and ".join(why)
