@@ -83,7 +83,7 @@ def whole_run(scenario: Path, out: Path, apply: list[str] = (), sets: list[str] 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     r["timings"] = summary["timings"]
     r["horizon"] = summary.get("horizon", {})
-    r["units"] = summary.get("size", {}).get("units")
+    r["quota_rows"] = summary.get("size", {}).get("quota_rows")  # summary.json has no unit count
     return r
 
 
@@ -117,7 +117,7 @@ def cmd_whole(ns) -> None:
     start_med = _med([s["wall"] for s in starts])
     print(f"scenario {ns.scenario} {' '.join('--apply ' + a for a in ns.apply or [])} "
           f"{' '.join('--set ' + s for s in ns.set or [])}".rstrip())
-    print(f"units {runs[0]['units']}, horizon {runs[0]['horizon'].get('start')}–"
+    print(f"quota rows {runs[0]['quota_rows']}, horizon {runs[0]['horizon'].get('start')}–"
           f"{runs[0]['horizon'].get('end')} {runs[0]['horizon'].get('foresight')}, "
           f"{len(runs)} runs after {ns.warmup} warm-up, load average now {load_average()}")
     hm = runs[0]["horizon"].get("horizon_model")
