@@ -410,6 +410,23 @@ def test_the_bundled_five_year_scenario_answers_its_questions():
     assert s["horizon"]["replay_shortfall"] == 0
     # the emergency quotas of tasks ending 2022 and 2023 come back in 2023 and 2024
     assert s["years"]["2023"]["returned"] > 0 and s["years"]["2024"]["returned"] > 0
+    # the off-quota headcount falls every year within ⌊base × 0.9ⁿ⌋ (aux.reduction 0.1)
+    kept = [y["aux"]["approved_after"] for y in s["years"].values()]
+    caps = [y["aux"]["cap"] for y in s["years"].values()]
+    assert all(k <= c for k, c in zip(kept, caps)) and kept == sorted(kept, reverse=True)
+    assert kept[-1] < kept[0]
+
+
+@pytest.mark.parametrize("foresight", ["myopic", "perfect"])
+def test_mergers_over_several_years_happen_in_the_first_year_only(foresight):
+    """With consolidation the plan merged in the first year and verify wanted mergers.csv in
+    every year (plan_tables_present refused the plan); later years carry the merged units."""
+    repo = Path(__file__).resolve().parents[1]
+    plan = plan_of(repo / "scenarios" / "fourteenth-five-year.yaml",
+                   "consolidation.enabled=true", f"horizon.foresight={foresight}")
+    years = plan.year_tables()
+    assert (years[0][1]["mergers"]["role"] == "absorbed").sum() > 0
+    assert all("mergers" not in t for _, t in years[1:])
 
 
 def test_a_horizon_starting_after_the_data_year_checks_ages_in_the_data_year():

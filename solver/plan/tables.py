@@ -144,7 +144,7 @@ class Plan:
         for k, (y, p) in enumerate(zip(self.years.years, self.year_plans())):
             out += [v.in_year(y.year) for v in check_plan(
                 p.dataset, self.scenario, p.tables(), data_year=data_year,
-                aux_base=self.dataset.aux_positions, aux_years=k + 1)]
+                aux_base=self.dataset.aux_positions, horizon_year=k + 1)]
         return out + check_years(self.dataset, self.scenario, self.tables())
 
 

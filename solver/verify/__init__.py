@@ -31,14 +31,14 @@ TABLE_PARTS = ("rows", "quotas", "mergers", "aux", "cadres", "ledger")
 
 def check_plan(ds: Dataset, scenario: Scenario, tables: dict[str, pd.DataFrame],
                data_year: int | None = None, aux_base: pd.DataFrame | None = None,
-               aux_years: int = 1) -> list[Violation]:
+               horizon_year: int = 1) -> list[Violation]:
     """Every table rule on plan tables (as `Plan.tables()` gives them or as read from disk).
 
     When `ds` is the n-th year of a plan over several years: `data_year` is the year the
     people's ages are given in (its open demands no longer tell the data's year), `aux_base`
-    the input's off-quota positions (the base locked in the first year) and `aux_years` n."""
+    the input's off-quota positions (the base locked in the first year) and `horizon_year` n."""
     ctx = Context(ds, scenario, normalise_tables(tables), data_year=data_year,
-                  aux_base=aux_base, aux_years=aux_years)
+                  aux_base=aux_base, horizon_year=horizon_year)
     out: list[Violation] = []
     for r in RULES.values():
         if r.part in TABLE_PARTS:
@@ -87,6 +87,6 @@ def verify_folder(plan_dir: str | Path) -> list[Violation]:
             year_ds = years.year_inputs(ds, scenario, year, tables, per_year)
             out += [v.in_year(year) for v in check_plan(
                 year_ds, scenario, year_tables, data_year=ds.year or plan_year(scenario, None),
-                aux_base=ds.aux_positions, aux_years=year - scenario.horizon.start + 1)]
+                aux_base=ds.aux_positions, horizon_year=year - scenario.horizon.start + 1)]
     out += folder.workbook_differs(plan_dir, tables)
     return out

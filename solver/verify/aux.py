@@ -61,7 +61,7 @@ def aux_locked_base(ctx: Context) -> list[Violation]:
     t = _aux(ctx)
     if t is None:
         return []
-    reduction, n = ctx.scenario.aux.reduction, ctx.aux_years
+    reduction, n = ctx.scenario.aux.reduction, ctx.horizon_year
     base_rows = ctx.aux_base if ctx.aux_base is not None else ctx.ds.aux_positions
     base = base_rows["headcount"].astype("int64").groupby(
         base_rows["unit_id"].map(ctx.units_in["region"]).to_numpy()).sum()
@@ -82,16 +82,19 @@ def aux_locked_base(ctx: Context) -> list[Violation]:
       "(assignments, aux_plan, mergers) and none they do not", "rows")
 def plan_tables_present(ctx: Context) -> list[Violation]:
     sc, ds, items = ctx.scenario, ctx.ds, []
+    # mergers happen once, in the first year of a plan over several years
+    merging = sc.consolidation.enabled and ctx.horizon_year == 1
     wanted = {"assignments": ds.people is not None and sc.cadres.enabled,
               "aux_plan": ds.aux_positions is not None and sc.aux.enabled,
-              "mergers": sc.consolidation.enabled}
+              "mergers": merging}
     for name, want in wanted.items():
         if want and name not in ctx.tables:
             why = {"assignments": "the inputs have people",
                    "aux_plan": "the inputs have off-quota positions",
                    "mergers": "consolidation is enabled"}[name]
             items.append((f"{why} but the plan has no {name}.csv", f"{name}.csv"))
-    if "mergers" in ctx.tables and not sc.consolidation.enabled and len(ctx.tables["mergers"]):
-        items.append(("the plan has mergers but consolidation is not enabled", "mergers.csv"))
+    if "mergers" in ctx.tables and not merging and len(ctx.tables["mergers"]):
+        items.append(("the plan has mergers but consolidation is not enabled" if ctx.horizon_year
+                      == 1 else "mergers happen in the first year only", "mergers.csv"))
     return capped("plan_tables_present", items)
 

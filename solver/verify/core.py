@@ -231,7 +231,7 @@ class Context:
     # the n-th year of a plan over several years cuts the off-quota base locked in the first
     # (the input's aux_positions): cap ⌊base × (1 − aux.reduction)ⁿ⌋
     aux_base: pd.DataFrame | None = None
-    aux_years: int = 1
+    horizon_year: int = 1  # the n-th year of a horizon (1: a one-year plan or the first year)
 
     @property
     def policy(self):

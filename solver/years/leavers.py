@@ -66,6 +66,9 @@ def register_retirements(ds, years: list[int], assignments: pd.DataFrame | None 
     frame["year"] = np.maximum(year, start)
     frame["month"] = np.where(year < start, 1, month)
     frame["age_months"] = age
+    # only the people retiring inside the horizon (a province register holds over a million)
+    frame = frame[(frame["year"] <= end).to_numpy()]
+    age = frame["age_months"].to_numpy()
     frame["age_at_retirement"] = [f"{a // 12}y{a % 12}m" for a in age]
     if assignments is not None and len(assignments):
         a = assignments.drop_duplicates("person_id").set_index("person_id")

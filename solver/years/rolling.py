@@ -99,10 +99,14 @@ def year_leavers(q: pd.DataFrame, retirements: pd.DataFrame, year: int,
     """Per quota row of `q` (unit_id, quota_type, staff at the start of the year): the year's
     statutory retirements (at the unit holding the person's row) and other leavers."""
     key = pd.MultiIndex.from_frame(q[KEY])
-    r = retirements[retirements["year"] == year]
-    units_of = r["unit_id"].map(lambda u: owner.get(u, u))
-    counts = r.groupby([units_of, r["quota_type"]]).size()
-    retiring = counts.reindex(key).fillna(0).to_numpy(np.int64)
+    r = retirements[(retirements["year"] == year).to_numpy()]
+    units_of = r["unit_id"]
+    if owner:
+        keeper = units_of.map(owner)
+        units_of = keeper.where(keeper.notna(), units_of)
+    at = key.get_indexer(pd.MultiIndex.from_arrays([units_of.to_numpy(),
+                                                    r["quota_type"].to_numpy()]))
+    retiring = np.bincount(at[at >= 0], minlength=len(q)).astype(np.int64)
     retiring = np.minimum(retiring, q["staff"].to_numpy(np.int64))
     return retiring, attrition(q, rate_for, retiring)
 
@@ -265,15 +269,18 @@ def _aux_positions(ds: Dataset, k: int, aux) -> pd.DataFrame | None:
 def _people_of_year(k: int, before, flows: pd.DataFrame, leaving: np.ndarray) -> PeopleMoves:
     """What people do to the rows in year k: leavers (and, in the first year, the surplus
     cadres' early retirements, transfers and returns); later years keep the held vacancies."""
-    leave = {(u, t): int(n) for u, t, n in zip(flows["unit_id"], flows["quota_type"], leaving)
-             if n}
+    nz = np.flatnonzero(leaving)
+    leave = {(u, t): int(n) for u, t, n in zip(flows["unit_id"].to_numpy()[nz],
+                                                flows["quota_type"].to_numpy()[nz], leaving[nz])}
     if k == 0:
         p = before.people or PeopleMoves()
         for key_, n in p.retirements.items():
             leave[key_] = leave.get(key_, 0) + n
         return PeopleMoves(retirements=leave, returns=dict(p.returns), transfers=p.transfers)
-    returns = {(u, t): int(n) for u, t, n in zip(flows["unit_id"], flows["quota_type"],
-                                                 flows["held"] + flows["held_takeover"]) if n}
+    held = (flows["held"] + flows["held_takeover"]).to_numpy()
+    nz = np.flatnonzero(held)
+    returns = {(u, t): int(n) for u, t, n in zip(flows["unit_id"].to_numpy()[nz],
+                                                 flows["quota_type"].to_numpy()[nz], held[nz])}
     return PeopleMoves(retirements=leave, returns=returns)
 
 
