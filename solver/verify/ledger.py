@@ -68,23 +68,27 @@ def ledger_balance(ctx: Context) -> list[Violation]:
     led = _ledger(ctx)
     if led is None:
         return []
-    approved = (led["approved_before"] + led[list(IN_COLUMNS)].sum(axis=1)
-                - led[list(OUT_COLUMNS)].sum(axis=1))
-    leaving = sum(led[c] for c in YEAR_COLUMNS if c in led)
-    staff = (led["staff_before"] - led["early_retirements"] - leaving
-             + led[list(STAFF_IN)].sum(axis=1)
-             - led[list(STAFF_OUT)].sum(axis=1) + led["hires"])
-    vacancy = (led["approved_after"] - led["staff_after"]).clip(lower=0)
-    over = (led["staff_after"] - led["approved_after"]).clip(lower=0)
-    free = vacancy - led["returns_held"] - led["takeover"]
+
+    def total(columns) -> np.ndarray | int:
+        return sum((led[c].to_numpy() for c in columns), 0)
+
+    approved = led["approved_before"].to_numpy() + total(IN_COLUMNS) - total(OUT_COLUMNS)
+    staff = (led["staff_before"].to_numpy() - led["early_retirements"].to_numpy()
+             - total(c for c in YEAR_COLUMNS if c in led) + total(STAFF_IN) - total(STAFF_OUT)
+             + led["hires"].to_numpy())
+    approved_after, staff_after = led["approved_after"].to_numpy(), led["staff_after"].to_numpy()
+    vacancy = np.maximum(approved_after - staff_after, 0)
+    over = np.maximum(staff_after - approved_after, 0)
+    free = vacancy - led["returns_held"].to_numpy() - led["takeover"].to_numpy()
+    units, types, lines = (led[c].to_numpy() for c in ("unit_id", "quota_type", LINE))
     items = []
     for name, expected in (("approved_after", approved), ("staff_after", staff),
                            ("vacancy_after", vacancy), ("over_after", over),
                            ("vacancy_free", free)):
-        bad = led[name] != expected
-        items += [(f"{r.unit_id} ({r.quota_type}): {name} {getattr(r, name)} but its causes "
-                   f"give {e}", f"ledger.csv, row {line}")
-                  for r, e, line in zip(led[bad].itertuples(), expected[bad], led[LINE][bad])]
+        have = led[name].to_numpy()
+        items += [(f"{units[i]} ({types[i]}): {name} {have[i]} but its causes give "
+                   f"{expected[i]}", f"ledger.csv, row {lines[i]}")
+                  for i in np.flatnonzero(have != expected)]
     return capped("ledger_balance", items)
 
 
