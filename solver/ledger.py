@@ -56,12 +56,31 @@ COUNT_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS
 YEAR_COLUMNS = LEDGER_YEAR_COLUMNS
 
 
-def _per_key(frame: pd.DataFrame, unit: str, value: str, index: pd.MultiIndex) -> np.ndarray:
-    """Σ value per (frame[unit], quota_type) on `index` (0 where absent)."""
-    if frame.empty:
-        return np.zeros(len(index), dtype=np.int64)
-    s = frame.groupby([frame[unit], frame["quota_type"]])[value].sum()
-    return s.reindex(index).fillna(0).to_numpy(np.int64)
+class _Rows:
+    """The ledger's rows by (unit_id, quota_type) key, for looking up the rows of other tables."""
+
+    def __init__(self, unit_ids: np.ndarray, quota_types: np.ndarray):
+        self.size = len(unit_ids)
+        self.at = {k: i for i, k in enumerate(zip(unit_ids.tolist(), quota_types.tolist()))}
+
+    def positions(self, frame: pd.DataFrame, unit: str) -> np.ndarray:
+        """The row of each (frame[unit], quota_type) pair of `frame` (−1 where absent)."""
+        at = self.at
+        keys = zip(frame[unit].tolist(), frame["quota_type"].tolist())
+        return np.fromiter((at.get(k, -1) for k in keys), dtype=np.intp, count=len(frame))
+
+    def per_key(self, frame: pd.DataFrame, unit: str, value: str) -> np.ndarray:
+        """Σ value per (frame[unit], quota_type) on the rows (0 where absent)."""
+        if frame.empty:
+            return np.zeros(self.size, dtype=np.int64)
+        return _sum_at(self.positions(frame, unit), frame[value].to_numpy(), self.size)
+
+
+def _sum_at(pos: np.ndarray, values, size: int) -> np.ndarray:
+    """Σ values per row position (positions −1 and missing values dropped), as int64."""
+    weights = np.asarray(values, dtype=np.float64)
+    keep = (pos >= 0) & ~np.isnan(weights)
+    return np.bincount(pos[keep], weights=weights[keep], minlength=size).astype(np.int64)
 
 
 def holder(mergers: pd.DataFrame | None) -> dict[str, str]:
@@ -70,6 +89,33 @@ def holder(mergers: pd.DataFrame | None) -> dict[str, str]:
         return {}
     absorbed = mergers[mergers["role"] == "absorbed"]
     return dict(zip(absorbed["unit_id"], absorbed["keeper_id"]))
+
+
+def _move_columns(moves: pd.DataFrame, rows: _Rows) -> dict[str, np.ndarray]:
+    """The in_/out_/staff_in_/staff_out_ columns: Σ amount (persons) per kind at each end.
+
+    The two ends are looked up once for all moves; each kind then sums its own rows."""
+    size = rows.size
+    kind = moves["kind"].to_numpy()
+    amount = moves["amount"].to_numpy()
+    if "persons" in moves:
+        persons = moves["persons"].to_numpy()
+    else:
+        persons = np.where(kind == Move.WITH_PERSON, amount, 0)
+    to_pos = rows.positions(moves, "to_unit")
+    from_pos = rows.positions(moves, "from_unit")
+    out: dict[str, np.ndarray] = {}
+    for k in MOVE_KIND_LIST:
+        mine = kind == k.code if len(moves) else np.zeros(0, dtype=bool)
+        if k.gives_to_unit:
+            out[f"in_{k.code}"] = _sum_at(to_pos[mine], amount[mine], size)
+        if k.takes_from_unit:
+            out[f"out_{k.code}"] = _sum_at(from_pos[mine], amount[mine], size)
+        if k.carries_people and k.gives_to_unit:
+            out[f"staff_in_{k.code}"] = _sum_at(to_pos[mine], persons[mine], size)
+        if k.carries_people and k.takes_from_unit:
+            out[f"staff_out_{k.code}"] = _sum_at(from_pos[mine], persons[mine], size)
+    return out
 
 
 def build_ledger(units: pd.DataFrame, moves: pd.DataFrame, demands: pd.DataFrame,
@@ -82,25 +128,20 @@ def build_ledger(units: pd.DataFrame, moves: pd.DataFrame, demands: pd.DataFrame
     `flows` (a year of a multi-year plan: unit_id, quota_type, retirements, leavers, held)
     adds the year's statutory retirements and other leavers, and the vacancies held since an
     earlier year for people who returned to their post."""
-    units = units.drop_duplicates(KEY)
-    index = pd.MultiIndex.from_frame(units[KEY].astype(str))
-    out = pd.DataFrame({c: units[c].astype(str).to_numpy() if c in units else ""
-                        for c in ("unit_id", "quota_type", "region", "system")})
-    out["approved_before"] = units["approved_before"].to_numpy(np.int64)
-    out["staff_before"] = units["staff_before"].to_numpy(np.int64)
-    moves = moves.copy()
-    if "persons" not in moves:
-        moves["persons"] = np.where(moves["kind"] == Move.WITH_PERSON, moves["amount"], 0)
-    for k in MOVE_KIND_LIST:
-        m = moves[moves["kind"] == k.code]
-        if k.gives_to_unit:
-            out[f"in_{k.code}"] = _per_key(m, "to_unit", "amount", index)
-        if k.takes_from_unit:
-            out[f"out_{k.code}"] = _per_key(m, "from_unit", "amount", index)
-        if k.carries_people and k.gives_to_unit:
-            out[f"staff_in_{k.code}"] = _per_key(m, "to_unit", "persons", index)
-        if k.carries_people and k.takes_from_unit:
-            out[f"staff_out_{k.code}"] = _per_key(m, "from_unit", "persons", index)
+    keys = [units[c].astype(str).to_numpy() for c in KEY]
+    rows = _Rows(*keys)
+    if len(rows.at) < len(units):  # a unit's row given twice: the first counts
+        units = units.drop_duplicates(KEY)
+        keys = [units[c].astype(str).to_numpy() for c in KEY]
+        rows = _Rows(*keys)
+    n = rows.size
+    cols: dict[str, np.ndarray | str] = {
+        c: units[c].astype(str).to_numpy() if c in units else ""
+        for c in ("region", "system")}
+    cols["unit_id"], cols["quota_type"] = keys
+    cols["approved_before"] = units["approved_before"].to_numpy(np.int64)
+    cols["staff_before"] = units["staff_before"].to_numpy(np.int64)
+    cols.update(_move_columns(moves, rows))
     keeper = holder(mergers)
 
     def held_at(series: pd.Series) -> pd.Series:
@@ -110,40 +151,41 @@ def build_ledger(units: pd.DataFrame, moves: pd.DataFrame, demands: pd.DataFrame
     if assignments is not None and not assignments.empty:
         people = assignments[["unit_id", "quota_type", "option"]].astype(str).assign(n=1)
     retire = people[people["option"].isin(FREES_VACANCY)]
-    out["early_retirements"] = _per_key(retire, "unit_id", "n", index)
+    cols["early_retirements"] = rows.per_key(retire, "unit_id", "n")
     with_person = moves[moves["kind"] == Move.WITH_PERSON]
     by_demand = with_person.groupby("demand_id")["amount"].sum()
     d = demands[["demand_id", "unit_id", "quota_type", "met"]].copy()
     d["unit_id"] = held_at(d["unit_id"].astype(str))
     d["hires"] = d["met"].astype(np.int64) - d["demand_id"].map(by_demand).fillna(0).astype(
         np.int64)
-    out["hires"] = _per_key(d, "unit_id", "hires", index)
+    cols["hires"] = rows.per_key(d, "unit_id", "hires")
     returns = people[people["option"].isin(HOLDS_VACANCY)].copy()
     returns["unit_id"] = held_at(returns["unit_id"])
-    out["returns_held"] = _per_key(returns, "unit_id", "n", index)
+    returns_held = rows.per_key(returns, "unit_id", "n")
+    takeover_n = (np.zeros(n, dtype=np.int64) if takeover is None
+                  else rows.per_key(takeover, "unit_id", "takeover"))
+    leaving = 0
     if flows is not None:
+        at = rows.positions(flows, "unit_id")
         for col in YEAR_COLUMNS:
-            out[col] = _per_key(flows, "unit_id", col, index)
-        out["returns_held"] += _per_key(flows, "unit_id", "held", index)
+            cols[col] = _sum_at(at, flows[col].to_numpy(), n)
+        leaving = sum(cols[c] for c in YEAR_COLUMNS)
+        returns_held = returns_held + _sum_at(at, flows["held"].to_numpy(), n)
         if "held_takeover" in flows:
-            held_takeover = _per_key(flows, "unit_id", "held_takeover", index)
-    t = takeover if takeover is not None else pd.DataFrame(columns=[*KEY, "takeover"])
-    out["takeover"] = _per_key(t, "unit_id", "takeover", index)
-    if flows is not None and "held_takeover" in flows:
-        out["takeover"] += held_takeover
-    out["approved_after"] = (out["approved_before"] + out[list(IN_COLUMNS)].sum(axis=1)
-                             - out[list(OUT_COLUMNS)].sum(axis=1))
-    leaving = out[list(YEAR_COLUMNS)].sum(axis=1) if flows is not None else 0
-    out["staff_after"] = (out["staff_before"] - out["early_retirements"] - leaving
-                          + out[list(STAFF_IN)].sum(axis=1) - out[list(STAFF_OUT)].sum(axis=1)
-                          + out["hires"])
-    out["vacancy_after"] = (out["approved_after"] - out["staff_after"]).clip(lower=0)
-    out["over_after"] = (out["staff_after"] - out["approved_after"]).clip(lower=0)
-    out["vacancy_free"] = out["vacancy_after"] - out["returns_held"] - out["takeover"]
-    out = out[[c for c in COLUMNS if c in out]]
-    counts = [c for c in out.columns if c in COUNT_COLUMNS or c in YEAR_COLUMNS]
-    out[counts] = out[counts].astype(np.int64)
-    return out
+            takeover_n = takeover_n + _sum_at(at, flows["held_takeover"].to_numpy(), n)
+    cols["returns_held"] = returns_held
+    cols["takeover"] = takeover_n
+    approved_after = (cols["approved_before"] + sum(cols[c] for c in IN_COLUMNS)
+                      - sum(cols[c] for c in OUT_COLUMNS))
+    staff_after = (cols["staff_before"] - cols["early_retirements"] - leaving
+                   + sum(cols[c] for c in STAFF_IN) - sum(cols[c] for c in STAFF_OUT)
+                   + cols["hires"])
+    cols["approved_after"] = approved_after
+    cols["staff_after"] = staff_after
+    cols["vacancy_after"] = np.maximum(approved_after - staff_after, 0)
+    cols["over_after"] = np.maximum(staff_after - approved_after, 0)
+    cols["vacancy_free"] = cols["vacancy_after"] - returns_held - takeover_n
+    return pd.DataFrame({c: cols[c] for c in COLUMNS if c in cols}, index=pd.RangeIndex(n))
 
 
 def totals(ledger: pd.DataFrame) -> dict[str, dict[str, int]]:

@@ -165,22 +165,69 @@ def _not_a_number(value: str, col: Column) -> str:
 # ---------------------------------------------------------------- column parsing
 
 
+# what `astype(str)` and the `.str` methods give: text cells, missing ones NaN
+_TEXT_DTYPE = pd.Series(["text"]).astype(str).dtype
+
+
+def stripped_text(series: pd.Series) -> pd.Series:
+    """The cells as text without surrounding whitespace (`astype(str).str.strip()`); a column
+    of text cells, as the readers give, is stripped in one pass."""
+    values = series.tolist()
+    if set(map(type, values)) <= {str}:
+        return pd.Series(list(map(str.strip, values)), index=series.index, name=series.name,
+                         dtype=_TEXT_DTYPE)
+    return series.astype(str).str.strip()
+
+
+def _all_text(text: pd.Series) -> list[str] | None:
+    """The cells when every one is text (none missing), else None."""
+    values = text.tolist()
+    return values if set(map(type, values)) <= {str} else None
+
+
+def _invisible(text: pd.Series) -> np.ndarray:
+    """Cells holding an invisible character; checked on the joined column first (a comma is
+    no invisible character, so the joined text has one only where a cell has)."""
+    values = _all_text(text)
+    if values is not None and INVISIBLE_RE.search(",".join(values)) is None:
+        return np.zeros(len(values), dtype=bool)
+    return text.str.contains(INVISIBLE_RE.pattern, regex=True).fillna(False).to_numpy(
+        dtype=bool)
+
+
+def _excel_errors(text: pd.Series) -> np.ndarray:
+    """Cells that are an Excel error value (each starts with #: none where no cell has one)."""
+    values = _all_text(text)
+    if values is not None and "#" not in "".join(values):
+        return np.zeros(len(values), dtype=bool)
+    return text.str.fullmatch(_EXCEL_ERROR_RE).fillna(False).to_numpy(dtype=bool)
+
+
+def _folded(text: pd.Series) -> pd.Series:
+    """Cells in NFKC form, case-folded (ASCII text, the common id, is its own NFKC form and
+    folds as its lower case)."""
+    values = _all_text(text)
+    if values is not None and all(map(str.isascii, values)):
+        return pd.Series(list(map(str.lower, values)), index=text.index, name=text.name,
+                         dtype=_TEXT_DTYPE)
+    return text.str.normalize("NFKC").str.casefold()
+
+
 def check_id_text(col: Column, text: pd.Series, empty: np.ndarray, frame: pd.DataFrame,
                   out: _Collector) -> None:
     """Ids hold no invisible characters; ids differing only in case or width are one id."""
-    hidden = text.str.contains(INVISIBLE_RE.pattern, regex=True).fillna(False).to_numpy(
-        dtype=bool) & ~empty
+    hidden = _invisible(text) & ~empty
     out.add_rows(hidden, frame, col.name,
                  lambda v, i: f"{_quote(v)} holds an invisible character "
                  f"({', '.join(sorted({show(c)[1:-1] for c in INVISIBLE_RE.findall(v)}))}); "
                  "delete it (retype the code)")
-    failed = text.str.fullmatch(_EXCEL_ERROR_RE).fillna(False).to_numpy(dtype=bool) & ~empty
+    failed = _excel_errors(text) & ~empty
     out.add_rows(failed, frame, col.name,
                  lambda v, i: f"{_quote(v)} is an Excel error value (a formula that failed), "
                  f"not a {col.name}; correct the formula or type the code")
     if col.type != "id":
         return
-    folded = text.str.normalize("NFKC").str.casefold()
+    folded = _folded(text)
     twins = folded.duplicated(keep=False).to_numpy() & ~empty
     if not twins.any():
         return
@@ -292,10 +339,10 @@ def yearmonth_parts(text: pd.Series, col: Column) -> dict[str, pd.Series]:
     known = text.notna().to_numpy()
     year = np.zeros(len(text), dtype=np.int64)
     month = np.zeros(len(text), dtype=np.int64)
-    if known.any():
-        cells = text[known].astype(str)
-        year[known] = cells.str.slice(0, 4).astype(np.int64).to_numpy()
-        month[known] = cells.str.slice(5, 7).astype(np.int64).to_numpy()
+    if known.any():  # each distinct YYYY-MM once (a register repeats a few hundred)
+        codes, distinct = pd.factorize(text[known].astype(str).to_numpy(dtype=object))
+        year[known] = np.array([int(v[0:4]) for v in distinct], dtype=np.int64)[codes]
+        month[known] = np.array([int(v[5:7]) for v in distinct], dtype=np.int64)[codes]
     names = [col.name + part for part in YEARMONTH_PARTS]
     if known.all():
         return {names[0]: pd.Series(year, index=text.index),
@@ -306,7 +353,7 @@ def yearmonth_parts(text: pd.Series, col: Column) -> dict[str, pd.Series]:
 
 def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series:
     """Parse one column to its type; report empty required cells and malformed values."""
-    text = frame[col.name].astype(str).str.strip()
+    text = stripped_text(frame[col.name])
     reported = out.raw.reported.get(col.name)
     if reported:  # the reader named these cells already (a merged number, a formula)
         text = text.where(~frame[ROW].isin(reported).to_numpy(), "")

@@ -17,6 +17,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -675,8 +676,11 @@ def grid_to_table(
                 file=file, sheet=sheet, severity="warning",
             ))
     columns = {}
+    # every row reaches the last kept column (the common case): each column in one pass
+    full = min(map(len, data_rows), default=0) > max(keep, default=-1)
     for j, name in keep.items():
-        columns[name] = [r[j].strip() if j < len(r) else "" for r in data_rows]
+        columns[name] = (list(map(str.strip, map(itemgetter(j), data_rows))) if full else
+                         [r[j].strip() if j < len(r) else "" for r in data_rows])
     frame = pd.DataFrame(columns, dtype=object)
     frame[ROW] = data_numbers
     raw = RawTable(

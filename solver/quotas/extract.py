@@ -53,6 +53,24 @@ def _match(supplies: list[list], needs: list[list], source: str, out: list) -> t
     return [s for s in supplies[i:] if s[1] > 0], [n for n in needs[j:] if n[1] > 0]
 
 
+def _active_tree(rows: pd.DataFrame, up: np.ndarray, down: np.ndarray
+                 ) -> dict[int, dict[str, dict[str, list[tuple[int, int, int]]]]]:
+    """The rows that give or receive, as block → sector → system → [(row, up, down)], each
+    list in row order (rows without a sector or system are left out, as groupby does)."""
+    active = np.flatnonzero((up > 0) | (down > 0))
+    sectors = rows["sector"].to_numpy()[active]
+    systems = rows["system"].to_numpy()[active]
+    named = ~(pd.isna(sectors) | pd.isna(systems))
+    active, sectors, systems = active[named], sectors[named], systems[named]
+    tree: dict[int, dict[str, dict[str, list[tuple[int, int, int]]]]] = {}
+    for i, b, sec, sys_, u, d in zip(active.tolist(),
+                                     rows["block_index"].to_numpy()[active].tolist(),
+                                     sectors.tolist(), systems.tolist(),
+                                     up[active].tolist(), down[active].tolist()):
+        tree.setdefault(b, {}).setdefault(sec, {}).setdefault(sys_, []).append((i, u, d))
+    return tree
+
+
 def decompose(inst: Instance, net: Network, x: np.ndarray) -> list[tuple]:
     """Donor → recipient pieces from the tree flows, matched at their lowest common node.
 
@@ -65,24 +83,22 @@ def decompose(inst: Instance, net: Network, x: np.ndarray) -> list[tuple]:
     down = per_row(net, nw.DOWN, x, n).round().astype(np.int64)
     grant = per_row(net, nw.GRANT, x, len(inst.blocks)).round().astype(np.int64)
     pieces: list[tuple] = []
-    active = np.flatnonzero((up > 0) | (down > 0))
-    sub = rows.iloc[active][["block_index", "sector", "system"]].assign(
-        i=active, up=up[active], down=down[active])
+    tree = _active_tree(rows, up, down)
+    block_types = inst.blocks["quota_type"].tolist()
     cross_supply: dict[str, list] = {}
     cross_need: dict[str, list] = {}
-    blocks_active = set(sub["block_index"]) | set(np.flatnonzero(grant > 0))
+    blocks_active = set(tree) | set(np.flatnonzero(grant > 0).tolist())
     for b in sorted(blocks_active):
-        in_block = sub[sub["block_index"] == b]
+        in_block = tree.get(b, {})
         root_supply: list[list] = []
         root_need: list[list] = []
-        for _, in_sector in in_block.groupby("sector", sort=True):
+        for sector in sorted(in_block):
             sec_supply: list[list] = []
             sec_need: list[list] = []
-            for _, in_system in in_sector.groupby("system", sort=True):
-                supplies = [[int(i), int(u)] for i, u in zip(in_system["i"], in_system["up"])
-                            if u > 0]
-                needs = [[int(i), int(d)] for i, d in zip(in_system["i"], in_system["down"])
-                         if d > 0]
+            for system in sorted(in_block[sector]):
+                in_system = in_block[sector][system]
+                supplies = [[i, u] for i, u, _ in in_system if u > 0]
+                needs = [[i, d] for i, _, d in in_system if d > 0]
                 s_left, n_left = _match(supplies, needs, "same_system", pieces)
                 sec_supply += s_left
                 sec_need += n_left
@@ -94,7 +110,7 @@ def decompose(inst: Instance, net: Network, x: np.ndarray) -> list[tuple]:
             pool_supply = [[("pool", int(b)), int(grant[b])]]
             p_left, n_left = _match(pool_supply, n_left, "pool", pieces)
             s_left += p_left
-        qt = inst.blocks.iloc[int(b)]["quota_type"]
+        qt = block_types[int(b)]
         cross_supply.setdefault(qt, []).extend(s_left)
         cross_need.setdefault(qt, []).extend(n_left)
     for qt in sorted(cross_supply):
@@ -116,6 +132,14 @@ def _reason_text(tier: str, demand_id: str, source: str, donor: str, region_note
         "pool": "dynamic quota from the pool (动态用编)",
     }[source]
     return f"{tier} demand {demand_id}: {rung}{region_note}"
+
+
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict]:
+    """The rows of `frame` as dicts of the named columns (None for a column it lacks) and
+    `_index`, the row's index label: the cells as iterrows gives them, without its cost."""
+    cells = [frame[c].tolist() if c in frame else [None] * len(frame) for c in columns]
+    return [dict(zip(columns, values), _index=i)
+            for i, *values in zip(frame.index.tolist(), *cells)]
 
 
 def extract(inst: Instance, net: Network, x: np.ndarray,
@@ -143,44 +167,49 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
     met_own = np.zeros(len(d), dtype=np.int64)
     served = d[d["met"] > 0].sort_values(["row", "order", "reward", "demand_id"],
                                          ascending=[True, True, False, True])
-    for r, group in served.groupby("row", sort=True):
-        own_left = int(own[r])
-        queue = [list(p) for p in incoming.get(int(r), [])]
-        for idx, dem in group.iterrows():
-            need = int(dem["met"]) - int(dem["transferred"])
-            take = min(own_left, need)
-            met_own[idx] = take
-            own_left -= take
+    block_regions = blocks["region"].tolist()
+    r = own_left = None
+    queue: list[list] = []
+    for dem in _records(served, ("row", "met", "transferred", "tier", "demand_id",
+                                 "quota_type", "end_year")):
+        if dem["row"] != r:  # the next recipient row: its own vacancies, then its inflow
+            r = dem["row"]
+            own_left = int(own[r])
+            queue = [list(p) for p in incoming.get(int(r), [])]
+        need = int(dem["met"]) - int(dem["transferred"])
+        take = min(own_left, need)
+        met_own[dem["_index"]] = take
+        own_left -= take
+        need -= take
+        temporary = ""
+        if dem["tier"] == "emergency" and pd.notna(dem["end_year"]):
+            temporary = str(int(dem["end_year"]))
+        while need > 0:
+            if not queue:
+                raise AssertionError(f"demand {dem['demand_id']} met beyond its inflow")
+            supplier, amount, source = queue[0]
+            take = min(amount, need)
+            if isinstance(supplier, tuple):
+                from_unit, kind = "", Move.POOL_GRANT
+                src_region = block_regions[supplier[1]]
+                donor = f"the {src_region} pool"
+            else:
+                from_unit, kind = unit_ids[supplier], Move.TRANSFER
+                src_region = regions[supplier]
+                donor = from_unit
+            note = "" if src_region == regions[r] else f" (from region {src_region})"
+            move_rows.append({
+                "kind": kind, "quota_type": dem["quota_type"], "from_unit": from_unit,
+                "to_unit": unit_ids[r], "amount": take, "demand_id": dem["demand_id"],
+                "tier": dem["tier"], "source": source,
+                "reason": _reason_text(dem["tier"], dem["demand_id"], source, donor, note),
+                "temporary_until": temporary, "from_region": src_region,
+                "to_region": regions[r],
+            })
             need -= take
-            temporary = ""
-            if dem["tier"] == "emergency" and pd.notna(dem.get("end_year")):
-                temporary = str(int(dem["end_year"]))
-            while need > 0:
-                if not queue:
-                    raise AssertionError(f"demand {dem['demand_id']} met beyond its inflow")
-                supplier, amount, source = queue[0]
-                take = min(amount, need)
-                if isinstance(supplier, tuple):
-                    from_unit, kind = "", Move.POOL_GRANT
-                    src_region = blocks.iloc[supplier[1]]["region"]
-                    donor = f"the {src_region} pool"
-                else:
-                    from_unit, kind = unit_ids[supplier], Move.TRANSFER
-                    src_region = regions[supplier]
-                    donor = from_unit
-                note = "" if src_region == regions[r] else f" (from region {src_region})"
-                move_rows.append({
-                    "kind": kind, "quota_type": dem["quota_type"], "from_unit": from_unit,
-                    "to_unit": unit_ids[r], "amount": take, "demand_id": dem["demand_id"],
-                    "tier": dem["tier"], "source": source,
-                    "reason": _reason_text(dem["tier"], dem["demand_id"], source, donor, note),
-                    "temporary_until": temporary, "from_region": src_region,
-                    "to_region": regions[r],
-                })
-                need -= take
-                queue[0][1] -= take
-                if queue[0][1] == 0:
-                    queue.pop(0)
+            queue[0][1] -= take
+            if queue[0][1] == 0:
+                queue.pop(0)
     d["met_own"] = met_own
     d["met_transfer"] = d["transferred"]
     if people is not None and len(people.transfers):
@@ -195,13 +224,13 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
                 "temporary_until": "", "from_region": unit_region.get(t.from_unit, ""),
                 "to_region": unit_region.get(t.to_unit, ""),
             })
-    withdraw = rows[rows["withdraw"] > 0]
+    withdraw = rows.loc[rows["withdraw"] > 0, ["quota_type", "unit_id", "withdraw", "region"]]
     withdraw_moves = [{
         "kind": Move.WITHDRAW, "quota_type": w["quota_type"], "from_unit": w["unit_id"],
         "to_unit": "", "amount": int(w["withdraw"]), "demand_id": "", "tier": "",
         "source": "", "reason": "functions lapsed: vacant quotas withdrawn to the pool (收回)",
         "temporary_until": "", "from_region": w["region"], "to_region": w["region"],
-    } for _, w in withdraw.iterrows()]
+    } for w in _records(withdraw, ("quota_type", "unit_id", "withdraw", "region"))]
     columns = ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
                "source", "reason", "temporary_until", "from_region", "to_region"]
     moves = pd.DataFrame(withdraw_moves + move_rows, columns=columns)
@@ -212,7 +241,9 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
         "source": "", "reason": (mergers.reasons.get(r["unit_id"], "") if mergers else "")
         or "merger of small institutions: overhead freed to the pool (整合小散弱)",
         "temporary_until": "", "from_region": r["region"], "to_region": r["region"],
-    } for _, r in rows[rows["merge_freed"] > 0].iterrows()]
+    } for r in _records(rows.loc[rows["merge_freed"] > 0,
+                                 ["quota_type", "unit_id", "merge_freed", "region"]],
+                        ("quota_type", "unit_id", "merge_freed", "region"))]
     merge_moves += merged_into_keepers(rows, people, mergers)
     if merge_moves:
         moves = pd.concat([moves, pd.DataFrame(merge_moves, columns=columns)],

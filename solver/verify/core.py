@@ -162,8 +162,14 @@ class MalformedTable(Exception):
     """A plan table that cannot be read as one (the message names file, row and column)."""
 
 
+# what `astype(str)` gives: text cells, missing ones NaN
+_TEXT_DTYPE = pd.Series(["text"]).astype(str).dtype
+
+
 def text_column(series: pd.Series) -> pd.Series:
     """Cells as text exactly as written, missing as ''."""
+    if series.dtype == _TEXT_DTYPE:  # text already: only the missing cells to fill
+        return series.fillna("") if series.hasnans else series
     if series.dtype == object and series.map(type).eq(str).all():
         return series
     s = series.astype(object)
@@ -215,6 +221,11 @@ def year_text(series: pd.Series) -> pd.Series:
     """Years as text without '.0' ('' if missing), for comparing input and plan cells."""
     s = text_column(series)
     return s.str.replace(r"\.0+$", "", regex=True)
+
+
+def _values(column) -> list:
+    """The cells of a Series, Index, array or list as a list."""
+    return column.tolist() if hasattr(column, "tolist") else list(column)
 
 
 # ---------------------------------------------------------------- the prepared view
@@ -348,12 +359,29 @@ class Context:
     def units_in(self) -> pd.DataFrame:
         return self.ds.units.drop_duplicates("unit_id").set_index("unit_id")
 
+    @cached_property
+    def q_rows(self) -> dict[tuple, int]:
+        """The row of `q` of each (unit, type) key."""
+        return {k: i for i, k in enumerate(self.q.index.tolist())}
+
+    def on_q(self, units, types, values=None, name: str | None = None) -> pd.Series:
+        """Σ values (1 a row when None) per (unit, type) pair on the keys of `q`, 0 where
+        absent: groupby-sum-reindex, with each pair looked up once."""
+        at = self.q_rows
+        n = len(self.q_rows)
+        keys = zip(_values(units), _values(types))
+        pos = np.fromiter((at.get(k, -1) for k in keys), dtype=np.intp, count=len(units))
+        weights = (np.ones(len(pos)) if values is None
+                   else np.asarray(values, dtype=np.float64))
+        keep = (pos >= 0) & ~np.isnan(weights)
+        sums = np.bincount(pos[keep], weights=weights[keep], minlength=n).astype(np.int64)
+        return pd.Series(sums, index=self.q.index, name=name)
+
     def per_row(self, frame: pd.DataFrame, end: str) -> pd.Series:
         """Sum of move amounts per (unit at `end`, quota type), on the keys of `q`."""
         if frame.empty:
             return pd.Series(0, index=self.q.index, dtype=np.int64)
-        s = frame.groupby([end, "quota_type"])["amount"].sum()
-        return s.reindex(self.q.index).fillna(0).astype(np.int64)
+        return self.on_q(frame[end], frame["quota_type"], frame["amount"], name="amount")
 
     def flow(self, column: str) -> pd.Series:
         """A year's flows (flows.csv of a year of a multi-year plan) per (unit, type) on the
@@ -361,9 +389,7 @@ class Context:
         f = self.tables.get("flows")
         if f is None or f.empty or column not in f:
             return pd.Series(0, index=self.q.index, dtype=np.int64)
-        units = self.remap(f["unit_id"])
-        return f.groupby([units, f["quota_type"]])[column].sum().reindex(self.q.index) \
-            .fillna(0).astype(np.int64)
+        return self.on_q(self.remap(f["unit_id"]), f["quota_type"], f[column], name=column)
 
     @cached_property
     def retire(self) -> pd.Series:
@@ -375,9 +401,7 @@ class Context:
         if a is None or a.empty:
             return out
         r = a[a["option"].isin(FREES_VACANCY)]
-        units = self.remap(r["unit_id"])
-        return out + r.groupby([units, r["quota_type"]]).size().reindex(self.q.index).fillna(
-            0).astype(np.int64)
+        return out + self.on_q(self.remap(r["unit_id"]), r["quota_type"])
 
     @cached_property
     def returns_home(self) -> pd.Series:
@@ -394,11 +418,9 @@ class Context:
         r = self.returns_home
         if r.empty:
             return self.flow("held") + self.flow("held_takeover")
-        frame = r.rename("n").reset_index()
-        frame.columns = ["unit_id", "quota_type", "n"]
-        frame["unit_id"] = self.remap(frame["unit_id"])
-        return frame.groupby(["unit_id", "quota_type"])["n"].sum().reindex(self.q.index) \
-            .fillna(0).astype(np.int64) + self.flow("held") + self.flow("held_takeover")
+        units = self.remap(pd.Series(r.index.get_level_values(0)))
+        return self.on_q(units, r.index.get_level_values(1), r.to_numpy(), name="n") \
+            + self.flow("held") + self.flow("held_takeover")
 
     @cached_property
     def A(self) -> pd.Series:

@@ -21,8 +21,21 @@ OTHER_CAUSES: tuple[str, ...] = ("early_retirements", "hires", "returns_held")
 
 
 def _ledger(ctx: Context) -> pd.DataFrame | None:
-    led = ctx.tables.get("ledger")
-    return None if led is None else led.drop_duplicates(KEY)
+    """ledger.csv, the first row of each unit and type (made once per check)."""
+    if "_ledger" not in ctx.__dict__:
+        led = ctx.tables.get("ledger")
+        ctx.__dict__["_ledger"] = None if led is None else led.drop_duplicates(KEY)
+    return ctx.__dict__["_ledger"]
+
+
+def _rows_in(frame: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
+    """For each row of `frame`, the row of `other` with its unit and type (the first one),
+    −1 where `other` has none."""
+    at: dict[tuple, int] = {}
+    for i, k in enumerate(zip(other["unit_id"].tolist(), other["quota_type"].tolist())):
+        at.setdefault(k, i)
+    keys = zip(frame["unit_id"].tolist(), frame["quota_type"].tolist())
+    return np.fromiter((at.get(k, -1) for k in keys), dtype=np.intp, count=len(frame))
 
 
 def _where(row) -> str:
@@ -55,23 +68,27 @@ def ledger_balance(ctx: Context) -> list[Violation]:
     led = _ledger(ctx)
     if led is None:
         return []
-    approved = (led["approved_before"] + led[list(IN_COLUMNS)].sum(axis=1)
-                - led[list(OUT_COLUMNS)].sum(axis=1))
-    leaving = sum(led[c] for c in YEAR_COLUMNS if c in led)
-    staff = (led["staff_before"] - led["early_retirements"] - leaving
-             + led[list(STAFF_IN)].sum(axis=1)
-             - led[list(STAFF_OUT)].sum(axis=1) + led["hires"])
-    vacancy = (led["approved_after"] - led["staff_after"]).clip(lower=0)
-    over = (led["staff_after"] - led["approved_after"]).clip(lower=0)
-    free = vacancy - led["returns_held"] - led["takeover"]
+
+    def total(columns) -> np.ndarray | int:
+        return sum((led[c].to_numpy() for c in columns), 0)
+
+    approved = led["approved_before"].to_numpy() + total(IN_COLUMNS) - total(OUT_COLUMNS)
+    staff = (led["staff_before"].to_numpy() - led["early_retirements"].to_numpy()
+             - total(c for c in YEAR_COLUMNS if c in led) + total(STAFF_IN) - total(STAFF_OUT)
+             + led["hires"].to_numpy())
+    approved_after, staff_after = led["approved_after"].to_numpy(), led["staff_after"].to_numpy()
+    vacancy = np.maximum(approved_after - staff_after, 0)
+    over = np.maximum(staff_after - approved_after, 0)
+    free = vacancy - led["returns_held"].to_numpy() - led["takeover"].to_numpy()
+    units, types, lines = (led[c].to_numpy() for c in ("unit_id", "quota_type", LINE))
     items = []
     for name, expected in (("approved_after", approved), ("staff_after", staff),
                            ("vacancy_after", vacancy), ("over_after", over),
                            ("vacancy_free", free)):
-        bad = led[name] != expected
-        items += [(f"{r.unit_id} ({r.quota_type}): {name} {getattr(r, name)} but its causes "
-                   f"give {e}", f"ledger.csv, row {line}")
-                  for r, e, line in zip(led[bad].itertuples(), expected[bad], led[LINE][bad])]
+        have = led[name].to_numpy()
+        items += [(f"{units[i]} ({types[i]}): {name} {have[i]} but its causes give "
+                   f"{expected[i]}", f"ledger.csv, row {lines[i]}")
+                  for i in np.flatnonzero(have != expected)]
     return capped("ledger_balance", items)
 
 
@@ -81,14 +98,17 @@ def ledger_units(ctx: Context) -> list[Violation]:
     led = _ledger(ctx)
     if led is None:
         return []
-    u = ctx.tables["units"].drop_duplicates(KEY).set_index(KEY)
-    both = led.merge(u.add_suffix("_units"), left_on=KEY, right_index=True, how="inner")
+    u = ctx.tables["units"]
+    pos = _rows_in(led, u)
+    found = pos >= 0
+    both, at = led[found], pos[found]
+    units, types, lines = (both[c].to_numpy() for c in ("unit_id", "quota_type", LINE))
     items = []
     for col in ("approved_before", "approved_after", "staff_before", "staff_after"):
-        bad = both[col] != both[f"{col}_units"]
-        items += [(f"{r.unit_id} ({r.quota_type}): {col} {getattr(r, col)} in the ledger, "
-                   f"{getattr(r, col + '_units')} in units.csv", f"ledger.csv, row {line}")
-                  for r, line in zip(both[bad].itertuples(), both[LINE][bad])]
+        mine, theirs = both[col].to_numpy(), u[col].to_numpy()[at]
+        items += [(f"{units[i]} ({types[i]}): {col} {mine[i]} in the ledger, "
+                   f"{theirs[i]} in units.csv", f"ledger.csv, row {lines[i]}")
+                  for i in np.flatnonzero(mine != theirs)]
     return capped("ledger_units", items)
 
 
@@ -103,17 +123,17 @@ def ledger_causes(ctx: Context) -> list[Violation]:
     assignments = ctx.people_home if t.get("assignments") is not None else None
     rebuilt = build_ledger(t["units"], t["moves"], t["demands"], assignments, t.get("mergers"),
                            flows=t.get("flows"))
-    mine = led.set_index(KEY)
-    theirs = rebuilt.set_index(KEY).reindex(mine.index)
+    pos = _rows_in(led, rebuilt)
+    found = pos >= 0
+    units, types, lines = (led[c].to_numpy() for c in ("unit_id", "quota_type", LINE))
     items = []
-    for col in (*MOVE_CAUSES, *OTHER_CAUSES, *(c for c in YEAR_COLUMNS if c in mine)):
-        if col not in theirs:
+    for col in (*MOVE_CAUSES, *OTHER_CAUSES, *(c for c in YEAR_COLUMNS if c in led)):
+        if col not in rebuilt:
             continue
-        bad = (mine[col] != theirs[col]) & theirs[col].notna()
-        for key, line in zip(mine.index[bad], mine[LINE][bad]):
-            items.append((f"{key[0]} ({key[1]}): {col} {mine.at[key, col]} in the ledger, "
-                          f"{int(theirs.at[key, col])} by the plan's tables",
-                          f"ledger.csv, row {line}"))
+        mine, theirs = led[col].to_numpy(), rebuilt[col].to_numpy()[pos]
+        for i in np.flatnonzero(found & (mine != theirs)):
+            items.append((f"{units[i]} ({types[i]}): {col} {mine[i]} in the ledger, "
+                          f"{int(theirs[i])} by the plan's tables", f"ledger.csv, row {lines[i]}"))
     return capped("ledger_causes", items)
 
 
@@ -142,9 +162,9 @@ def takeover_applied(ctx: Context) -> list[Violation]:
         return []
     f = ctx.tables.get("flows")
     if f is not None and "held_takeover" in f:  # a later year: held since the first year
-        held = f.drop_duplicates(KEY).set_index(KEY)["held_takeover"]
-        led = led.assign(takeover=led["takeover"] - held.reindex(
-            pd.MultiIndex.from_frame(led[KEY])).fillna(0).to_numpy(np.int64))
+        pos = _rows_in(led, f)
+        held = np.where(pos >= 0, f["held_takeover"].to_numpy()[pos], 0).astype(np.int64)
+        led = led.assign(takeover=led["takeover"] - held)
     T = led.groupby("unit_id")["takeover"].sum()
     T = T[T > 0]
     if aux is None or aux.empty:
@@ -153,15 +173,17 @@ def takeover_applied(ctx: Context) -> list[Violation]:
             (f"{u} uses {n} vacancies to take over off-quota work but the plan has none",
              "ledger.csv") for u, n in T.items()])
     per_unit = aux.groupby("unit_id")[["headcount_before", "approved_after"]].sum()
+    headcount = per_unit["headcount_before"].to_dict()
+    approved = per_unit["approved_after"].to_dict()
     offset = ctx.scenario.aux.vacancy_offset
     items = [(f"{u} uses {n} vacancies to take over off-quota work but has no off-quota "
-              "positions", "ledger.csv") for u, n in T.items() if u not in per_unit.index]
+              "positions", "ledger.csv") for u, n in T.items() if u not in headcount]
     for u, n in T.items():
-        if u not in per_unit.index:
+        if u not in headcount:
             continue
-        K = int(per_unit.at[u, "headcount_before"])
+        K = int(headcount[u])
         cover = min(math.floor(n * offset + 1e-9), K)
-        kept = int(per_unit.at[u, "approved_after"])
+        kept = int(approved[u])
         if kept > K - cover:
             items.append((f"{u}: {n} vacancies take over {cover} of its {K} off-quota "
                           f"positions, yet it keeps {kept} (at most {K - cover})",
@@ -177,12 +199,8 @@ def free_after(ctx: Context) -> pd.Series | None:
     if led is None:
         return None
     u = ctx.units_aligned.reset_index()  # the input's rows; an absent one as unchanged
-    frame = u[KEY].merge(led[KEY + ["vacancy_free"]], on=KEY, how="left")
-    missing = frame["vacancy_free"].isna().to_numpy()
-    if missing.any():
-        fallback = (u["approved_after"] - u["staff_after"]).clip(lower=0).to_numpy()
-        frame.loc[missing, "vacancy_free"] = fallback[missing]
-    frame["vacancy_free"] = frame["vacancy_free"].astype(np.int64).clip(lower=0)
-    frame["unit_id"] = ctx.remap(frame["unit_id"])
-    return frame.groupby(KEY)["vacancy_free"].sum().reindex(ctx.q.index).fillna(0).astype(
-        np.int64)
+    pos = _rows_in(u, led)
+    fallback = (u["approved_after"] - u["staff_after"]).clip(lower=0).to_numpy()
+    free = np.where(pos >= 0, led["vacancy_free"].to_numpy()[pos], fallback)
+    return ctx.on_q(ctx.remap(u["unit_id"]), u["quota_type"], np.maximum(free, 0),
+                    name="vacancy_free")

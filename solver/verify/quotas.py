@@ -84,8 +84,8 @@ def cross_region(ctx: Context) -> list[Violation]:
       "vacant quotas (early retirements included)", "quotas")
 def only_vacant_leave(ctx: Context) -> list[Violation]:
     vacancy, plain_out = ctx.vacancy, ctx.plain_out
-    own = ctx.demands.groupby(["unit_id", "quota_type"])["met_own"].sum().reindex(
-        ctx.q.index).fillna(0).astype(np.int64)
+    d = ctx.demands
+    own = ctx.on_q(d["unit_id"], d["quota_type"], d["met_own"], name="met_own")
     items = []
     for key in plain_out.index[plain_out > vacancy]:
         items.append((f"{_unit(key)} gives {plain_out[key]} quotas but has only "
@@ -113,8 +113,7 @@ def staff_change_explained(ctx: Context) -> list[Violation]:
     d = ctx.demands
     by_person = ctx.people_moves.groupby("demand_id")["amount"].sum()
     hired = d["met"] - d["demand_id"].map(by_person).fillna(0).astype(np.int64)
-    hires = hired.groupby([d["unit_id"], d["quota_type"]]).sum().reindex(ctx.q.index).fillna(
-        0).astype(np.int64)
+    hires = ctx.on_q(d["unit_id"], d["quota_type"], hired)
     pu = ctx.pu
     delta = pu["staff_after"] - pu["staff_before"]
     expected = hires + ctx.arrive_people - ctx.leave_people - ctx.retire
