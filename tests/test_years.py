@@ -376,6 +376,18 @@ def test_the_off_quota_cut_is_cumulative_on_the_locked_base(years_world):
     assert s["years"]["2023"]["aux"]["approved_after"] == 5
 
 
+def test_the_report_shows_the_off_quota_cut_per_year(years_world):
+    from test_report_years import figure, values
+
+    from solver.report.html import render_report
+
+    page = render_report(years_world)
+    traces = {t["name"]: values(t) for t in figure(page, "chart-years-aux")}
+    assert traces == {"年末员额": [8, 6, 5], "转购买服务": [1, 2, 1], "清退": [1, 0, 0],
+                      "当年上限": [8, 6, 5]}
+    assert "table-aux-years" in page and "编外人员分年度压减" in page
+
+
 def test_a_later_years_off_quota_plan_is_held_to_its_cumulative_cap(years_world, tmp_path):
     """One more post kept in 2023 (one fewer ended): within the first year's cap of 8, above
     2023's 5 — aux_locked_base fires in 2023 (and aux_years.csv no longer says the same)."""

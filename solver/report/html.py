@@ -53,6 +53,9 @@ TEXT = {
         "completed": "当年全部满足的需求", "years_returned": "各年度事去减编收回的编制",
         "returned": "事去减编收回", "demand_years_table": "需求分年度满足明细",
         "pool_years_table": "分年度编制池", "by_year": "各年度满足",
+        "years_aux": "各年度编外人员压减（锁定基数，逐年递减）", "aux_kept": "年末员额",
+        "aux_cap": "当年上限", "aux_services": "转购买服务", "aux_ended": "清退",
+        "aux_years_table": "编外人员分年度压减",
         "compare_years": "各方案分年度满足的编制（按保障类别）",
         "compare_reserve": "各方案分年度空编率储备（虚线为底线）",
         "compare_years_table": "各方案分年度指标", "met_years": "满足年度不同的需求",
@@ -96,6 +99,10 @@ TEXT = {
         "years_returned": "Temporary quotas returned per year (when the task ends)",
         "returned": "returned", "demand_years_table": "Demands met per year",
         "pool_years_table": "Pool per year", "by_year": "met per year",
+        "years_aux": "Off-quota staff per year (the locked base, cut every year)",
+        "aux_kept": "kept (approved headcount)", "aux_cap": "the year's cap",
+        "aux_services": "to purchased services", "aux_ended": "ended",
+        "aux_years_table": "Off-quota cut per year",
         "compare_years": "Quotas met per tier per year, per plan",
         "compare_reserve": "Reserve per year, per plan (dashed: the floor)",
         "compare_years_table": "Figures per year and plan",
@@ -207,7 +214,8 @@ def _inputs(summary: dict):
 
 YEAR_COLOURS = {"approved": "#34495e", "staff": "#27ae60", "vacancy": "#c0392b",
                "floor": "#7f8c8d", "retirements": "#8e44ad", "leavers": "#d35400",
-               "hires": "#2980b9", "completed": "#2c3e50"}
+               "hires": "#2980b9", "completed": "#2c3e50", "aux_kept": "#16a085",
+               "aux_services": "#f39c12", "aux_ended": "#95a5a6"}
 TIER_SOLID = {"key": "#c0392b", "emergency": "#e67e22", "operational": "#2980b9"}
 
 
@@ -397,6 +405,26 @@ def years_sections(plan, lang: str = "zh") -> list[str]:
     sections.append(f"<h3>{t['years_returned']}</h3>" + _fig(fig, "chart-years-returned")
                     + (f"<h3>{t['pool_years_table']}</h3>"
                        + _table(pool, "table-pool-years", lang) if pool is not None else ""))
+
+    # the off-quota cut (编外人员): what each year keeps, buys and ends, against its cap
+    aux = plan.tables.get("aux_years")
+    if aux is not None and len(aux):
+        aux = _ints(aux, ["year", "cap", "approved_after", "to_services", "ended"])
+        per = aux.groupby("year")[["cap", "approved_after", "to_services", "ended"]].sum() \
+            .reindex([int(y) for y in years], fill_value=0)
+        fig = go.Figure([
+            go.Bar(x=years, y=per[col].tolist(), name=t[key],
+                   marker={"color": YEAR_COLOURS[key]})
+            for col, key in (("approved_after", "aux_kept"), ("to_services", "aux_services"),
+                             ("ended", "aux_ended"))])
+        fig.add_trace(go.Scatter(x=years, y=per["cap"].tolist(), name=t["aux_cap"],
+                                 mode="lines+markers",
+                                 line={"color": YEAR_COLOURS["floor"], "dash": "dash"}))
+        fig.update_layout(barmode="stack", height=360)
+        _year_axes(fig, lang, t["people_axis"])
+        sections.append(f"<h3>{t['years_aux']}</h3>" + _fig(fig, "chart-years-aux")
+                        + f"<h3>{t['aux_years_table']}</h3>"
+                        + _table(plan.tables["aux_years"], "table-aux-years", lang))
     return sections
 
 
