@@ -330,6 +330,11 @@ def run(
     with progress(f"planning {len(ds.units)} units…"):
         plan = checked_plan(scenario, ds, with_marginals=marginals)
     plan.timings["load"] = load_s
+    if scenario.year_assumed:  # on stderr: --json output stays clean
+        err.print(f"Plan year {scenario.year}: neither the scenario nor the data gives one (no "
+                  "start_year in the demands), so this calendar year is used for the people's "
+                  "ages; set `year:` in the scenario or --set year=… to choose (recorded in "
+                  "summary.json as --set)", markup=False)
     alts = []
     if alternatives:
         from dataclasses import replace as _replace

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,6 @@ from solver.aux import AuxOptions, AuxPlan, locked_base, plan_aux, takeover_vaca
 from solver.cadres.model import CadrePlan, CadreWeights, plan_cadres
 from solver.consolidation import ConsolidationOptions, MergerPlan, plan_mergers
 from solver.edits import load_data
-from solver.errors import ScenarioError
 from solver.plan import Plan, PlanViolation
 from solver.quotas.engine import QuotaPlan, reallocate
 from solver.quotas.network import MergeMoves, PeopleMoves
@@ -29,11 +29,20 @@ from solver.years.rolling import run_years
 
 
 def plan_year(scenario: Scenario, ds: Dataset) -> int:
-    """The plan year a run needs (ages of surplus people): the scenario's, else the data's."""
+    """The plan year a run needs (ages of surplus people): the scenario's, else the horizon's
+    start, else the data's; when none gives one, the current calendar year (`assume_year`)."""
     year = scenario_plan_year(scenario, ds.year)
-    if year is None:
-        raise ScenarioError("no plan year: set `year:` in the scenario (the data gives none: "
-                            "no start_year in demands)")
+    return assume_year(scenario) if year is None else year
+
+
+def assume_year(scenario: Scenario) -> int:
+    """The current calendar year as the plan year, recorded on the scenario as the
+    `--set year=…` it amounts to: summary.json says so, and `verify` and a re-run resolve the
+    same year whatever the date (valid data without dated demands is not refused)."""
+    year = date.today().year
+    scenario.year = year
+    scenario.sets = [*scenario.sets, f"year={year}"]
+    scenario.year_assumed = True
     return year
 
 

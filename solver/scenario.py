@@ -436,6 +436,9 @@ class Scenario(Strict):
     applied_overrides: list[str] = Field(default_factory=list, exclude=True)
     sets: list[str] = Field(default_factory=list, exclude=True)
     point: dict[str, Any] = Field(default_factory=dict, exclude=True)
+    # the run took the current calendar year as the plan year (neither the scenario nor the
+    # data gave one); it is recorded as the --set year=… it amounts to
+    year_assumed: bool = Field(False, exclude=True)
 
     @field_validator("extends", "apply", mode="before")
     @classmethod
@@ -464,7 +467,7 @@ class Scenario(Strict):
         return out
 
 
-INTERNAL = {"base_dir", "sources", "applied_overrides", "sets", "point"}
+INTERNAL = {"base_dir", "sources", "applied_overrides", "sets", "point", "year_assumed"}
 TOP_KEYS = set(Scenario.model_fields) - INTERNAL
 # keys that steer the resolution itself: a file sets them, not an override, a sweep or --set
 RESOLUTION_KEYS = ("extends", "overrides", "apply")

@@ -772,3 +772,27 @@ def test_a_group_with_a_region_takes_only_that_regions_people(inputs):
                                                                             "G2": "G1"}))
     problems = msgs(check_assignments(ds, crossed, 2021, 2021, moves_of(p)))
     assert any("from another region" in x for x in problems)
+
+
+def test_a_run_without_any_year_takes_the_calendar_year_and_says_so(inputs, cli, tmp_path):
+    """No `year:` in the scenario and no start_year in the demands: the ages of surplus people
+    need a year, so the run takes this calendar year instead of refusing valid data; it says
+    so on stderr, records it in summary.json (as the --set it amounts to), and verify agrees."""
+    import json
+    from datetime import date
+
+    folder = cadre_inputs(inputs, [person("p1")], [group("G1")])
+    code, out, err = cli("run", folder, "--out", tmp_path / "plan", "--no-marginals")
+    assert code == 0, err
+    year = date.today().year
+    assert f"Plan year {year}: neither the scenario nor the data gives one" in err
+    s = json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))
+    assert (s["cadres"]["plan_year"], s["cadres"]["plan_year_source"]) == (year, "calendar")
+    assert s["scenario"]["resolution"]["sets"] == [f"year={year}"]
+    assert cli("verify", tmp_path / "plan")[0] == 0
+    # a year given by --set is the user's: no note, its own source
+    code, out, err = cli("run", folder, "--out", tmp_path / "p2", "--no-marginals",
+                         "--set", "year=2021")
+    assert code == 0 and "Plan year" not in err
+    s = json.loads((tmp_path / "p2" / "summary.json").read_text(encoding="utf-8"))
+    assert (s["cadres"]["plan_year"], s["cadres"]["plan_year_source"]) == (2021, "scenario")

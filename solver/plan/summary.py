@@ -206,9 +206,12 @@ def _cadre_summary(plan: Plan) -> dict:
     if plan.cadres is None:
         return {"present": False, "note": "no people table: the cadre part was skipped"
                 if plan.dataset.people is None else "cadres.enabled is false"}
-    year = plan_year(plan.scenario, plan.dataset.year)  # not None: the cadre part ran
-    return {"present": True, "plan_year": year, "data_year": plan.dataset.year or year,
-            **plan.cadres.summary()}
+    sc = plan.scenario
+    year = plan_year(sc, plan.dataset.year)  # not None: the cadre part ran
+    source = ("calendar" if sc.year_assumed else "scenario" if sc.year else
+              "horizon" if sc.horizon is not None else "data")
+    return {"present": True, "plan_year": year, "plan_year_source": source,
+            "data_year": plan.dataset.year or year, **plan.cadres.summary()}
 
 
 def kpis(summary: dict) -> dict:
