@@ -126,8 +126,8 @@ def render_inventory(inv: dict) -> None:
 def inventory(
     path: Annotated[Path, typer.Argument(help="A folder of CSV files, an .xlsx workbook or a scenario .yaml")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
-    region: Annotated[Optional[str], typer.Option(help="Only units of this region")] = None,
-    level: Annotated[Optional[str], typer.Option(help="Only units of this level (city, county, township)")] = None,
+    region: Annotated[Optional[str], typer.Option(help="Only units of this region, as the data writes it")] = None,
+    level: Annotated[Optional[str], typer.Option(help="Only units of this level: city 市级, county 县级, township 乡镇")] = None,
 ) -> None:
     """Take stock of quotas, off-quota staff and surplus people (the three clean-ups)."""
     from solver.inventory import filter_dataset

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from solver.cadres.rules import retirements
-from solver.domain import QUOTA_TYPES
+from solver.domain import ENUMS, QUOTA_TYPES
+from solver.errors import BianzhiError
 from solver.leaders import leader_check
 from solver.validate import Dataset
 
@@ -24,10 +25,29 @@ SMALL_THRESHOLDS = (5, 7)
 FOLLOW_UP_REASONS = ("absent_without_reason", "missing")
 
 
+def _one_of(given: str, found, labels: dict[str, str], option: str) -> str:
+    """The data's value `given` names: as the data writes it, its Chinese label (市级) or the
+    code (city), case and surrounding blanks aside; else a BianzhiError listing the values."""
+    values = sorted({str(v) for v in found if pd.notna(v)})
+    want = str(given).strip().casefold()
+    for v in values:
+        if want in (v.casefold(), str(labels.get(v, "")).casefold()):
+            return v
+    shown = ", ".join(f"{v} ({labels[v]})" if v in labels else v for v in values)
+    raise BianzhiError(f"{option} {given!r} matches no unit; the data has: {shown or 'none'}")
+
+
 def filter_dataset(ds: Dataset, region: str | None = None, level: str | None = None) -> Dataset:
-    """The dataset restricted to units of one region and/or level (for seed comparisons)."""
+    """The dataset restricted to units of one region and/or level (for seed comparisons).
+
+    Values are taken as the data writes them, or as their label (市级 for city); one that
+    matches no unit is an error naming the values there are."""
     if region is None and level is None:
         return ds
+    if region is not None:
+        region = _one_of(region, ds.units["region"].unique(), {}, "--region")
+    if level is not None:
+        level = _one_of(level, ds.units["level"].unique(), dict(ENUMS["level"]), "--level")
     keep = pd.Series(True, index=ds.units.index)
     if region is not None:
         keep &= ds.units["region"] == region

@@ -116,6 +116,21 @@ def test_inventory_is_identical_on_csv_folder_and_workbook():
     assert csv == xlsx
 
 
+def test_inventory_takes_a_level_as_the_data_or_its_label_writes_it_and_names_the_values():
+    """--level 市级 is --level city; a value matching nothing is exit 2 listing what exists."""
+    zh = json.loads(bianzhi("inventory", str(SCENARIO), "--json", "--region", " Bazhong ",
+                            "--level", "市级").stdout)
+    en = json.loads(bianzhi("inventory", str(SCENARIO), "--json", "--region", "bazhong",
+                            "--level", "city").stdout)
+    assert zh == en and zh["units"]["institutions"] == 292
+    bad = bianzhi("inventory", str(SCENARIO), "--level", "province", check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "--level 'province' matches no unit; the data has: city (市级), county (县级), " \
+           "township (乡镇)" in bad.stderr
+    bad = bianzhi("inventory", str(SCENARIO), "--region", "nowhere", check=False)
+    assert bad.returncode == 2 and "bazhou" in bad.stderr
+
+
 def test_inventory_reproduces_the_seed_figures_at_city_level():
     inv = json.loads(bianzhi("inventory", str(SCENARIO), "--json", "--region", "bazhong",
                              "--level", "city").stdout)
