@@ -28,7 +28,7 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-MAX_WARNINGS_SHOWN = 15
+MAX_WARNINGS_SHOWN = 5
 
 
 def progress(message: str):
@@ -38,15 +38,32 @@ def progress(message: str):
     return err.status(message) if err.is_terminal else contextlib.nullcontext()
 
 
-def print_warnings(warnings: list[Problem]) -> None:
-    """Warnings go to stderr so that --json output stays clean."""
+def _shown(option: str, warnings: list[Problem]) -> int:
+    """How many warnings the terminal lists: --warnings few (the default) or all."""
+    if option not in ("few", "all"):
+        raise typer.BadParameter(f"{option!r}: expected few or all", param_hint="--warnings")
+    return len(warnings) if option == "all" else MAX_WARNINGS_SHOWN
+
+
+def print_warnings(warnings: list[Problem], shown: int = MAX_WARNINGS_SHOWN,
+                   kept_in: str = "") -> None:
+    """Warnings go to stderr so that --json output stays clean: the count by file and
+    column, then the first `shown`; `kept_in` names the file that holds them all."""
     if not warnings:
         return
-    err.print(f"[yellow]{len(warnings)} warning{'s' if len(warnings) > 1 else ''}:[/yellow]")
-    for w in warnings[:MAX_WARNINGS_SHOWN]:
+    kinds: dict[str, int] = {}
+    for w in warnings:
+        kind = f"{Path(w.file).name or 'scenario'}{' ' + w.column if w.column else ''}"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    by_kind = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    err.print(f"[yellow]{len(warnings)} warning{'s' if len(warnings) > 1 else ''}[/yellow] "
+              f"({by_kind}):", markup=True, highlight=False)
+    for w in warnings[:shown]:
         err.print(f"  - {w}", markup=False)
-    if len(warnings) > MAX_WARNINGS_SHOWN:
-        err.print(f"  … and {len(warnings) - MAX_WARNINGS_SHOWN} more")
+    if len(warnings) > shown:
+        err.print(f"  … and {len(warnings) - shown} more"
+                  + (f": all of them in {kept_in}" if kept_in else " (--warnings all lists them)"),
+                  markup=False)
 
 
 def _pct(x: float) -> str:
@@ -128,13 +145,14 @@ def inventory(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
     region: Annotated[Optional[str], typer.Option(help="Only units of this region, as the data writes it")] = None,
     level: Annotated[Optional[str], typer.Option(help="Only units of this level: city 市级, county 县级, township 乡镇")] = None,
+    warnings: Annotated[str, typer.Option("--warnings", help="few (the count and the first 5) or all")] = "few",
 ) -> None:
     """Take stock of quotas, off-quota staff and surplus people (the three clean-ups)."""
     from solver.inventory import filter_dataset
     from solver.inventory import inventory as take_stock
 
     ds = load_data(path)
-    print_warnings(ds.warnings)
+    print_warnings(ds.warnings, _shown(warnings, ds.warnings))
     inv = take_stock(filter_dataset(ds, region=region, level=level))
     if as_json:
         inv["path"] = str(path)
@@ -304,6 +322,7 @@ def run(
     include_personal: Annotated[bool, typer.Option("--include-personal", help="Names and health in the report")] = False,
     alternatives: Annotated[int, typer.Option("--alternatives", help="Also write up to K near-optimal plans with different donors (DIR/alt-k)")] = 0,
     slack: Annotated[float, typer.Option(help="How far above the optimal ladder cost an alternative may go (0.02 = 2%)")] = 0.02,
+    warnings: Annotated[str, typer.Option("--warnings", help="few (the count and the first 5; all go to warnings.csv in the plan folder) or all")] = "few",
 ) -> None:
     """Compute the reallocation plan and write the plan folder."""
     import time as _time
@@ -326,7 +345,7 @@ def run(
     with progress(f"reading {scenario.data_path}…"):
         ds = load_data(scenario)
     load_s = _time.perf_counter() - t0
-    print_warnings(ds.warnings)
+    print_warnings(ds.warnings, _shown(warnings, ds.warnings), kept_in=str(out_dir / "warnings.csv"))
     with progress(f"planning {len(ds.units)} units…"):
         plan = checked_plan(scenario, ds, with_marginals=marginals)
     plan.timings["load"] = load_s

@@ -131,6 +131,27 @@ def test_inventory_takes_a_level_as_the_data_or_its_label_writes_it_and_names_th
     assert bad.returncode == 2 and "bazhou" in bad.stderr
 
 
+def test_warnings_are_counted_by_kind_and_all_kept_in_the_plan_folder(tmp_path):
+    """The terminal shows the count by file and column and the first five; warnings.csv in the
+    plan folder holds every one, where it was found; --warnings all lists them all."""
+    import csv
+
+    r = bianzhi("run", str(SCENARIO), "--out", str(tmp_path / "p"), "--no-marginals")
+    with open(tmp_path / "p" / "warnings.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    summary = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
+    assert len(rows) == summary["inputs"]["warnings"] > 5
+    assert rows[0]["file"] == "units.csv" and rows[0]["row"] and rows[0]["column"]
+    assert f"{len(rows)} warnings (units.csv " in r.stderr
+    assert r.stderr.count("\n  - ") == 5
+    assert f"… and {len(rows) - 5} more: all of them in {tmp_path / 'p' / 'warnings.csv'}" \
+        in r.stderr
+    every = bianzhi("inventory", str(SCENARIO), "--warnings", "all")
+    assert every.stderr.count("\n  - ") == len(rows)
+    bad = bianzhi("inventory", str(SCENARIO), "--warnings", "most", check=False)
+    assert bad.returncode == 2 and "expected few or all" in bad.stderr
+
+
 def test_inventory_reproduces_the_seed_figures_at_city_level():
     inv = json.loads(bianzhi("inventory", str(SCENARIO), "--json", "--region", "bazhong",
                              "--level", "city").stdout)

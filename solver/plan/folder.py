@@ -16,6 +16,9 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     tables = plan.tables()
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    # every warning about the inputs, where it was found (the terminal shows a few)
+    warnings_frame(plan.dataset.warnings).to_csv(folder / "warnings.csv", index=False,
+                                                 lineterminator="\n")
     # a multi-year plan: each year's one-year tables, what `bianzhi verify` checks year by year
     for year, year_tables in plan.year_tables():
         (folder / "years" / str(year)).mkdir(parents=True)
@@ -26,6 +29,16 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+
+
+def warnings_frame(warnings) -> "pd.DataFrame":
+    """warnings.csv: one row per warning about the inputs — file, sheet, row, column, message."""
+    import pandas as pd
+
+    return pd.DataFrame([{"file": w.file, "sheet": w.sheet,
+                          "row": "" if w.row is None else w.row, "column": w.column,
+                          "message": w.message} for w in warnings],
+                        columns=["file", "sheet", "row", "column", "message"])
 
 
 def plan_inputs(plan: Plan) -> list[Path]:
