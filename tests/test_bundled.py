@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -136,7 +137,11 @@ def test_warnings_are_counted_by_kind_and_all_kept_in_the_plan_folder(tmp_path):
     plan folder holds every one, where it was found; --warnings all lists them all."""
     import csv
 
-    r = bianzhi("run", str(SCENARIO), "--out", str(tmp_path / "p"), "--no-marginals")
+    r = bianzhi("run", str(SCENARIO), "--out", str(tmp_path / "p"), "--no-marginals",
+                "--report")
+    # the report's path and the whole command's time are printed
+    assert f"Report written to {tmp_path / 'p' / 'report.html'}" in r.stdout
+    assert re.search(r"Plan written to .*; the whole command took \d+\.\d\ds", r.stdout)
     with open(tmp_path / "p" / "warnings.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     summary = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
@@ -150,6 +155,13 @@ def test_warnings_are_counted_by_kind_and_all_kept_in_the_plan_folder(tmp_path):
     assert every.stderr.count("\n  - ") == len(rows)
     bad = bianzhi("inventory", str(SCENARIO), "--warnings", "most", check=False)
     assert bad.returncode == 2 and "expected few or all" in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["inventory", "generate", "run", "sweep", "compare",
+                                     "report", "verify", "bench", None])
+def test_every_help_says_how_to_see_an_internal_errors_traceback(command):
+    help_ = bianzhi(*([command] if command else []), "--help").stdout
+    assert "--debug" in help_ and "traceback" in help_
 
 
 def test_inventory_reproduces_the_seed_figures_at_city_level():
