@@ -477,9 +477,11 @@ def compare(
               f"one plan only: {len(result['moves_only_in'])}; demands met differently: "
               f"{len(result['changed_demands'])}")
     for c in result["changed_demands"][:15]:
-        mets = " → ".join(str(v) for v in c["met"].values())
-        reasons = " → ".join(v or "met" for v in c["reason"].values())
-        out.print(f"  {c['demand_id']} ({c['tier']}, {c['amount']}): met {mets} ({reasons})",
+        amounts = " → ".join(dict.fromkeys("–" if v is None else str(v)
+                                           for v in c["amount"].values()))
+        mets = " → ".join("–" if v is None else str(v) for v in c["met"].values())
+        reasons = " → ".join(c["reason"].values())
+        out.print(f"  {c['demand_id']} ({c['tier']}, asked {amounts}): met {mets} ({reasons})",
                   markup=False)
     if len(result["changed_demands"]) > 15:
         out.print(f"  … {len(result['changed_demands']) - 15} more (--json or --out for all)")

@@ -125,15 +125,20 @@ def compare_plans(paths: list[str | Path]) -> dict:
                                                      "unmet_reason": "reason_base"})
     changed = []
     for plan in plans[1:]:
-        o = plan.tables["demands"][["demand_id", "met", "unmet_reason"]]
+        o = plan.tables["demands"][["demand_id", "amount", "met", "unmet_reason"]].rename(
+            columns={"amount": "amount_other"})
         m = d.merge(o, on="demand_id", how="outer")
         m = m[m["met_base"].fillna("") != m["met"].fillna("")]
         for _, r in m.iterrows():
+            met = {base.name: _int(r["met_base"]), plan.name: _int(r["met"])}
             changed.append({
                 "demand_id": r["demand_id"], "plan": plan.name, "unit_id": r["unit_id"],
-                "tier": r["tier"], "amount": _int(r["amount"]),
-                "met": {base.name: _int(r["met_base"]), plan.name: _int(r["met"])},
-                "reason": {base.name: r["reason_base"] or "", plan.name: r["unmet_reason"] or ""},
+                "tier": r["tier"],
+                # each plan's own request (data edits may change it between scenarios)
+                "amount": {base.name: _int(r["amount"]), plan.name: _int(r["amount_other"])},
+                "met": met,
+                "reason": {base.name: _why(r["reason_base"], met[base.name]),
+                           plan.name: _why(r["unmet_reason"], met[plan.name])},
             })
     result["changed_demands"] = changed
     result["systems"] = {}
@@ -211,6 +216,15 @@ def met_years_changed(base: PlanFiles, others: list[PlanFiles]) -> list[dict]:
                 "met": {base.name: sum(a.values()), plan.name: sum(b.values())},
                 "by_year": {base.name: a, plan.name: b}})
     return out
+
+
+def _why(unmet_reason, met: int | None) -> str:
+    """The demand's outcome code: its unmet_reason, `met` when nothing was left unmet, and
+    `absent` when the plan does not have the demand."""
+    if met is None:
+        return "absent"
+    text = "" if unmet_reason is None or pd.isna(unmet_reason) else str(unmet_reason)
+    return text or "met"
 
 
 def _last_year(by_year: dict[str, int]) -> int | None:

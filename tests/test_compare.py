@@ -122,13 +122,30 @@ def test_changed_demands_with_both_amounts_and_both_reasons(plans, compared):
             assert set(c["met"]) == {"base", plan} and set(c["reason"]) == {"base", plan}
             assert c["met"]["base"] == int(base.loc[d, "met"])
             assert c["met"][plan] == int(other.loc[d, "met"])
-            assert c["reason"]["base"] == base.loc[d, "unmet_reason"]
-            assert c["reason"][plan] == other.loc[d, "unmet_reason"]
-            assert c["amount"] == int(base.loc[d, "amount"])
+            # met demands have a reason too: `met`
+            assert c["reason"]["base"] == (base.loc[d, "unmet_reason"] or "met")
+            assert c["reason"][plan] == (other.loc[d, "unmet_reason"] or "met")
+            # each plan's own amount
+            assert c["amount"] == {"base": int(base.loc[d, "amount"]),
+                                   plan: int(other.loc[d, "amount"])}
             assert c["tier"] == base.loc[d, "tier"]
     # a higher reserve leaves some demand unmet for the reserve floor
     assert any(c["reason"]["reserve-5"] == "reserve_floor" for c in changed
                if c["plan"] == "reserve-5")
+
+
+def test_a_changed_demand_shows_each_plans_own_amount(plans, tmp_path):
+    """A scenario may change a request (data edits): each plan's amount is its own."""
+    other = tmp_path / "other"
+    shutil.copytree(plans["reserve-5"], other)
+    d = pd.read_csv(other / "demands.csv", dtype=str, keep_default_na=False)
+    changed = compare_plans([plans["base"], plans["reserve-5"]])["changed_demands"]
+    target = changed[0]["demand_id"]
+    d.loc[d["demand_id"] == target, "amount"] = "99"
+    d.to_csv(other / "demands.csv", index=False)
+    got = {c["demand_id"]: c for c in compare_plans([plans["base"], other])["changed_demands"]}
+    assert got[target]["amount"]["other"] == 99
+    assert got[target]["amount"]["base"] == changed[0]["amount"]["base"] != 99
 
 
 def test_a_plan_against_itself_has_no_changes(plans):
@@ -153,8 +170,13 @@ def test_out_writes_json_and_csvs(plans, compared, tmp_path):
     assert len(pd.read_csv(out / "moves_only_in.csv")) == len(compared["moves_only_in"])
     changed = pd.read_csv(out / "changed_demands.csv", keep_default_na=False)
     assert len(changed) == len(compared["changed_demands"])
-    assert {"met:base", "met:reserve-5", "reason:base", "reason:reserve-5"} <= set(
-        changed.columns)
+    assert {"amount:base", "amount:reserve-5", "met:base", "met:reserve-5", "reason:base",
+            "reason:reserve-5"} <= set(changed.columns)
+    assert (changed["met:base"].astype(str).str.fullmatch(r"\d+")).all()  # integers, no 3.0
+    units = pd.read_csv(out / "unit_changes.csv")
+    assert len(units) == len(compared["unit_changes"])
+    assert {"unit_id", "quota_type", "approved_after:base", "approved_after:incentive"} <= set(
+        units.columns)
 
 
 def test_plans_with_the_same_folder_name_are_told_apart(plans, tmp_path):

@@ -299,7 +299,7 @@ def test_a_one_year_comparison_keeps_its_keys_and_files(one_year, tmp_path):
     assert cli("compare", one_year, other, "--out", tmp_path / "cmp") == 0
     written = {p.name for p in (tmp_path / "cmp").iterdir() if not p.name.startswith(".")}
     assert written == {"compare.json", "kpis.csv", "moves_only_in.csv",
-                       "changed_demands.csv", "compare.html"}
+                       "changed_demands.csv", "unit_changes.csv", "compare.html"}
     assert "chart-compare-years" not in render_compare(result)
 
 

@@ -28,17 +28,33 @@ def write_comparison(result: dict, out_dir: str | Path, lang: str = "zh",
         pd.DataFrame(result["moves_only_in"]).to_csv(tmp / "moves_only_in.csv", index=False,
                                                      lineterminator="\n")
         rows = [{"demand_id": c["demand_id"], "plan": c["plan"], "unit_id": c["unit_id"],
-                 "tier": c["tier"], "amount": c["amount"],
+                 "tier": c["tier"], **{f"amount:{k}": v for k, v in c["amount"].items()},
                  **{f"met:{k}": v for k, v in c["met"].items()},
                  **{f"reason:{k}": v for k, v in c["reason"].items()}}
                 for c in result["changed_demands"]]
-        pd.DataFrame(rows).to_csv(tmp / "changed_demands.csv", index=False, lineterminator="\n")
+        frame = pd.DataFrame(rows)
+        for col in frame.columns:  # a plan's columns are empty on the rows of the others
+            if col.startswith(("amount:", "met:")):
+                frame[col] = frame[col].astype("Int64")
+        frame.to_csv(tmp / "changed_demands.csv", index=False, lineterminator="\n")
+        unit_changes_frame(result).to_csv(tmp / "unit_changes.csv", index=False,
+                                          lineterminator="\n")
         if "years" in result:  # multi-year plans: per year and plan, and the met years
             years_frame(result).to_csv(tmp / "years.csv", index=False, lineterminator="\n")
             met_years_frame(result).to_csv(tmp / "met_years.csv", index=False,
                                            lineterminator="\n")
         (tmp / "compare.html").write_text(render_compare(result, lang), encoding="utf-8")
         return folder.commit()
+
+
+def unit_changes_frame(result: dict) -> pd.DataFrame:
+    """unit_changes.csv: one row per unit and quota type whose approved quota after the plan
+    differs between the plans; one approved_after column per plan."""
+    rows = [{"unit_id": c["unit_id"], "quota_type": c["quota_type"],
+             **{f"approved_after:{k}": v for k, v in c["approved_after"].items()}}
+            for c in result["unit_changes"]]
+    return pd.DataFrame(rows, columns=None if rows else [
+        "unit_id", "quota_type", *(f"approved_after:{p}" for p in result["plans"])])
 
 
 def met_years_frame(result: dict) -> pd.DataFrame:

@@ -55,7 +55,8 @@ TEXT = {
         "pool_years_table": "分年度编制池", "by_year": "各年度满足",
         "years_aux": "各年度编外人员压减（锁定基数，逐年递减）", "aux_kept": "年末员额",
         "aux_cap": "当年上限", "aux_services": "转购买服务", "aux_ended": "清退",
-        "aux_years_table": "编外人员分年度压减",
+        "aux_years_table": "编外人员分年度压减", "outcome_met": "已满足",
+        "outcome_absent": "该方案无此需求",
         "compare_years": "各方案分年度满足的编制（按保障类别）",
         "compare_reserve": "各方案分年度空编率储备（虚线为底线）",
         "compare_years_table": "各方案分年度指标", "met_years": "满足年度不同的需求",
@@ -102,7 +103,8 @@ TEXT = {
         "years_aux": "Off-quota staff per year (the locked base, cut every year)",
         "aux_kept": "kept (approved headcount)", "aux_cap": "the year's cap",
         "aux_services": "to purchased services", "aux_ended": "ended",
-        "aux_years_table": "Off-quota cut per year",
+        "aux_years_table": "Off-quota cut per year", "outcome_met": "met",
+        "outcome_absent": "not in this plan",
         "compare_years": "Quotas met per tier per year, per plan",
         "compare_reserve": "Reserve per year, per plan (dashed: the floor)",
         "compare_years_table": "Figures per year and plan",
@@ -587,9 +589,9 @@ def render_compare(result: dict, lang: str = "zh") -> str:
         columns={"index": "metric"})
     sections = [f"<h2>{t['kpis']}</h2>" + _table(kpi, "table-kpis", lang)]
     rows = [{"demand_id": c["demand_id"], "plan": c["plan"], "unit_id": c["unit_id"],
-             "tier": c["tier"], "amount": c["amount"],
+             "tier": c["tier"], **{f"amount {k}": v for k, v in c["amount"].items()},
              **{f"met {k}": v for k, v in c["met"].items()},
-             **{f"{t['reason']} {k}": _label(v, "unmet_reason", lang)
+             **{f"{t['reason']} {k}": t.get(f"outcome_{v}") or _label(v, "unmet_reason", lang)
                 for k, v in c["reason"].items()}}
             for c in result["changed_demands"]]
     sections.append(f"<h2>{t['changed']}</h2>"
