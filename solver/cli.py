@@ -427,18 +427,52 @@ def sweep(
     if workers < 1:
         raise typer.BadParameter("at least 1", param_hint="--workers")
     start = _time.perf_counter()
+    shown: dict = {}
+
+    def pages(wide, keys) -> dict[str, str]:
+        from solver.report.html import render_sweep
+
+        shown.update(wide=wide, keys=keys)
+        return {"sweep.html": render_sweep(wide, keys)}
+
     table = run_sweep(target, out_dir, workers=workers, scheduler=scheduler, sets=sets or [],
-                      apply=apply or [], max_points=max_points)
+                      apply=apply or [], max_points=max_points, pages=pages)
+    if shown:
+        render_sweep_table(shown["wide"], shown["keys"])
     points = table["point"].nunique()
     failed = table[(table["metric"] == "status") & (table["value"] == "error")]["point"]
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} local workers"
     out.print(f"{points} points on {where} in {_time.perf_counter() - start:.1f}s; "
-              f"results in {out_dir / 'results.csv'}")
+              f"results in {out_dir / 'results.csv'} (one row per point: results_wide.csv; "
+              f"chart: sweep.html)")
     if len(failed):
         errors = table[table["metric"] == "error"]
         for _, row in errors.iterrows():
             err.print(f"  point {row['point']} failed: {row['value']}", markup=False)
         raise typer.Exit(code=3)
+
+
+def render_sweep_table(wide, keys: list[str]) -> None:
+    """The main figures per point: the swept values, met per tier, reserve per quota type,
+    moves and unmet demands, the status."""
+    main = [c for c in wide.columns if c.startswith(("met.", "reserve."))
+            or c in ("moves", "unmet")]
+    if "status" in wide and (wide["status"].astype(str) != "optimal").any():
+        main.append("status")
+    table = RichTable(title="Per point (met: quotas per tier; reserve: vacancies kept per "
+                            "quota type)", title_justify="left")
+    for col in ("point", *keys, *main):
+        table.add_column(col.replace(".", " "), no_wrap=True,
+                         justify="left" if col in ("point", "status") else "right")
+    for _, row in wide.iterrows():
+        table.add_row(*("" if pd_isna(row.get(c)) else str(row.get(c))
+                        for c in ("point", *keys, *main)))
+    # piped output keeps every column whole (a terminal wraps the table to its width)
+    (out if out.is_terminal else Console(width=240, highlight=False)).print(table)
+
+
+def pd_isna(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 @app.command(epilog=DEBUG_NOTE)

@@ -108,8 +108,12 @@ def _progress(total: int):
 
 def run_sweep(scenario_path: Path, out: Path, workers: int = 2, scheduler: str | None = None,
               sets: list[str] | None = None, apply: list[str] | None = None,
-              max_points: int = MAX_POINTS) -> pd.DataFrame:
-    """Run every point; write DIR/<point>/ and DIR/results.csv; return the results table."""
+              max_points: int = MAX_POINTS, pages=None) -> pd.DataFrame:
+    """Run every point; write DIR/<point>/, DIR/results.csv (long: point, swept keys, metric,
+    value) and DIR/results_wide.csv (one row per point); return the long results table.
+
+    `pages(wide, keys)` → {file name: text} adds pages made from the results (the command
+    line passes the report layer's sweep.html), written with the rest, atomically."""
     from solver.io.outdir import claim_output
 
     out = Path(out)
@@ -125,6 +129,11 @@ def run_sweep(scenario_path: Path, out: Path, workers: int = 2, scheduler: str |
         results = _run_tasks(tasks, workers, scheduler)
         table = results_table(tasks, results)
         table.to_csv(folder.tmp / "results.csv", index=False, lineterminator="\n")
+        keys = [k for k, _ in tasks[0].values] if tasks else []
+        wide = wide_table(table, keys)
+        wide.to_csv(folder.tmp / "results_wide.csv", index=False, lineterminator="\n")
+        for name, text in (pages(wide, keys) if pages else {}).items():
+            (folder.tmp / name).write_text(text, encoding="utf-8")
         folder.commit()
     return table
 
@@ -188,3 +197,16 @@ def results_table(tasks: list[PointTask], results: list[dict]) -> pd.DataFrame:
             rows.append({"point": task.name, **swept, "metric": metric, "value": value})
     keys = [k for k, _ in tasks[0].values] if tasks else []
     return pd.DataFrame(rows, columns=["point", *keys, "metric", "value"])
+
+
+def wide_table(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """results_wide.csv: one row per point (in grid order) with its swept values and one
+    column per metric, in the order the points report them."""
+    if table.empty:
+        return pd.DataFrame(columns=["point", *keys])
+    metrics_ = list(dict.fromkeys(table["metric"]))
+    points = list(dict.fromkeys(table["point"]))
+    wide = table.pivot(index="point", columns="metric", values="value").reindex(
+        index=points, columns=metrics_)
+    swept = table.drop_duplicates("point").set_index("point")[keys].reindex(points)
+    return pd.concat([swept, wide], axis=1).rename_axis(columns=None).reset_index()

@@ -48,6 +48,7 @@ def reserve(tmp_path_factory):
     result = bianzhi("sweep", str(scenario), "--out", str(out), "--workers", "2")
     assert result.returncode == 0, result.stderr
     assert "3 points on 2 local workers" in result.stdout
+    (base / "stdout.txt").write_text(result.stdout, encoding="utf-8")  # for the wide table
     return scenario, out, pd.read_csv(out / "results.csv")
 
 
@@ -66,6 +67,32 @@ def test_results_table_shape_and_metrics(reserve):
         assert set(rows["policy.reserve_rate"]) == {rate}
         assert ISSUE_METRICS <= set(rows["metric"])
         assert rows.set_index("metric").loc["status", "value"] == "optimal"
+
+
+def test_results_wide_the_terminal_table_and_the_chart_say_the_same(reserve):
+    """results_wide.csv has one row per point with every metric of results.csv; the terminal
+    shows the main figures per point in full (piped: no column cut); sweep.html charts met per
+    tier against the swept value."""
+    import json
+    import re
+
+    _, out, table = reserve
+    wide = pd.read_csv(out / "results_wide.csv")
+    assert list(wide["point"]) == ["p000", "p001", "p002"]
+    assert list(wide["policy.reserve_rate"]) == RATES
+    long = table.pivot(index="point", columns="metric", values="value")
+    for metric in ("met.key", "met.operational", "moves", "unmet"):
+        assert wide[metric].astype(str).tolist() == long.loc[wide["point"], metric].tolist()
+    printed = (out.parent / "stdout.txt").read_text(encoding="utf-8")
+    assert "met operational" in printed and "reserve institution" in printed
+    for _, row in wide.iterrows():
+        line = next(x for x in printed.splitlines() if f" {row['point']} " in x)
+        assert re.search(rf"\b{row['met.operational']}\b", line)
+    page = (out / "sweep.html").read_text(encoding="utf-8")
+    found = re.search(r'Plotly\.newPlot\(\s*"chart-sweep-met",\s*', page)
+    traces, _ = json.JSONDecoder().raw_decode(page, found.end())
+    operational = next(t for t in traces if t["name"] == "保运转")
+    assert operational["x"] == [str(r) for r in RATES]
 
 
 def test_every_point_is_a_plan_folder_that_verifies(reserve):

@@ -20,7 +20,9 @@ from solver.inventory import age_band
 
 TEXT = {
     "zh": {
-        "title": "编制调整方案", "compare_title": "方案比较", "headline": "主要指标",
+        "title": "编制调整方案", "compare_title": "方案比较", "sweep_title": "参数扫描结果",
+        "sweep_met": "各扫描点满足的编制（按保障类别）", "sweep_table": "各扫描点主要指标",
+        "sweep_point": "扫描点", "headline": "主要指标",
         "met": "需求满足", "requested": "申请", "reserve": "空编率储备", "floor": "底线",
         "vacancy_after": "调整后空编", "moves": "调整笔数", "quotas_moved": "调整编制数",
         "people": "富余人员安排", "sankey": "编制流向（调出系统 → 调入系统，按保障类别着色）",
@@ -62,7 +64,9 @@ TEXT = {
         "compare_years_table": "各方案分年度指标", "met_years": "满足年度不同的需求",
     },
     "en": {
-        "title": "Staffing-quota plan", "compare_title": "Plan comparison", "headline": "Headline",
+        "title": "Staffing-quota plan", "compare_title": "Plan comparison",
+        "sweep_title": "Sweep results", "sweep_met": "Quotas met per tier at each point",
+        "sweep_table": "Main figures per point", "sweep_point": "point", "headline": "Headline",
         "met": "Demands met", "requested": "requested", "reserve": "Reserve (vacancy kept)",
         "floor": "floor", "vacancy_after": "vacancy after", "moves": "Moves",
         "quotas_moved": "quotas moved", "people": "Surplus people",
@@ -611,6 +615,27 @@ def render_compare(result: dict, lang: str = "zh") -> str:
                     + _table(table, "table-systems", lang))
     sections += compare_years_sections(result, lang)  # multi-year plans only
     return _page(t["compare_title"], sections, lang, " · ".join(html.escape(p) for p in plans))
+
+
+def render_sweep(wide: pd.DataFrame, keys: list[str], lang: str = "zh") -> str:
+    """sweep.html: quotas met per tier against the swept value (the point's name when more
+    than one key is swept), then the main figures per point."""
+    import plotly.graph_objects as go
+
+    t = TEXT[lang]
+    x_name = keys[0] if len(keys) == 1 else t["sweep_point"]
+    x = [str(v) for v in (wide[keys[0]] if len(keys) == 1 else wide["point"])]
+    fig = go.Figure([go.Scatter(
+        x=x, y=pd.to_numeric(wide.get(f"met.{tier}"), errors="coerce").tolist(),
+        name=_label(tier, "tier", lang), mode="lines+markers",
+        line={"color": TIER_SOLID[tier]}) for tier in TIER_ORDER if f"met.{tier}" in wide])
+    fig.update_layout(height=420, margin={"t": 10}, legend={"orientation": "h", "y": -0.25})
+    fig.update_xaxes(title_text=x_name, type="category")
+    fig.update_yaxes(title_text=t["met_axis"], rangemode="tozero")
+    sections = [f"<h2>{t['sweep_met']}</h2>" + _fig(fig, "chart-sweep-met"),
+                f"<h2>{t['sweep_table']}</h2>" + _table(wide, "table-sweep", lang)]
+    return _page(t["sweep_title"], sections, lang,
+                 " · ".join(html.escape(k) for k in keys))
 
 
 def compare_years_sections(result: dict, lang: str = "zh") -> list[str]:
