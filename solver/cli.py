@@ -32,7 +32,8 @@ app = typer.Typer(
     help="Staffing-quota (编制) planning: stock-take, reallocation plans, what-if scenarios.",
     epilog=DEBUG_NOTE,
 )
-out = Console(highlight=False, soft_wrap=True)
+# piped or redirected output keeps every table column whole (a terminal wraps to its width)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 MAX_WARNINGS_SHOWN = 5
@@ -75,6 +76,12 @@ def print_warnings(warnings: list[Problem], shown: int = MAX_WARNINGS_SHOWN,
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
+
+
+def _band_order(band: str) -> tuple[int, str]:
+    """Age bands in age order: <40 first, then 40-49, 50-54, …, 55+."""
+    digits = "".join(ch if ch.isdigit() else " " for ch in band).split()
+    return (-1 if band.startswith("<") else int(digits[0]) if digits else 999, band)
 
 
 def render_inventory(inv: dict) -> None:
@@ -124,18 +131,28 @@ def render_inventory(inv: dict) -> None:
     people = inv["people"]
     if people["present"]:
         out.print(f"Surplus people 富余人员: {people['count']}")
-        for level, stats in people["by_cadre_level"].items():
-            if level == "all":
-                continue
-            bands = ", ".join(f"{k}: {v}" for k, v in stats["age_band"].items())
-            out.print(f"  {level}: {stats['count']} — ages {bands}; "
-                      f"gender {stats['gender']}; health {stats['health']}", markup=False)
+        levels = {k: v for k, v in people["by_cadre_level"].items() if k != "all"}
+        bands = sorted({b for v in levels.values() for b in v["age_band"]}, key=_band_order)
+        health = sorted({h for v in levels.values() for h in v["health"]})
+        table = RichTable(title="Surplus people by cadre level: ages, gender, health",
+                          title_justify="left")
+        columns = ["cadre level", "people", *(f"age {b}" for b in bands), "women", "men",
+                   *health]
+        for col in columns:
+            table.add_column(col, justify="left" if col == "cadre level" else "right")
+        for level, stats in levels.items():
+            table.add_row(level, str(stats["count"]),
+                          *(str(stats["age_band"].get(b, 0)) for b in bands),
+                          str(stats["gender"].get("F", 0)), str(stats["gender"].get("M", 0)),
+                          *(str(stats["health"].get(h, 0)) for h in health))
+        out.print(table)
         if people["follow_up_notice"]:
             out.print(f"  formal notice (告知书) follow-up: {len(people['follow_up_notice'])} "
                       "people absent without reason or missing")
     staff = inv.get("staff", {})
     if staff.get("present"):
-        bands = ", ".join(f"{k}: {v}" for k, v in staff.get("age_band", {}).items())
+        bands = ", ".join(f"{k}: {v}" for k, v in sorted(staff.get("age_band", {}).items(),
+                                                         key=lambda kv: _band_order(kv[0])))
         retiring = ", ".join(f"{k}: {v}" for k, v in staff["retiring_by_year"].items())
         out.print(f"Staff register 在编人员: {staff['count']} people"
                   + (f" — ages in {staff['age_year']}: {bands}" if bands else ""),
@@ -467,8 +484,7 @@ def render_sweep_table(wide, keys: list[str]) -> None:
     for _, row in wide.iterrows():
         table.add_row(*("" if pd_isna(row.get(c)) else str(row.get(c))
                         for c in ("point", *keys, *main)))
-    # piped output keeps every column whole (a terminal wraps the table to its width)
-    (out if out.is_terminal else Console(width=240, highlight=False)).print(table)
+    out.print(table)
 
 
 def pd_isna(value) -> bool:

@@ -164,6 +164,17 @@ def test_every_help_says_how_to_see_an_internal_errors_traceback(command):
     assert "--debug" in help_ and "traceback" in help_
 
 
+def test_inventory_prints_tables_not_python_values_and_keeps_columns_whole_when_piped():
+    text = bianzhi("inventory", str(SCENARIO)).stdout  # piped: not a terminal
+    assert "{'" not in text and "'}" not in text
+    assert "…" not in text.split("departments with most")[0]  # no column cut
+    header = next(line for line in text.splitlines() if "┃ cadre level" in line)
+    assert header.index("age <40") < header.index("age 40-49") < header.index("age 58-60")
+    assert "women" in header and "men" in header and "healthy" in header
+    row = next(line for line in text.splitlines() if "city_managed" in line).split("│")
+    assert [c.strip() for c in row[2:3]] == ["115"]
+
+
 def test_inventory_reproduces_the_seed_figures_at_city_level():
     inv = json.loads(bianzhi("inventory", str(SCENARIO), "--json", "--region", "bazhong",
                              "--level", "city").stdout)
