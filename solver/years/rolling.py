@@ -20,7 +20,9 @@ its rules) on that year's figures:
 
 The first year also carries what happens once: the surplus cadres' options and the mergers.
 People returning to their post hold their vacancy in every later year too (one use per
-vacancy), as do the vacancies that take over off-quota work.
+vacancy), as do the vacancies that take over off-quota work. The off-quota plan runs every
+year, each on what the year before kept, cutting the locked base cumulatively
+(`later_off_quota`, docs/rules.md § 19a.1).
 
 `myopic` foresight is this loop: each year decided knowing only that year.
 """
