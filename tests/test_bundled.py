@@ -146,6 +146,8 @@ def test_warnings_are_counted_by_kind_and_all_kept_in_the_plan_folder(tmp_path):
         rows = list(csv.DictReader(f))
     summary = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
     assert len(rows) == summary["inputs"]["warnings"] > 5
+    # the timings cover writing the folder too
+    assert summary["timings"]["write"] > 0 and summary["timings"]["total"] > 0
     assert rows[0]["file"] == "units.csv" and rows[0]["row"] and rows[0]["column"]
     assert f"{len(rows)} warnings (units.csv " in r.stderr
     assert r.stderr.count("\n  - ") == 5

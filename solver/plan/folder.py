@@ -13,6 +13,9 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     from solver.domain import PLAN_TABLES
     from solver.io.write import write_workbook
 
+    import time
+
+    started = time.perf_counter()
     tables = plan.tables()
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
@@ -28,6 +31,8 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     # the plan as a workbook for the committee (Chinese sheets and headers by default)
     write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
+    # the tables, the year folders and plan.xlsx (summary.json itself is what is left)
+    summary.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
 
 
