@@ -22,6 +22,12 @@ def _aux(ctx: Context) -> pd.DataFrame | None:
                    on=["unit_id", "category"], how="inner")
 
 
+def region_base(ctx: Context, positions: pd.DataFrame) -> pd.Series:
+    """The locked base per region: the input's off-quota headcount (every row)."""
+    return positions["headcount"].astype("int64").groupby(
+        positions["unit_id"].map(ctx.units_in["region"]).to_numpy()).sum()
+
+
 @rule("aux_balance", "each position's kept + to_services + ended equals today's headcount, "
       "none negative", "aux")
 def aux_balance(ctx: Context) -> list[Violation]:
@@ -62,9 +68,7 @@ def aux_locked_base(ctx: Context) -> list[Violation]:
     if t is None:
         return []
     reduction, n = ctx.scenario.aux.reduction, ctx.horizon_year
-    base_rows = ctx.aux_base if ctx.aux_base is not None else ctx.ds.aux_positions
-    base = base_rows["headcount"].astype("int64").groupby(
-        base_rows["unit_id"].map(ctx.units_in["region"]).to_numpy()).sum()
+    base = region_base(ctx, ctx.aux_base if ctx.aux_base is not None else ctx.ds.aux_positions)
     after = t.groupby(t["unit_id"].map(ctx.units_in["region"]).to_numpy())[
         "approved_after"].sum()
     items = []

@@ -17,6 +17,7 @@ import pandas as pd
 
 from solver.cadres import rules as cadre_rules
 from solver.validate import Dataset
+from solver.verify.aux import region_base
 from solver.verify.core import LINE, Context, Violation, capped, rule
 
 KEY = ["unit_id", "quota_type"]
@@ -168,8 +169,7 @@ def years_aux(ctx: Context) -> list[Violation]:
             "years_aux", "the inputs have off-quota positions but the plan has no "
             "aux_years.csv (the off-quota cut per year)", "aux_years.csv")]
     positions = ctx.ds.aux_positions
-    base = positions["headcount"].astype(np.int64).groupby(
-        positions["unit_id"].map(ctx.units_in["region"]).to_numpy()).sum()
+    base = region_base(ctx, positions)
     r = ctx.scenario.aux.reduction
     items = []
     k = aux.drop_duplicates(["region", "year"]).set_index(["region", "year"])
