@@ -267,8 +267,8 @@ def takeover_vacancies(ds: Dataset, options: AuxOptions, free: pd.DataFrame,
     for _, part in f.groupby(["type_order", "quota_type"], sort=True):
         want = np.minimum(part["free"].to_numpy(np.int64),
                           need_left.reindex(part["unit_id"]).to_numpy(np.int64))
-        block = list(zip(part["region"], part["quota_type"]))
-        cap = np.array([int(max(spare_of.get(k, 0), 0)) for k in block], dtype=np.int64)
+        block = pd.MultiIndex.from_arrays([part["region"], part["quota_type"]])
+        cap = spare_of.reindex(block).fillna(0).clip(lower=0).to_numpy().astype(np.int64)
         before = pd.Series(want).groupby(part["region"].to_numpy()).cumsum().to_numpy() - want
         got = np.clip(cap - before, 0, want)
         f.loc[part.index, "takeover"] = got

@@ -43,38 +43,36 @@ def unmet_reasons(inst: Instance, net: Network, x: np.ndarray, d: pd.DataFrame) 
         all_sat = pd.Series(saturated).groupby(qt).transform("all").to_numpy()
         saturated = all_sat
     gate = per_row(net, nw.GATE, x, len(inst.rows))
-    met_tier = d.groupby(["block_index", "tier"])["met"].sum()
-    reasons = np.full(len(d), "", dtype=object)
-    op_met = d[(d["tier"] == "operational") & (d["met"] > 0)]
-    best_met_priority = op_met.groupby("block_index")["priority"].max()
-    for i, dem in enumerate(d.itertuples(index=False)):
-        if dem.met >= dem.amount:
-            continue
-        b = int(dem.block_index)
-        blk = blocks.iloc[b]
-        if dem.status == "over":
-            reasons[i] = Unmet.OVER_QUOTA_UNIT
-        elif inst.rows.iloc[int(dem.row)]["lapsed"]:
-            reasons[i] = Unmet.LAPSED_UNIT
-        elif dem.gated and gate[int(dem.row)] >= inst.releases[int(dem.row)] - 0.5:
-            reasons[i] = Unmet.FULL_UNIT
-        elif blk["vacancy_available"] == 0 and not inst.policy.allow_cross_region:
-            reasons[i] = Unmet.NO_SOURCE
-        elif saturated[b]:
-            rank = TIER_ORDER.index(dem.tier)
-            higher = sum(met_tier.get((b, t), 0) for t in TIER_ORDER[:rank])
-            own_tier = met_tier.get((b, dem.tier), 0)
-            if own_tier == 0 and higher > 0:
-                reasons[i] = Unmet.HIGHER_TIER
-            elif (dem.tier == "operational" and inst.policy.incentive > 0
-                  and best_met_priority.get(b, -1) > dem.priority):
-                reasons[i] = Unmet.INCENTIVE
-            elif blk["floor"] == 0:
-                reasons[i] = Unmet.NO_SOURCE
-            else:
-                reasons[i] = Unmet.RESERVE_FLOOR
-        else:
-            reasons[i] = Unmet.NO_SOURCE
+    b = d["block_index"].to_numpy(np.int64)
+    row = d["row"].to_numpy(np.int64)
+    met = d["met"].to_numpy(np.int64)
+    rank = pd.Categorical(d["tier"], categories=TIER_ORDER).codes.astype(np.int64)
+    # met quotas per block and tier; what the tiers above a demand's got in its block
+    met_tier = np.zeros((len(blocks), len(TIER_ORDER)), dtype=np.int64)
+    np.add.at(met_tier, (b, rank), met)
+    higher = (np.cumsum(met_tier, axis=1) - met_tier)[b, rank]
+    own_tier = met_tier[b, rank]
+    # the best appraisal among a block's met operational demands (-1: none met)
+    best = np.full(len(blocks), -1.0)
+    op_met = (d["tier"].to_numpy() == "operational") & (met > 0)
+    np.maximum.at(best, b[op_met], d["priority"].to_numpy(float)[op_met])
+    cross = inst.policy.allow_cross_region
+    # the first rule that holds names the reason (the order of the docstring)
+    rules = [
+        (d["status"].to_numpy() == "over", Unmet.OVER_QUOTA_UNIT),
+        (inst.rows["lapsed"].to_numpy(bool)[row], Unmet.LAPSED_UNIT),
+        (d["gated"].to_numpy(bool) & (gate[row] >= np.asarray(inst.releases)[row] - 0.5),
+         Unmet.FULL_UNIT),
+        ((blocks["vacancy_available"].to_numpy()[b] == 0) & (not cross), Unmet.NO_SOURCE),
+        (~saturated[b], Unmet.NO_SOURCE),
+        ((own_tier == 0) & (higher > 0), Unmet.HIGHER_TIER),
+        ((d["tier"].to_numpy() == "operational") & (inst.policy.incentive > 0)
+         & (best[b] > d["priority"].to_numpy(float)), Unmet.INCENTIVE),
+        (blocks["floor"].to_numpy()[b] == 0, Unmet.NO_SOURCE),
+    ]
+    reasons = np.select([c for c, _ in rules], [str(r) for _, r in rules],
+                        default=str(Unmet.RESERVE_FLOOR)).astype(object)
+    reasons[met >= d["amount"].to_numpy(np.int64)] = ""
     return reasons
 
 
