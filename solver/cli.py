@@ -350,6 +350,7 @@ def run(
     alternatives: Annotated[int, typer.Option("--alternatives", help="Also write up to K near-optimal plans with different donors (DIR/alt-k)")] = 0,
     slack: Annotated[float, typer.Option(help="How far above the optimal ladder cost an alternative may go (0.02 = 2%)")] = 0.02,
     warnings: Annotated[str, typer.Option("--warnings", help="few (the count and the first 5; all go to warnings.csv in the plan folder) or all")] = "few",
+    profile: Annotated[bool, typer.Option("--profile", help="Print the time of each phase (start-up, reading, planning, verify, writing) on stderr")] = False,
 ) -> None:
     """Compute the reallocation plan and write the plan folder."""
     import time as _time
@@ -400,13 +401,22 @@ def run(
                                     + "\n".join(f"  - {x}" for x in problems))
             alts.append(alt)
     plan.timings["total"] = _time.perf_counter() - start
+    t0 = _time.perf_counter()
     summary = build_summary(plan)
+    # the interpreter and the imports before the run began, and the summary itself
+    summary["timings"]["startup"] = round(start - STARTED, 4)
+    summary["timings"]["summary"] = round(_time.perf_counter() - t0, 4)
+    report_s = 0.0
     with progress(f"writing {out_dir}…"):
         write_plan(plan, out_dir, alternatives=alts, lang=lang, summary=summary)
         if report:
             from solver.report.html import write_report
 
+            t0 = _time.perf_counter()
             write_report(out_dir, lang, include_personal)
+            report_s = _time.perf_counter() - t0
+    if profile:
+        render_profile(summary["timings"], report_s, _time.perf_counter() - STARTED)
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -415,6 +425,46 @@ def run(
             out.print(f"{len(alts)} near-optimal alternative{'s' if len(alts) > 1 else ''} "
                       f"(same demands met, ladder cost within {slack:.0%}, other donors): "
                       + ", ".join(str(out_dir / f"alt-{k}") for k in range(1, len(alts) + 1)))
+
+
+# The phases of `run --profile`, in the order they happen: summary.json `timings` key and
+# what it is. A five-year plan's build, solve and extract happen inside its years (and the
+# horizon model), so they are not listed again for it.
+PROFILE_PHASES = (
+    ("startup", "start-up: Python and the imports"),
+    ("load", "reading and validating the inputs"),
+    ("cadres", "surplus cadres (分流安置)"),
+    ("consolidation", "mergers of small institutions"),
+    ("horizon_model", "the horizon model (perfect foresight)"),
+    ("years", "placing the years"),
+    ("build", "building the reallocation model"),
+    ("solve", "the solver"),
+    ("extract", "reading the plan off the solution, with reasons"),
+    ("marginal_values", "marginal values (warm re-solves)"),
+    ("aux", "the off-quota plan"),
+    ("verify", "verify: every hard rule re-checked"),
+    ("summary", "summary.json"),
+    ("write", "writing the plan folder: CSV tables, plan.xlsx"),
+)
+
+
+def render_profile(timings: dict, report_s: float, whole: float) -> None:
+    """`run --profile`: the seconds of each phase and its share of the whole command, on
+    stderr (so that --json output stays clean); what no phase covers is shown as such."""
+    multi_year = "years" in timings
+    rows = [(key, label, float(timings[key])) for key, label in PROFILE_PHASES
+            if key in timings and not (multi_year and key in ("build", "solve", "extract"))]
+    if report_s:
+        rows.append(("report", "report.html", report_s))
+    rows.append(("other", "not in any phase above (printing, interpreter exit …)",
+                 max(whole - sum(r[2] for r in rows), 0.0)))
+    table = RichTable(title="Where the time went (run --profile)", title_justify="left")
+    for col in ("phase", "what", "seconds", "share"):
+        table.add_column(col, justify="right" if col in ("seconds", "share") else "left")
+    for key, label, seconds in rows:
+        table.add_row(key, label, f"{seconds:.2f}", f"{seconds / whole:.0%}" if whole else "")
+    table.add_row("whole", "the whole command", f"{whole:.2f}", "100%")
+    err.print(table)
 
 
 def _check_solver(name: str) -> str:

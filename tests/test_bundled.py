@@ -138,7 +138,7 @@ def test_warnings_are_counted_by_kind_and_all_kept_in_the_plan_folder(tmp_path):
     import csv
 
     r = bianzhi("run", str(SCENARIO), "--out", str(tmp_path / "p"), "--no-marginals",
-                "--report")
+                "--report", "--profile")
     # the report's path and the whole command's time are printed
     assert f"Report written to {tmp_path / 'p' / 'report.html'}" in r.stdout
     assert re.search(r"Plan written to .*; the whole command took \d+\.\d\ds", r.stdout)
@@ -146,8 +146,15 @@ def test_warnings_are_counted_by_kind_and_all_kept_in_the_plan_folder(tmp_path):
         rows = list(csv.DictReader(f))
     summary = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
     assert len(rows) == summary["inputs"]["warnings"] > 5
-    # the timings cover writing the folder too
-    assert summary["timings"]["write"] > 0 and summary["timings"]["total"] > 0
+    # the timings cover start-up, the summary and writing the folder too
+    timings = summary["timings"]
+    assert timings["write"] > 0 and timings["total"] > 0
+    assert timings["startup"] > 0 and timings["summary"] > 0
+    # --profile: a table of the phases on stderr, the report's own row, the whole command
+    profile = r.stderr[r.stderr.index("Where the time went"):]
+    for phase in ("startup", "load", "cadres", "build", "solve", "extract", "verify",
+                  "summary", "write", "report", "other", "whole"):
+        assert re.search(rf"\n│ {phase} +│", profile), phase
     assert rows[0]["file"] == "units.csv" and rows[0]["row"] and rows[0]["column"]
     assert f"{len(rows)} warnings (units.csv " in r.stderr
     assert r.stderr.count("\n  - ") == 5
