@@ -5,8 +5,8 @@ protocol (over --remote-debugging-pipe: no port, no package) so the checks can a
 what a reader sees: each chart drew marks, no legend sits under a toolbar, no title is cut off,
 the Chinese glyphs are real glyphs (not the same missing-glyph box), and the page prints on A4
 landscape with the headline figures on page one. The one-year report (bazhong-2021) and the
-five-year one (fourteenth-five-year) are both checked; screenshots and PDFs are left in each
-test's tmp_path to look at.
+five-year one (fourteenth-five-year) are both checked; the full-page screenshot is copied into
+the first test's tmp_path, and the fixture's folder keeps it beside the printed report.pdf.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Page:
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--no-first-run", "--remote-debugging-pipe", f"--user-data-dir={profile}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=fds, close_fds=False)
+            preexec_fn=fds, close_fds=False)  # noqa: PLW1509 (the tests start no threads)
         os.close(to_chrome)
         os.close(from_chrome)
         self._buffer = b""
@@ -228,7 +228,7 @@ def report(request, tmp_path_factory) -> dict:
     return found
 
 
-def test_every_chart_draws_marks_and_the_page_has_no_script_error(report):
+def test_every_chart_draws_marks_and_the_page_has_no_script_error(report, tmp_path):
     layout = report["layout"]
     assert layout["errors"] is None, layout["error"]
     ids = [c["id"] for c in layout["charts"]]
@@ -240,6 +240,7 @@ def test_every_chart_draws_marks_and_the_page_has_no_script_error(report):
         assert chart["marks"] >= 1, f"{chart['id']}: an empty chart"
     png = report["png"].read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
+    (tmp_path / f"report-{report['name']}.png").write_bytes(png)  # to look at
 
 
 def test_no_legend_sits_under_a_toolbar(report):

@@ -546,7 +546,7 @@ def _flows_section(plan, units: pd.DataFrame, lang: str) -> str:
     sector = _sectors(units)
     flows["from_sector"] = flows["from_unit"].map(sector).fillna("")
     flows["to_sector"] = flows["to_unit"].map(sector).fillna("")
-    label = lambda code: t["pool"] if code == "" else _name("sector", code, lang)  # noqa: E731
+    label = lambda code: t["pool"] if code == "" else _name("sector", code, lang)
     agg = flows.groupby(["from_sector", "to_sector", "tier"], as_index=False)["amount"].sum()
     left = sorted(agg["from_sector"].unique(), key=lambda c: (c == "", c))
     right = sorted(agg["to_sector"].unique())
@@ -612,7 +612,7 @@ def _systems_section(plan, units: pd.DataFrame, lang: str) -> str:
                       legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
     fig.update_xaxes(title_text=t["system"], automargin=True)
     fig.update_yaxes(title_text=t["change_axis"], zeroline=True, zerolinewidth=2)
-    rate = lambda vac, approved: (vac / approved.clip(lower=1)).map("{:.1%}".format)  # noqa
+    rate = lambda vac, approved: (vac / approved.clip(lower=1)).map("{:.1%}".format)
     table = pd.DataFrame({
         t["system"]: [_name("system", code, lang) for code in by_sys.index],
         t["approved_before"]: by_sys["approved_before"], t["approved_after"]:
@@ -649,7 +649,7 @@ def _cadre_charts(a: pd.DataFrame, task_groups, lang: str) -> str:
     import plotly.graph_objects as go
 
     t = TEXT[lang]
-    ol = lambda o: _label(o, "option", lang)  # noqa: E731
+    ol = lambda o: _label(o, "option", lang)
     by_option = a["option"].value_counts()
     fig = go.Figure(go.Bar(x=[ol(o) for o in by_option.index], y=by_option.tolist()))
     fig.update_xaxes(title_text=t["option"])
