@@ -320,7 +320,8 @@ def render_run(summary: dict, out_dir: Path, report: Path | None = None) -> None
                 f"{y} {v['approved_after']} (cap {v['cap']})" for y, v in cut))
     reasons = ", ".join(f"{k} {v}" for k, v in summary["unmet"]["by_reason"].items())
     if reasons:
-        out.print(f"Unmet demands: {summary['unmet']['demands']} ({reasons})")
+        out.print(f"Unmet demands: {summary['unmet']['demands']} demands, "
+                  f"{summary['unmet']['amount']} quotas short; demands by reason: {reasons}")
     status = s["status"]
     mark = "" if s["proven_optimal"] else (
         f"  [bold red]NOT PROVEN OPTIMAL (time limit; gap {s['gap']})[/bold red]")

@@ -151,3 +151,123 @@ def test_compare_writes_an_html_page(plan, tmp_path):
     assert "table-kpis" in dom and "table-changed" in dom
     block = dom.split('id="chart-compare-systems"', 1)[1][:20000]
     assert "<svg" in block
+
+
+# ---------------------------------------------------------------- what the charts say (issue 13)
+
+
+@pytest.fixture(scope="module")
+def page(plan) -> str:
+    """The plan's report in Chinese (test_english_report rewrites report.html in English)."""
+    from solver.report.html import render_report
+
+    return render_report(plan)
+
+
+def plotted(page: str, chart: str) -> tuple[list[dict], dict, dict]:
+    """(traces, layout, config) of one chart, as the page hands them to Plotly.newPlot."""
+    found = re.search(r'Plotly\.newPlot\(\s*"' + re.escape(chart) + r'",\s*', page)
+    assert found, f"{chart} missing"
+    decoder, at, parts = json.JSONDecoder(), found.end(), []
+    for _ in range(3):
+        value, at = decoder.raw_decode(page, at)
+        parts.append(value)
+        at = re.compile(r"\s*,?\s*").match(page, at).end()
+    return parts[0], parts[1], parts[2]
+
+
+def numbers(values) -> list:
+    """A trace's values (plotly may write them as a typed array)."""
+    if isinstance(values, dict):  # {"dtype": ..., "bdata": base64}
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def axis_title(layout: dict, axis: str) -> str:
+    title = layout.get(axis, {}).get("title", {})
+    return title.get("text", "") if isinstance(title, dict) else str(title)
+
+
+def test_every_chart_names_its_axes_with_units_and_has_no_toolbar(plan, page):
+    for chart in CHARTS:
+        _, layout, config = plotted(page, chart)
+        assert config.get("displayModeBar") is False, chart  # it sat over the legends
+        if chart == "chart-sankey":  # no axes: the flows' unit is in its hover text
+            continue
+        assert axis_title(layout, "xaxis"), chart
+        assert axis_title(layout, "yaxis"), chart
+        counted = axis_title(layout, "yaxis" if chart != "chart-unmet" else "xaxis")
+        assert re.search(r"（[名人项]）$", counted), (chart, counted)
+        assert not layout.get("title"), chart  # titles are the page's headings: they wrap
+
+
+def test_the_unmet_chart_counts_demands_like_the_terminal_line(plan, page, capsys):
+    from solver.cli import render_run
+
+    summary = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
+    traces, layout, _ = plotted(page, "chart-unmet")
+    assert axis_title(layout, "xaxis") == "未满足的需求（项）"
+    assert "按需求项数计" in page
+    from solver.domain import ENUMS
+
+    by_reason = {ENUMS["unmet_reason"][k]: v for k, v in summary["unmet"]["by_reason"].items()}
+    assert dict(zip(traces[0]["y"], numbers(traces[0]["x"]))) == by_reason
+    d = pd.read_csv(plan / "demands.csv")
+    short = d[d["met"] < d["amount"]]
+    lacking = short.groupby("unmet_reason").apply(lambda g: int((g["amount"] - g["met"]).sum()))
+    for reason, q in lacking.items():
+        n = summary["unmet"]["by_reason"][reason]
+        assert f"{n}项需求，缺{q}名编制" in traces[0]["text"]
+    render_run(summary, plan)
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("Unmet demands")]
+    assert line == [f"Unmet demands: {summary['unmet']['demands']} demands, "
+                    f"{summary['unmet']['amount']} quotas short; demands by reason: "
+                    + ", ".join(f"{k} {v}" for k, v in summary["unmet"]["by_reason"].items())]
+
+
+def test_flows_are_drawn_between_sectors_with_a_tier_legend_and_a_table_each(plan, page):
+    units = pd.read_csv(REPO / "scenarios/bazhong-2021/units.csv", dtype=str)
+    sectors = set(units["sector"])
+    traces, _, _ = plotted(page, "chart-sankey")
+    nodes = {label.strip(" →") for label in traces[0]["node"]["label"]}
+    assert nodes <= sectors | {"编制池"} and len(nodes) >= 4
+    moves = pd.read_csv(plan / "moves.csv", dtype=str, keep_default_na=False)
+    flows = moves[moves["kind"].isin(["transfer", "transfer_with_person", "pool_grant"])]
+    assert sum(numbers(traces[0]["link"]["value"])) == flows["amount"].astype(int).sum()
+    legend = page.split('id="legend-tiers"', 1)[1].split("</div>", 1)[0]
+    for tier in ("保重点", "保应急", "保运转"):
+        assert tier in legend
+    assert page.count("<details><summary>") == len(nodes - {"编制池"})
+    first = page.split("<details><summary>", 1)[1].split("</details>", 1)[0]
+    names = set(units["name"])
+    assert any(f"<td>{n}</td>" in first for n in names)  # units by name, not by id alone
+
+
+def test_the_systems_chart_shows_the_change_not_the_totals(plan, page):
+    traces, layout, _ = plotted(page, "chart-systems")
+    got = {t["name"]: dict(zip(t["x"], numbers(t["y"]))) for t in traces}
+    assert set(got) == {"核定编制变化", "空编变化"}
+    u = pd.read_csv(plan / "units.csv")
+    u["system"] = u["unit_id"].map(pd.read_csv(
+        REPO / "scenarios/bazhong-2021/units.csv").set_index("unit_id")["system"])
+    u["d_vac"] = (u["approved_after"] - u["staff_after"]).clip(lower=0) \
+        - (u["approved_before"] - u["staff_before"]).clip(lower=0)
+    u["d_app"] = u["approved_after"] - u["approved_before"]
+    by = u.groupby("system")[["d_app", "d_vac"]].sum()
+    by = by[(by["d_app"] != 0) | (by["d_vac"] != 0)]
+    assert got["核定编制变化"] == by["d_app"].to_dict()
+    assert got["空编变化"] == by["d_vac"].to_dict()
+    assert max(abs(v) for v in got["核定编制变化"].values()) < 1000  # changes, not 27k totals
+    assert axis_title(layout, "yaxis") == "变化（名）"
+
+
+def test_age_bands_run_from_the_youngest(plan, page):
+    traces, layout, _ = plotted(page, "chart-ages")
+    bands = ["<40", "40-49", "50-54", "55-57", "58-60", ">60"]
+    shown = layout["xaxis"]["categoryarray"]
+    assert shown == [b for b in bands if b in shown] and shown[0] == "<40"
+    assert all(t["x"] == shown for t in traces)

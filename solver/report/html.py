@@ -16,7 +16,7 @@ import pandas as pd
 
 from solver.compare import read_plan
 from solver.domain import DEMAND_MOVES, ENUMS, TIER_ORDER
-from solver.inventory import age_band
+from solver.inventory import AGE_BANDS, age_band
 
 TEXT = {
     "zh": {
@@ -25,18 +25,28 @@ TEXT = {
         "sweep_point": "扫描点", "headline": "主要指标",
         "met": "需求满足", "requested": "申请", "reserve": "空编率储备", "floor": "底线",
         "vacancy_after": "调整后空编", "moves": "调整笔数", "quotas_moved": "调整编制数",
-        "people": "富余人员安排", "sankey": "编制流向（调出系统 → 调入系统，按保障类别着色）",
-        "systems": "各系统核定编制与空编率（调整前后）", "approved_before": "调整前核定编制",
+        "people": "富余人员安排", "sankey": "编制流向（调出领域 → 调入领域，按保障类别着色）",
+        "sector_tables": "各领域调入调出明细（点击展开）", "moved_in": "调入", "moved_out": "调出",
+        "quotas_unit": "名编制", "from_name": "调出单位名称", "to_name": "调入单位名称",
+        "unit_name": "单位名称",
+        "systems": "各系统核定编制与空编的变化（调整后 − 调整前，单位：名）",
+        "systems_note": "图中只列有变化的系统；各系统调整前后的数字见下表。",
+        "change_approved": "核定编制变化", "change_vacancy": "空编变化",
+        "change_axis": "变化（名）", "vac_before": "调整前空编", "vac_after": "调整后空编",
+        "approved_before": "调整前核定编制",
         "approved_after": "调整后核定编制", "rate_before": "调整前空编率",
-        "rate_after": "调整后空编率", "tiers": "各保障类别满足情况",
-        "unmet": "未满足需求及原因", "marginal": "边际价值：空编率降低1个百分点 / 编制池增加1个编制可多满足",
+        "rate_after": "调整后空编率", "tiers": "各保障类别申请与满足的编制数",
+        "unmet": "未满足的需求及原因（按需求项数计）", "unmet_axis": "未满足的需求（项）",
+        "unmet_bar": "{n}项需求，缺{q}名编制", "marginal": "边际价值：空编率降低1个百分点 / 编制池增加1个编制可多满足",
         "moves_table": "调整明细", "unmet_table": "未满足需求", "filter": "筛选…",
         "cadres": "富余人员：安排方式、年龄段与工作组", "by_option": "按安排方式",
-        "by_age": "按年龄段", "by_group": "按工作组", "aux": "编外人员员额方案",
+        "by_age": "按年龄段", "by_group": "按工作组", "option": "安排方式",
+        "age_band": "年龄段", "group": "工作组", "print_rows":
+        "（打印版只列前{k}行，共{n}行；全部见方案文件夹的表格和 plan.xlsx）", "aux": "编外人员员额方案",
         "region": "地区", "quota_type": "编制类型", "solver": "求解", "pool": "编制池",
         "kpis": "指标对比", "changed": "满足数变化的需求", "system_diff": "各系统调整后核定编制（与基准方案之差）",
         "plan": "方案", "metric": "指标", "none": "无", "personal": "含个人信息",
-        "generated": "由 bianzhi 生成", "count": "数量", "system": "系统",
+        "generated": "由 bianzhi 生成", "count": "数量", "system": "系统", "sector": "领域",
         "reason": "原因", "tier": "保障类别", "temporary": "临时（事去减编）",
         # a multi-year plan (issue 12)
         "years": "分年度情况", "horizon": "规划期", "foresight": "预见方式",
@@ -70,20 +80,33 @@ TEXT = {
         "met": "Demands met", "requested": "requested", "reserve": "Reserve (vacancy kept)",
         "floor": "floor", "vacancy_after": "vacancy after", "moves": "Moves",
         "quotas_moved": "quotas moved", "people": "Surplus people",
-        "sankey": "Quota flows (donor system → recipient system, coloured by tier)",
-        "systems": "Approved quota and vacancy rate per system, before and after",
+        "sankey": "Quota flows (donor sector → recipient sector, coloured by tier)",
+        "sector_tables": "Flows in and out of each sector (click to open)",
+        "moved_in": "in", "moved_out": "out", "quotas_unit": "quotas",
+        "from_name": "from (name)", "to_name": "to (name)", "unit_name": "unit name",
+        "systems": "Change of approved quota and vacancy per system (after − before, quotas)",
+        "systems_note": "The chart lists the systems that changed; the table has every "
+        "system before and after.",
+        "change_approved": "approved quota change", "change_vacancy": "vacancy change",
+        "change_axis": "change (quotas)", "vac_before": "vacancy before",
+        "vac_after": "vacancy after",
         "approved_before": "approved before", "approved_after": "approved after",
         "rate_before": "vacancy rate before", "rate_after": "vacancy rate after",
-        "tiers": "Satisfaction by tier", "unmet": "Unmet demands and why",
+        "tiers": "Quotas requested and met per tier",
+        "unmet": "Unmet demands and why (counted in demands)", "unmet_axis": "unmet demands",
+        "unmet_bar": "{n} demands, {q} quotas short",
         "marginal": "Marginal values: more met with 1 point less reserve / 1 more pool quota",
         "moves_table": "Moves", "unmet_table": "Unmet demands", "filter": "Filter…",
         "cadres": "Surplus cadres: option, age band and group", "by_option": "by option",
-        "by_age": "by age band", "by_group": "by task group", "aux": "Off-quota positions",
+        "by_age": "by age band", "by_group": "by task group", "option": "option",
+        "age_band": "age band", "group": "task group", "print_rows":
+        "(printed: the first {k} of {n} rows; all of them in the plan folder's tables and "
+        "plan.xlsx)", "aux": "Off-quota positions",
         "region": "region", "quota_type": "quota type", "solver": "solver", "pool": "pool",
         "kpis": "KPIs", "changed": "Demands met differently", "system_diff":
         "Approved quota after the plan per system (difference from the base plan)", "plan": "plan", "metric": "metric",
         "none": "none", "personal": "includes personal data", "generated": "made by bianzhi",
-        "count": "count", "system": "system", "reason": "reason", "tier": "tier",
+        "count": "count", "system": "system", "sector": "sector", "reason": "reason", "tier": "tier",
         "temporary": "temporary (returned when the task ends)",
         "years": "Year by year", "horizon": "horizon", "foresight": "foresight",
         "perfect": "perfect (all years planned together)",
@@ -121,10 +144,22 @@ COLUMN_ENUMS = {"kind": "move_kind", "quota_type": "quota_type", "tier": "tier",
                 "source": "source", "unmet_reason": "unmet_reason", "option": "option",
                 "status": "unit_status", "category": "category", "health": "health"}
 
-CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;
-color:#222;max-width:1200px}
+# One font stack for the page and the charts' SVG text: a CJK font of each system first.
+FONT = ('"Noto Sans CJK SC","Microsoft YaHei","PingFang SC","WenQuanYi Zen Hei",'
+        '"Source Han Sans SC",sans-serif')
+PRINT_ROWS = 25  # rows of a table printed; the plan folder's CSVs and plan.xlsx hold all
+# The page is at most 1000px wide so that a chart drawn on screen also fits the printable
+# width of A4 landscape (277mm ≈ 1047px): plotly fixes a chart's width when it draws it.
+CSS = f"""
+body{{font-family:{FONT};margin:24px;color:#222;max-width:1000px}}
+""" + """
 h1{font-size:24px} h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}
+h1,h2,h3{overflow-wrap:anywhere}
+.tier-legend{display:flex;gap:16px;font-size:13px;margin:4px 0 8px}
+.tier-legend span.chip{display:inline-block;width:14px;height:14px;margin-right:4px;
+vertical-align:-2px;border-radius:2px}
+details{margin:4px 0} summary{cursor:pointer;font-size:13px}
+.note,.print-only{color:#666;font-size:12px} .print-only{display:none}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:150px}
 .card .v{font-size:22px;font-weight:bold} .card .l{font-size:12px;color:#666}
@@ -132,6 +167,18 @@ table{border-collapse:collapse;font-size:12px;width:100%} th,td{border:1px solid
 padding:3px 6px;text-align:left} th{background:#f4f4f4;cursor:pointer;user-select:none}
 .scroll{max-height:420px;overflow:auto} input.filter{margin:6px 0;padding:4px;width:280px}
 .meta{color:#666;font-size:12px}
+.plotly-graph-div{break-inside:avoid;page-break-inside:avoid}
+@page{size:A4 landscape;margin:10mm}
+@media print{
+body{margin:0;max-width:none}
+h1{font-size:20px;margin:0 0 4px} h2{break-after:avoid;page-break-after:avoid}
+h3{break-after:avoid;page-break-after:avoid}
+.cards{break-after:page;page-break-after:always}
+.card{break-inside:avoid}
+input.filter{display:none} .scroll{max-height:none;overflow:visible}
+tr.print-cut{display:none} .print-only{display:block}
+table{break-inside:auto} tr{break-inside:avoid}
+}
 """
 # Script errors are counted on the page itself, so a headless browser test can read them.
 ERRORS_JS = """window.addEventListener('error',function(e){var n=document.documentElement;
@@ -157,7 +204,23 @@ def _label(value: object, enum: str, lang: str) -> str:
     return text
 
 
+# Columns holding codes of systems, sectors and regions: shown through _name.
+NAMED_COLUMNS = ("system", "sector", "region", "from_region", "to_region")
+
+
+def _name(kind: str, code: object, lang: str) -> str:
+    """The display name of a system, sector or region code (卫生健康 for health).
+
+    Every label of these codes in the reports goes through here, so that display names
+    kept elsewhere plug in at this one place; until then the code itself is shown (the
+    alias table's enums are used where it has one of that kind)."""
+    return _label(code, kind, lang)
+
+
 def _column_label(column: str, lang: str) -> str:
+    t = TEXT[lang]
+    if column in ("from_name", "to_name", "unit_name", "sector"):
+        return t[column]
     if lang == "en":
         return column
     from solver.domain import PLAN_TABLES, TABLES
@@ -176,21 +239,32 @@ def _table(frame: pd.DataFrame, table_id: str, lang: str, limit: int = 5000) -> 
     head = "".join(f"<th onclick=\"bzSort(this)\">{html.escape(_column_label(c, lang))}</th>"
                    for c in frame.columns)
     body = []
-    for row in frame.itertuples(index=False):
+    for k, row in enumerate(frame.itertuples(index=False)):
         cells = []
         for col, value in zip(frame.columns, row):
-            enum = COLUMN_ENUMS.get(col, "")
-            cells.append(f"<td>{html.escape(_label(value, enum, lang))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+            if col in NAMED_COLUMNS:
+                text = _name(col.removeprefix("from_").removeprefix("to_"), value, lang)
+            else:
+                text = _label(value, COLUMN_ENUMS.get(col, ""), lang)
+            cells.append(f"<td>{html.escape(text)}</td>")
+        # print only the first rows: a committee's copy, not the whole plan folder
+        cut = " class=\"print-cut\"" if k >= PRINT_ROWS else ""
+        body.append(f"<tr{cut}>" + "".join(cells) + "</tr>")
+    note = (f"<p class=\"print-only\">{t['print_rows'].format(k=PRINT_ROWS, n=len(frame))}"
+            "</p>" if len(frame) > PRINT_ROWS else "")
     return (f"<input class=\"filter\" placeholder=\"{t['filter']}\" "
             f"oninput=\"bzFilter(this,'{table_id}')\"><div class=\"scroll\">"
             f"<table id=\"{table_id}\"><thead><tr>{head}</tr></thead><tbody>"
-            + "".join(body) + "</tbody></table></div>")
+            + "".join(body) + "</tbody></table></div>" + note)
 
 
 def _fig(fig, div_id: str) -> str:
+    """A chart's div. No toolbar (modebar): it sat over the legends, and a committee reads
+    the charts rather than zooming them; text in the page's CJK font."""
+    fig.update_layout(font={"family": FONT})
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+                       config={"displaylogo": False, "responsive": True,
+                               "displayModeBar": False})
 
 
 def _page(title: str, sections: list[str], lang: str, meta: str) -> str:
@@ -434,6 +508,174 @@ def years_sections(plan, lang: str = "zh") -> list[str]:
     return sections
 
 
+def _unit_names(ids: pd.Series, units: pd.DataFrame) -> pd.Series:
+    """The units' names (units.csv `name`) beside their ids; '' for the pool or no name."""
+    if "name" not in units:
+        return pd.Series("", index=ids.index)
+    return ids.map(units["name"]).fillna("").astype(str)
+
+
+def _sectors(units: pd.DataFrame) -> pd.Series:
+    """Each unit's sector (领域), its system where it has none."""
+    system = units["system"].fillna("").astype(str)
+    if "sector" not in units:
+        return system
+    sector = units["sector"].fillna("").astype(str)
+    return sector.where(sector != "", system)
+
+
+def _tier_legend(lang: str) -> str:
+    """The tier colours of the flow chart (a Sankey has no legend of its own)."""
+    chips = "".join(f"<span><span class=\"chip\" style=\"background:{TIER_COLOURS[x]}\">"
+                    f"</span>{html.escape(_label(x, 'tier', lang))}</span>" for x in TIER_ORDER)
+    return f"<div class=\"tier-legend\" id=\"legend-tiers\">{chips}</div>"
+
+
+def _flows_section(plan, units: pd.DataFrame, lang: str) -> str:
+    """Quota flows between sectors (领域), coloured by tier, with a table per sector.
+
+    At city scale the 30-odd systems and thousands of units make a Sankey of systems a
+    tangle; the half-dozen sectors stay readable, and each sector's table (opened on click)
+    lists its flows unit by unit, by name."""
+    import plotly.graph_objects as go
+
+    t = TEXT[lang]
+    moves = plan.tables["moves"].copy()
+    moves["amount"] = pd.to_numeric(moves["amount"])
+    flows = moves[moves["kind"].isin(DEMAND_MOVES)].copy()
+    sector = _sectors(units)
+    flows["from_sector"] = flows["from_unit"].map(sector).fillna("")
+    flows["to_sector"] = flows["to_unit"].map(sector).fillna("")
+    label = lambda code: t["pool"] if code == "" else _name("sector", code, lang)
+    agg = flows.groupby(["from_sector", "to_sector", "tier"], as_index=False)["amount"].sum()
+    left = sorted(agg["from_sector"].unique(), key=lambda c: (c == "", c))
+    right = sorted(agg["to_sector"].unique())
+    fig = go.Figure(go.Sankey(
+        valueformat="d", valuesuffix=f" {t['quotas_unit']}",
+        node={"label": [f"{label(x)} →" for x in left] + [f"→ {label(x)}" for x in right],
+              "pad": 14, "color": "rgba(90,100,110,0.8)"},
+        link={"source": [left.index(x) for x in agg["from_sector"]],
+              "target": [len(left) + right.index(x) for x in agg["to_sector"]],
+              "value": agg["amount"].tolist(),
+              "color": [TIER_COLOURS.get(x, TIER_COLOURS[""]) for x in agg["tier"]],
+              "label": [_label(x, "tier", lang) for x in agg["tier"]]}))
+    fig.update_layout(height=max(420, 26 * max(len(left), len(right))),
+                      margin={"t": 10, "b": 10, "l": 10, "r": 10})
+
+    details = []
+    totals = {code: (int(flows.loc[flows["to_sector"] == code, "amount"].sum()),
+                     int(flows.loc[flows["from_sector"] == code, "amount"].sum()))
+              for code in sorted(set(left) | set(right))}
+    for k, (code, (moved_in, moved_out)) in enumerate(
+            sorted(totals.items(), key=lambda kv: (-kv[1][0] - kv[1][1], kv[0]))):
+        mine = flows[(flows["to_sector"] == code) | (flows["from_sector"] == code)]
+        shown = mine.assign(from_name=_unit_names(mine["from_unit"], units),
+                            to_name=_unit_names(mine["to_unit"], units))[
+            ["from_unit", "from_name", "to_unit", "to_name", "quota_type", "tier", "amount",
+             "demand_id"]].sort_values(["tier", "to_unit", "from_unit"], kind="stable")
+        summary = (f"{label(code)}: {t['moved_in']} {moved_in} · {t['moved_out']} "
+                   f"{moved_out} {t['quotas_unit']}")
+        details.append(f"<details><summary>{html.escape(summary)}</summary>"
+                       + _table(shown, f"table-sector-{k}", lang) + "</details>")
+    return (f"<h2>{t['sankey']}</h2>" + _tier_legend(lang) + _fig(fig, "chart-sankey")
+            + f"<h3>{t['sector_tables']}</h3>" + "".join(details))
+
+
+def _systems_section(plan, units: pd.DataFrame, lang: str) -> str:
+    """Per system, the change (after − before) of approved quota and of vacancy.
+
+    Two bars of 27k each side by side hide a change of 30; the change itself is what the
+    committee asks about. The table keeps every system's figures before and after."""
+    import plotly.graph_objects as go
+
+    t = TEXT[lang]
+    u = plan.tables["units"].copy()
+    for col in ("approved_before", "approved_after", "staff_before", "staff_after"):
+        u[col] = pd.to_numeric(u[col])
+    u["system"] = u["unit_id"].map(units["system"]).fillna("")
+    u["vac_before"] = (u["approved_before"] - u["staff_before"]).clip(lower=0)
+    u["vac_after"] = (u["approved_after"] - u["staff_after"]).clip(lower=0)
+    by_sys = u.groupby("system")[["approved_before", "approved_after", "vac_before",
+                                  "vac_after"]].sum()
+    by_sys["d_approved"] = by_sys["approved_after"] - by_sys["approved_before"]
+    by_sys["d_vacancy"] = by_sys["vac_after"] - by_sys["vac_before"]
+    changed = by_sys[(by_sys["d_approved"] != 0) | (by_sys["d_vacancy"] != 0)]
+    changed = (changed if len(changed) else by_sys).sort_values(
+        ["d_approved", "d_vacancy"], kind="stable")
+    names = [_name("system", code, lang) for code in changed.index]
+    fig = go.Figure([
+        go.Bar(name=t["change_approved"], x=names, y=changed["d_approved"].tolist(),
+               marker={"color": "#34495e"}),
+        go.Bar(name=t["change_vacancy"], x=names, y=changed["d_vacancy"].tolist(),
+               marker={"color": "#c0392b"})])
+    fig.update_layout(barmode="group", height=460, margin={"t": 40},
+                      legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
+    fig.update_xaxes(title_text=t["system"], automargin=True)
+    fig.update_yaxes(title_text=t["change_axis"], zeroline=True, zerolinewidth=2)
+    rate = lambda vac, approved: (vac / approved.clip(lower=1)).map("{:.1%}".format)
+    table = pd.DataFrame({
+        t["system"]: [_name("system", code, lang) for code in by_sys.index],
+        t["approved_before"]: by_sys["approved_before"], t["approved_after"]:
+        by_sys["approved_after"], t["change_approved"]: by_sys["d_approved"],
+        t["vac_before"]: by_sys["vac_before"], t["vac_after"]: by_sys["vac_after"],
+        t["change_vacancy"]: by_sys["d_vacancy"],
+        t["rate_before"]: rate(by_sys["vac_before"], by_sys["approved_before"]),
+        t["rate_after"]: rate(by_sys["vac_after"], by_sys["approved_after"])})
+    return (f"<h2>{t['systems']}</h2><p class=\"note\">{t['systems_note']}</p>"
+            + _fig(fig, "chart-systems") + _table(table, "table-systems", lang))
+
+
+def _unmet_chart(short: pd.DataFrame, lang: str):
+    """Unmet demands per reason, counted in demands (as the terminal's line counts them),
+    each bar also naming the quotas those demands lack."""
+    import plotly.graph_objects as go
+
+    t = TEXT[lang]
+    by = short.groupby("unmet_reason").agg(demands=("demand_id", "size"),
+                                           quotas=("unmet", "sum"))
+    by = by.sort_values(["demands", "quotas"], kind="stable")
+    fig = go.Figure(go.Bar(
+        x=by["demands"].tolist(), y=[_label(r, "unmet_reason", lang) for r in by.index],
+        orientation="h", marker={"color": "#7f8c8d"}, textposition="auto",
+        text=[t["unmet_bar"].format(n=n, q=q) for n, q in zip(by["demands"], by["quotas"])]))
+    fig.update_layout(height=130 + 44 * max(len(by), 1), margin={"t": 10})
+    fig.update_xaxes(title_text=t["unmet_axis"], rangemode="tozero")
+    fig.update_yaxes(title_text=t["reason"], automargin=True)
+    return fig
+
+
+def _cadre_charts(a: pd.DataFrame, task_groups, lang: str) -> str:
+    """Surplus cadres by option, by age band (youngest first) and by task group."""
+    import plotly.graph_objects as go
+
+    t = TEXT[lang]
+    ol = lambda o: _label(o, "option", lang)
+    by_option = a["option"].value_counts()
+    fig = go.Figure(go.Bar(x=[ol(o) for o in by_option.index], y=by_option.tolist()))
+    fig.update_xaxes(title_text=t["option"])
+    age = a.groupby(["age_band", "option"]).size().unstack(fill_value=0)
+    bands = [b for b, _, _ in AGE_BANDS if b in age.index]
+    age = age.reindex(bands + sorted(set(age.index) - set(bands)))  # an unknown age last
+    fig2 = go.Figure([go.Bar(name=ol(o), x=age.index.tolist(), y=age[o].tolist())
+                      for o in age.columns])
+    fig2.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.3})
+    fig2.update_xaxes(title_text=t["age_band"], type="category", categoryorder="array",
+                      categoryarray=age.index.tolist())
+    groups = a[a["option"] == "group"]["group_id"].value_counts().sort_index()
+    names = task_groups.set_index("group_id")["name"] if task_groups is not None \
+        else pd.Series(dtype=object)
+    fig3 = go.Figure(go.Bar(x=[f"{g} {names.get(g, '')}".strip() for g in groups.index],
+                            y=groups.tolist()))
+    fig3.update_xaxes(title_text=t["group"])
+    out = ""
+    for f, key, div in ((fig, "by_option", "chart-options"), (fig2, "by_age", "chart-ages"),
+                        (fig3, "by_group", "chart-groups")):
+        f.update_layout(height=320, margin={"t": 10})
+        f.update_yaxes(title_text=t["people_axis"], rangemode="tozero")
+        out += f"<h3>{t[key]}</h3>" + _fig(f, div)
+    return out
+
+
 def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False) -> str:
     """The report page of a plan folder."""
     import plotly.graph_objects as go
@@ -461,48 +703,8 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
     sections.append(f"<h2>{t['headline']}</h2><div class=\"cards\" id=\"headline\">"
                     + "".join(cards) + "</div>")
 
-    # Sankey: donor system → recipient system by tier
-    moves = plan.tables["moves"].copy()
-    moves["amount"] = pd.to_numeric(moves["amount"])
-    flows = moves[moves["kind"].isin(DEMAND_MOVES)].copy()
-    flows["from_sys"] = flows["from_unit"].map(units["system"]).fillna(t["pool"])
-    flows["to_sys"] = flows["to_unit"].map(units["system"])
-    flows = flows.groupby(["from_sys", "to_sys", "tier"], as_index=False)["amount"].sum()
-    left = sorted(flows["from_sys"].unique())
-    right = sorted(flows["to_sys"].unique())
-    labels = [f"{x} →" for x in left] + [f"→ {x}" for x in right]
-    fig = go.Figure(go.Sankey(
-        node={"label": labels, "pad": 12},
-        link={"source": [left.index(x) for x in flows["from_sys"]],
-              "target": [len(left) + right.index(x) for x in flows["to_sys"]],
-              "value": flows["amount"].tolist(),
-              "color": [TIER_COLOURS.get(x, TIER_COLOURS[""]) for x in flows["tier"]],
-              "label": [tl(x) for x in flows["tier"]]}))
-    fig.update_layout(height=max(420, 18 * max(len(left), len(right))), margin={"t": 10})
-    sections.append(f"<h2>{t['sankey']}</h2>" + _fig(fig, "chart-sankey"))
-
-    # systems before / after
-    u = plan.tables["units"].copy()
-    for col in ("approved_before", "approved_after", "staff_before", "staff_after"):
-        u[col] = pd.to_numeric(u[col])
-    u["system"] = u["unit_id"].map(units["system"])
-    u["vac_before"] = (u["approved_before"] - u["staff_before"]).clip(lower=0)
-    u["vac_after"] = (u["approved_after"] - u["staff_after"]).clip(lower=0)
-    by_sys = u.groupby("system")[["approved_before", "approved_after", "vac_before",
-                                  "vac_after"]].sum()
-    by_sys["rate_before"] = by_sys["vac_before"] / by_sys["approved_before"].clip(lower=1)
-    by_sys["rate_after"] = by_sys["vac_after"] / by_sys["approved_after"].clip(lower=1)
-    fig = go.Figure([
-        go.Bar(name=t["approved_before"], x=by_sys.index, y=by_sys["approved_before"]),
-        go.Bar(name=t["approved_after"], x=by_sys.index, y=by_sys["approved_after"]),
-        go.Scatter(name=t["rate_before"], x=by_sys.index, y=by_sys["rate_before"],
-                   yaxis="y2", mode="markers"),
-        go.Scatter(name=t["rate_after"], x=by_sys.index, y=by_sys["rate_after"], yaxis="y2",
-                   mode="markers"),
-    ])
-    fig.update_layout(barmode="group", height=460, margin={"t": 10},
-                      yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%"})
-    sections.append(f"<h2>{t['systems']}</h2>" + _fig(fig, "chart-systems"))
+    sections.append(_flows_section(plan, units, lang))
+    sections.append(_systems_section(plan, units, lang))
 
     # tiers
     fig = go.Figure([
@@ -512,6 +714,8 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
                y=[s["met"][x]["met"] for x in TIER_ORDER]),
     ])
     fig.update_layout(barmode="group", height=320, margin={"t": 10})
+    fig.update_xaxes(title_text=t["tier"])
+    fig.update_yaxes(title_text=t["met_axis"], rangemode="tozero")
     sections.append(f"<h2>{t['tiers']}</h2>" + _fig(fig, "chart-tiers"))
     sections += years_sections(plan, lang)  # a multi-year plan only
 
@@ -520,11 +724,7 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
     for col in ("amount", "met"):
         d[col] = pd.to_numeric(d[col])
     short = d[d["met"] < d["amount"]].assign(unmet=lambda f: f["amount"] - f["met"])
-    reasons = short.groupby("unmet_reason")["unmet"].sum().sort_values()
-    fig = go.Figure(go.Bar(x=reasons.to_numpy(),
-                           y=[_label(r, "unmet_reason", lang) for r in reasons.index],
-                           orientation="h"))
-    fig.update_layout(height=80 + 40 * max(len(reasons), 1), margin={"t": 10})
+    fig = _unmet_chart(short, lang)
     marginal = pd.DataFrame([
         {"region": m["region"], "quota_type": m["quota_type"],
          **{f"-1pt {x}": (m["reserve_rate_minus_1pt"] or {}).get(x) for x in TIER_ORDER},
@@ -532,45 +732,36 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
         for m in s["marginal_values"]["by_region"]])
     sections.append(f"<h2>{t['unmet']}</h2>" + _fig(fig, "chart-unmet")
                     + f"<h3>{t['marginal']}</h3>" + _table(marginal, "table-marginal", lang))
-    unmet_cols = ["demand_id", "unit_id", "quota_type", "tier", "amount", "met",
+    # units listed by id and by name (the units table's `name`)
+    short = short.assign(unit_name=_unit_names(short["unit_id"], units))
+    shown_moves = plan.tables["moves"].assign(
+        from_name=lambda f: _unit_names(f["from_unit"], units),
+        to_name=lambda f: _unit_names(f["to_unit"], units))
+    unmet_cols = ["demand_id", "unit_id", "unit_name", "quota_type", "tier", "amount", "met",
                   "unmet_reason", "reason"]
-    move_cols = ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
-                 "source", "reason", "temporary_until"]
+    move_cols = ["kind", "quota_type", "from_unit", "from_name", "to_unit", "to_name",
+                 "amount", "demand_id", "tier", "source", "reason", "temporary_until"]
     if "met_year" in short:  # a multi-year plan: the year of the last quota met
         short = short.assign(met_year=_year_text(short["met_year"]))
-        unmet_cols.insert(6, "met_year")
-    if "year" in plan.tables["moves"]:  # a multi-year plan: the year of each move
+        unmet_cols.insert(7, "met_year")
+    if "year" in shown_moves:  # a multi-year plan: the year of each move
         move_cols.insert(0, "year")
     sections.append(f"<h2>{t['unmet_table']}</h2>" + _table(short[unmet_cols], "table-unmet",
                                                               lang))
     sections.append(f"<h2>{t['moves_table']}</h2>" + _table(
-        plan.tables["moves"][move_cols], "table-moves", lang))
+        shown_moves[move_cols], "table-moves", lang))
 
     # surplus cadres
     if "assignments" in plan.tables and ds.people is not None:
         a = plan.tables["assignments"].copy()
         people = ds.people.set_index("person_id")
         a["age_band"] = age_band(a["person_id"].map(people["age"]).astype(float))
-        by_option = a["option"].value_counts()
-        fig = go.Figure(go.Bar(x=[_label(o, "option", lang) for o in by_option.index],
-                               y=by_option.to_numpy()))
-        fig.update_layout(height=300, margin={"t": 10}, title=t["by_option"])
-        age = a.groupby(["age_band", "option"]).size().unstack(fill_value=0)
-        fig2 = go.Figure([go.Bar(name=_label(o, "option", lang), x=age.index, y=age[o])
-                          for o in age.columns])
-        fig2.update_layout(barmode="stack", height=300, margin={"t": 30}, title=t["by_age"])
-        groups = a[a["option"] == "group"]["group_id"].value_counts().sort_index()
-        names = ds.task_groups.set_index("group_id")["name"] if ds.task_groups is not None \
-            else pd.Series(dtype=object)
-        fig3 = go.Figure(go.Bar(x=[f"{g} {names.get(g, '')}" for g in groups.index],
-                                y=groups.to_numpy()))
-        fig3.update_layout(height=300, margin={"t": 30}, title=t["by_group"])
+        charts = _cadre_charts(a, ds.task_groups, lang)
         shown = a[["person_id", "option", "group_id", "score", "reason", "unit_id"]].copy()
         if include_personal:
             shown.insert(1, "name", a["person_id"].map(people["name"]))
             shown.insert(2, "health", a["person_id"].map(people["health"]))
-        sections.append(f"<h2>{t['cadres']}</h2>" + _fig(fig, "chart-options")
-                        + _fig(fig2, "chart-ages") + _fig(fig3, "chart-groups")
+        sections.append(f"<h2>{t['cadres']}</h2>" + charts
                         + _table(shown, "table-people", lang))
 
     aux_path = Path(plan_dir) / "aux_plan.csv"
@@ -609,6 +800,8 @@ def render_compare(result: dict, lang: str = "zh") -> str:
                             y=[systems.get(p, {}).get(k, 0) - base.get(k, 0) for k in names])
                      for p in plans[1:]])
     fig.update_layout(barmode="group", height=420, margin={"t": 10})
+    fig.update_xaxes(title_text=t["system"])
+    fig.update_yaxes(title_text=t["change_axis"])
     table = pd.DataFrame([{"system": k, **{p: systems.get(p, {}).get(k, 0) for p in plans}}
                           for k in names])
     sections.append(f"<h2>{t['system_diff']}</h2>" + _fig(fig, "chart-compare-systems")
