@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from solver.report.html import vs_floor
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "bazhong-2021.yaml"
@@ -74,7 +77,15 @@ def test_report_renders_in_chromium_with_every_chart_and_no_script_error(plan, t
         m = summary["met"][tier]
         assert f"{m['met']}/{m['requested']}" in headline
     for r in summary["reserve"].values():
-        assert f"{r['vacancy_after']} ≥ {r['floor']}" in headline
+        assert html.escape(vs_floor(r)) in headline
+    # the floor holds per region: a region below it before the plan keeps its vacancies, so a
+    # type's total may be under its summed floor — said so, never as a false "≥"
+    legal = summary["reserve"]["political_legal"]
+    assert legal["vacancy_after"] < legal["floor"]
+    assert f"{legal['vacancy_after']} &lt; {legal['floor']}" in headline
+    assert "有地区调整前已低于底线" in headline
+    assert all(r["vacancy_after"] >= min(r["floor"], r["vacancy_before"] - r["returns_held"])
+               for r in legal["by_region"].values())
     assert "保重点" in dom and "编制流向" in dom  # Chinese by default
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "report.png"

@@ -18,12 +18,25 @@ from solver.compare import read_plan
 from solver.domain import DEMAND_MOVES, ENUMS, TIER_ORDER
 from solver.inventory import AGE_BANDS, age_band
 
+def _below(reserve: dict) -> bool:
+    """A quota type whose vacancy after the plan is below its floor: the floor is per region,
+    and a region already below it before the plan keeps every vacancy it has (nothing is
+    taken there), so the total can be under the summed floor."""
+    return reserve["vacancy_after"] < reserve["floor"]
+
+
+def vs_floor(reserve: dict) -> str:
+    """'342 ≥ 342' — or '88 < 95', never a false '≥'."""
+    return f"{reserve['vacancy_after']} {'<' if _below(reserve) else '≥'} {reserve['floor']}"
+
+
 TEXT = {
     "zh": {
         "title": "编制调整方案", "compare_title": "方案比较", "sweep_title": "参数扫描结果",
         "sweep_met": "各扫描点满足的编制（按保障类别）", "sweep_table": "各扫描点主要指标",
         "sweep_point": "扫描点", "headline": "主要指标",
         "met": "需求满足", "requested": "申请", "reserve": "空编率储备", "floor": "底线",
+        "below_before": "；有地区调整前已低于底线，其空编未动用",
         "vacancy_after": "调整后空编", "moves": "调整笔数", "quotas_moved": "调整编制数",
         "people": "富余人员安排", "sankey": "编制流向（调出领域 → 调入领域，按保障类别着色）",
         "sector_tables": "各领域调入调出明细（点击展开）", "moved_in": "调入", "moved_out": "调出",
@@ -78,7 +91,9 @@ TEXT = {
         "sweep_title": "Sweep results", "sweep_met": "Quotas met per tier at each point",
         "sweep_table": "Main figures per point", "sweep_point": "point", "headline": "Headline",
         "met": "Demands met", "requested": "requested", "reserve": "Reserve (vacancy kept)",
-        "floor": "floor", "vacancy_after": "vacancy after", "moves": "Moves",
+        "floor": "floor",
+        "below_before": "; some regions were below it before the plan: nothing taken there",
+        "vacancy_after": "vacancy after", "moves": "Moves",
         "quotas_moved": "quotas moved", "people": "Surplus people",
         "sankey": "Quota flows (donor sector → recipient sector, coloured by tier)",
         "sector_tables": "Flows in and out of each sector (click to open)",
@@ -369,8 +384,8 @@ def years_sections(plan, lang: str = "zh") -> list[str]:
         rows.append({
             t["year"]: y,
             **{f"{t['met']} · {tl(x)}": v["met"].get(x, 0) for x in TIER_ORDER},
-            **{f"{t['reserve']} · {ql(q)}": f"{v['reserve'][q]['vacancy_after']} ≥ "
-               f"{v['reserve'][q]['floor']}" for q in types if q in v["reserve"]},
+            **{f"{t['reserve']} · {ql(q)}": vs_floor(v["reserve"][q])
+               for q in types if q in v["reserve"]},
             t["retirements"]: v.get("retirements", 0), t["leavers"]: v.get("leavers", 0),
             t["hires"]: v.get("hires", 0), t["returned"]: v.get("returned", 0)})
     sections.append(f"<h2>{t['years']}</h2>" + intro + f"<h3>{t['years_table']}</h3>"
@@ -693,8 +708,8 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
     # headline
     cards = [_card(f"{m['met']}/{m['requested']}", f"{t['met']} · {tl(tier)}")
              for tier, m in s["met"].items()]
-    cards += [_card(f"{r['vacancy_after']} ≥ {r['floor']}",
-                    f"{t['reserve']} · {_label(qt, 'quota_type', lang)} ({t['floor']})")
+    cards += [_card(vs_floor(r), f"{t['reserve']} · {_label(qt, 'quota_type', lang)} "
+                    f"({t['floor']}{t['below_before'] if _below(r) else ''})")
               for qt, r in s["reserve"].items()]
     cards.append(_card(str(s["moves"]["count"]), f"{t['moves']} · {t['quotas_moved']} "
                        f"{s['moves']['quotas_moved']}"))
