@@ -4,7 +4,10 @@ The folder's own record is not trusted: the scenario is re-resolved from the rec
 scenario files (their sha256 recorded at write time), with the recorded applied overrides,
 sweep point and `--set`s; a summary whose scenario differs from what its files resolve to is
 a violation, and the rules are checked under the files' scenario. A plan made from a bare data
-path is checked under the defaults plus its recorded `--set`s. plan.xlsx must agree with the
+path is checked under the defaults plus its recorded `--set`s. The scenario files and the data
+are found as `solver.inputs.locate` says (--data, then relative to the plan folder, then the
+absolute paths) and compared with the recorded sha256 position by position in the resolution,
+wherever they now are. plan.xlsx must agree with the
 CSV files. A plan file that cannot be read (summary.json truncated or not an object, a CSV
 missing or garbled, a cell that is not a whole number) is the violation `malformed_file`.
 """
