@@ -352,6 +352,7 @@ def run(
     slack: Annotated[float, typer.Option(help="How far above the optimal ladder cost an alternative may go (0.02 = 2%)")] = 0.02,
     warnings: Annotated[str, typer.Option("--warnings", help="few (the count and the first 5; all go to warnings.csv in the plan folder) or all")] = "few",
     profile: Annotated[bool, typer.Option("--profile", help="Print the time of each phase (start-up, reading, planning, verify, writing) on stderr")] = False,
+    bundle: Annotated[bool, typer.Option("--bundle", help="Copy the inputs (data, scenario files) into the plan folder under inputs/: it then verifies and reports wherever it is moved")] = False,
 ) -> None:
     """Compute the reallocation plan and write the plan folder."""
     import time as _time
@@ -409,13 +410,17 @@ def run(
     summary["timings"]["summary"] = round(_time.perf_counter() - t0, 4)
     report_s = 0.0
     with progress(f"writing {out_dir}…"):
-        write_plan(plan, out_dir, alternatives=alts, lang=lang, summary=summary)
+        write_plan(plan, out_dir, alternatives=alts, lang=lang, summary=summary, bundle=bundle)
         if report:
             from solver.report.html import write_report
 
             t0 = _time.perf_counter()
             write_report(out_dir, lang, include_personal)
             report_s = _time.perf_counter() - t0
+    if bundle and (ds.people is not None or ds.staff is not None):  # on stderr: --json
+        err.print(f"{out_dir / 'inputs'} holds the inputs with the people's names (and health "
+                  "statuses): share the plan folder only with those who may see them",
+                  markup=False)
     if profile:
         render_profile(summary["timings"], report_s, _time.perf_counter() - STARTED)
     if as_json:
@@ -596,17 +601,23 @@ def _check_lang(lang: str) -> str:
     return lang
 
 
+DATA_HELP = ("Where the plan's inputs are now: the data folder or workbook, or the scenario "
+             "file (its data: names the data); checked against summary.json's checksums. "
+             "Without it: the paths summary.json records, relative to the plan folder first")
+
+
 @app.command(epilog=DEBUG_NOTE)
 def report(
     plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by bianzhi run")],
     lang: Annotated[str, typer.Option(help="zh (default) or en")] = "zh",
     include_personal: Annotated[bool, typer.Option("--include-personal", help="Show names and health statuses")] = False,
+    data: Annotated[Optional[Path], typer.Option("--data", help=DATA_HELP)] = None,
 ) -> None:
     """Write PLAN_DIR/report.html: one offline page with the plan's figures and charts."""
     from solver.report.html import write_report
 
     _check_lang(lang)
-    path = write_report(plan_dir, lang, include_personal)
+    path = write_report(plan_dir, lang, include_personal, data)
     out.print(f"Report written to {path}")
 
 
@@ -614,6 +625,7 @@ def report(
 def verify(
     plan_dir: Annotated[Optional[Path], typer.Argument(help="A plan folder written by bianzhi run")] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List every rule (id and description) instead")] = False,
+    data: Annotated[Optional[Path], typer.Option("--data", help=DATA_HELP)] = None,
 ) -> None:
     """Re-check every hard rule on a written plan; exit 3 naming each violation by rule id."""
     from solver.verify import RULES, PlanViolation, verify_folder
@@ -624,7 +636,7 @@ def verify(
         return
     if plan_dir is None:
         raise typer.BadParameter("give a plan folder (or --rules)", param_hint="PLAN_DIR")
-    violations = verify_folder(plan_dir)
+    violations = verify_folder(plan_dir, data)
     if violations:
         raise PlanViolation(f"{plan_dir}: {len(violations)} rule violation"
                             f"{'s' if len(violations) > 1 else ''}:\n"

@@ -142,6 +142,7 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
     edited = validate(_raw_inputs(tables, ds, label), ds.leaders)
     edited.path = ds.path
     edited.checksum = digest
+    edited.files = ds.files  # the files read; the edits are the scenario's (its checksum)
     return edited
 
 

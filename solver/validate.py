@@ -46,6 +46,9 @@ class Dataset:
     sources: dict[str, RawTable] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     checksum: str = ""
+    # sha256 of each file read, by its name in the data folder (or the workbook's name): what
+    # summary.json records so that a changed input can be named file by file
+    files: dict[str, str] = field(default_factory=dict)
     # the leader-post limits the data was checked against (the stock-take uses the same)
     leaders: LeaderRules = DEFAULT_RULES
 
@@ -870,6 +873,7 @@ def validate(raw: RawInputs, leaders: LeaderRules = DEFAULT_RULES) -> Dataset:
         sources=raw.tables,
         warnings=warnings,
         checksum=_checksum(raw),
+        files={name: hashlib.sha256(data).hexdigest() for name, data in raw.checksum_parts},
         leaders=leaders,
     )
 

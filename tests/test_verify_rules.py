@@ -752,11 +752,10 @@ def test_a_changed_scenario_file_is_caught(tmp_path, capsys):
     (root / "base.yaml").write_text(BASE_YAML + "policy: {reserve_rate: 0.2}\n")
     got, violations = fired(root / "plan")
     assert {"scenario_file_changed", "scenario_differs"} <= got, [str(v) for v in violations]
+    # a scenario file gone: the inputs cannot be found, exit 2 naming the paths tried
     (root / "base.yaml").unlink()
-    got, violations = fired(root / "plan")
-    assert "scenario_file_changed" in got
     code, got, text = verify(capsys, root / "plan")
-    assert code == 3 and "scenario_file_changed" in got
+    assert code == 2 and str(root / "base.yaml") in text and "--data" in text, text
 
 
 def test_a_plan_from_a_bare_data_path_is_checked_under_the_defaults_and_its_sets(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 from solver.plan.summary import build_summary, summary_json
@@ -9,7 +10,7 @@ from solver.plan.tables import Plan
 
 
 def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
-                  summary: dict | None = None) -> None:
+                  summary: dict | None = None, inputs: dict | None = None) -> None:
     from solver.domain import PLAN_TABLES
     from solver.io.write import write_workbook
 
@@ -31,6 +32,8 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     # the plan as a workbook for the committee (Chinese sheets and headers by default)
     write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
+    # where the inputs are, relative to the plan folder too (`solver.inputs`)
+    summary["inputs"].update(inputs or {})
     # the tables, the year folders and plan.xlsx (summary.json itself is what is left)
     summary.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
@@ -53,20 +56,39 @@ def plan_inputs(plan: Plan) -> list[Path]:
 
 def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
                alternatives: list[Plan] | None = None, lang: str = "zh",
-               summary: dict | None = None) -> Path:
+               summary: dict | None = None, bundle: bool = False) -> Path:
     """Write the plan folder: into a new folder or over an earlier plan folder, atomically.
 
     Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
-    Anything else at `out_dir` is refused (`solver.io.outdir`).
+    Anything else at `out_dir` is refused (`solver.io.outdir`). `bundle`: the inputs are
+    copied into the folder under inputs/ (before the commit), and recorded there, so that the
+    folder verifies and reports wherever it is moved.
     """
+    from solver.inputs import copy_inputs, record_inputs
     from solver.io.outdir import claim_output, write_marker
 
     with claim_output(Path(out_dir), "plan", plan_inputs(plan)) as folder:
-        _write_tables(plan, folder.tmp, lang, summary)
+        data = Path(plan.dataset.path)
+        record = record_inputs(data, plan.dataset.files, plan.scenario.sources,
+                               folder.target.resolve(), bundle)
+        if bundle:
+            copy_inputs(record, data, folder.tmp)
+        _write_tables(plan, folder.tmp, lang, summary, record)
         for name, text in (extra_files or {}).items():
             (folder.tmp / name).write_text(text, encoding="utf-8")
         for k, alt in enumerate(alternatives or [], start=1):
             (folder.tmp / f"alt-{k}").mkdir()
-            _write_tables(alt, folder.tmp / f"alt-{k}", lang)
+            # an alternative's inputs are its plan's: the same places, one folder further in
+            _write_tables(alt, folder.tmp / f"alt-{k}", lang, inputs=one_level_in(record))
             write_marker(folder.tmp / f"alt-{k}", "plan")
         return folder.commit()
+
+
+def one_level_in(record: dict) -> dict:
+    """The inputs record of a plan folder inside this one (alt-k/): relative paths from there."""
+    def inward(rel: str) -> str:
+        return posixpath.normpath(posixpath.join("..", rel))
+
+    return {**record, "relative_path": inward(record["relative_path"]),
+            "scenario_files": [{**s, "relative_path": inward(s["relative_path"])}
+                               for s in record["scenario_files"]]}

@@ -298,13 +298,24 @@ def _card(value: str, label: str) -> str:
             f"<div class=\"l\">{html.escape(label)}</div></div>")
 
 
-def _inputs(summary: dict):
-    """The plan's inputs (for systems and people), found through summary.json."""
+def _inputs(summary: dict, plan_dir: Path, data: Path | None = None):
+    """The plan's inputs (for systems and people): found as `solver.inputs.locate` says
+    (--data, then the paths in summary.json) and refused unless they are the plan's."""
     from solver.edits import load_data
-    from solver.scenario import build_scenario
+    from solver.inputs import FIX, InputsDiffer, data_difference, locate
+    from solver.scenario import build_scenario, load_scenario
 
+    located = locate(summary, plan_dir, data, need_scenario=False)
     scenario = build_scenario(summary["scenario"], Path("."), "summary.json")
-    return load_data(scenario)
+    # a scenario file given with --data names the data; the edits stay the recorded ones
+    scenario.data = str(located.data if located.data is not None else
+                        load_scenario(located.scenario).data_path)
+    ds = load_data(scenario)
+    difference = data_difference(summary, ds)
+    if difference:
+        raise InputsDiffer((f"--data {data}: " if located.given else "") + difference
+                           + f"; {FIX}")
+    return ds
 
 
 YEAR_COLOURS = {"approved": "#34495e", "staff": "#27ae60", "vacancy": "#c0392b",
@@ -691,8 +702,9 @@ def _cadre_charts(a: pd.DataFrame, task_groups, lang: str) -> str:
     return out
 
 
-def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False) -> str:
-    """The report page of a plan folder."""
+def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False,
+                  data: Path | None = None) -> str:
+    """The report page of a plan folder (`data`: where its inputs are now, --data)."""
     import plotly.graph_objects as go
 
     if lang not in TEXT:
@@ -700,7 +712,7 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
     t = TEXT[lang]
     plan = read_plan(plan_dir)
     s = plan.summary
-    ds = _inputs(s)
+    ds = _inputs(s, Path(plan_dir), data)
     units = ds.units.set_index("unit_id")
     tl = lambda tier: _label(tier, "tier", lang)  # noqa: E731
     sections: list[str] = []
@@ -909,7 +921,8 @@ def compare_years_sections(result: dict, lang: str = "zh") -> list[str]:
     return sections
 
 
-def write_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False) -> Path:
+def write_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool = False,
+                 data: Path | None = None) -> Path:
     """PLAN_DIR/report.html, written atomically, only into a plan folder of bianzhi."""
     from solver.io.outdir import OutputError, is_plan_folder, locked
     from solver.io.write import atomic_write_bytes
@@ -921,7 +934,7 @@ def write_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool 
     path = plan_dir / "report.html"
     if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
         raise OutputError(f"{path}: exists and is not a file bianzhi wrote; move it away")
-    page = render_report(plan_dir, lang, include_personal).encode("utf-8")
+    page = render_report(plan_dir, lang, include_personal, data).encode("utf-8")
     with locked(path):
         atomic_write_bytes(path, page)
     return path

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.edits import load_data
+from solver.inputs import FIX, InputsDiffer, data_difference
 from solver.scenario import Scenario, plan_year
 from solver.validate import Dataset
 # registered in this order: the rows, the quota rules, mergers, off-quota, cadres, the ledger,
@@ -58,17 +59,25 @@ def check_years(ds: Dataset, scenario: Scenario, tables: dict[str, pd.DataFrame]
     return out
 
 
-def verify_folder(plan_dir: str | Path) -> list[Violation]:
-    """Every rule on a written plan folder, against its inputs and its scenario files."""
+def verify_folder(plan_dir: str | Path, data: str | Path | None = None) -> list[Violation]:
+    """Every rule on a written plan folder, against its inputs and its scenario files.
+
+    The inputs are found as `solver.inputs.locate` says (`data`: --data, then the paths
+    summary.json records); inputs given with `data` that are not the plan's are bad input
+    (InputsDiffer, exit 2), recorded inputs that changed the violation inputs_changed."""
     plan_dir = Path(plan_dir)
     try:
         summary, raw = read_plan_folder(plan_dir)
         tables = folder.normalised_plan_tables(plan_dir, raw)
-        scenario, found = folder.reference_scenario(summary, plan_dir)
+        scenario, found, located = folder.reference_scenario(
+            summary, plan_dir, None if data is None else Path(data))
     except MalformedPlan as exc:
         return folder.malformed_file(exc)
     out = folder.scenario_file_changed(found) + folder.scenario_differs(found)
     ds = load_data(scenario)
+    difference = data_difference(summary, ds)
+    if difference and located.given:
+        raise InputsDiffer(f"--data {data}: {difference}; {FIX}")
     out += folder.inputs_changed(summary, ds)
     if scenario.horizon is None:
         out += check_plan(ds, scenario, tables)

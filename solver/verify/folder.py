@@ -4,14 +4,16 @@ The folder's own record is not trusted: the scenario is re-resolved from the rec
 scenario files (their sha256 recorded at write time), with the recorded applied overrides,
 sweep point and `--set`s; a summary whose scenario differs from what its files resolve to is
 a violation, and the rules are checked under the files' scenario. A plan made from a bare data
-path is checked under the defaults plus its recorded `--set`s. plan.xlsx must agree with the
+path is checked under the defaults plus its recorded `--set`s. The scenario files and the data
+are found as `solver.inputs.locate` says (--data, then relative to the plan folder, then the
+absolute paths) and compared with the recorded sha256 position by position in the resolution,
+wherever they now are. plan.xlsx must agree with the
 CSV files. A plan file that cannot be read (summary.json truncated or not an object, a CSV
 missing or garbled, a cell that is not a whole number) is the violation `malformed_file`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from typing import Any
 import pandas as pd
 
 from solver.errors import BianzhiError
+from solver.inputs import FIX, InputsDiffer, Located, data_difference, file_sha256, locate, \
+    scenario_differences, scenario_records
 from solver.scenario import Scenario, build_scenario, load_scenario, scenario_for_data
 from solver.validate import Dataset
 from solver.verify.core import LINE, MalformedTable, Violation, capped, normalise_table, rule, \
@@ -30,8 +34,9 @@ PLAN_FILES = ("moves", "units", "pool", "demands", "assignments", "aux_plan", "m
 # each year of a multi-year plan: years/<year>/<name>.csv
 YEAR_FILES = ("moves", "units", "pool", "demands", "ledger", "flows")
 REQUIRED_PLAN_FILES = ("moves", "units", "pool", "demands")
-# scenario keys the command line may change without a scenario file (--solver, --time-limit)
-NOT_COMPARED = ("solver", "resolution")
+# scenario keys the command line may change without a scenario file (--solver, --time-limit);
+# and where the data is: found as summary.json's inputs say, checked by checksum (it moves)
+NOT_COMPARED = ("solver", "resolution", "data")
 
 
 class MalformedPlan(BianzhiError):
@@ -40,11 +45,6 @@ class MalformedPlan(BianzhiError):
     Bad input (exit 2) where a command reads plans (compare, report); `bianzhi verify` turns
     it into the violation `malformed_file` (exit 3).
     """
-
-
-def file_sha256(path: str | Path) -> str:
-    """The sha256 of a file's bytes (recorded for each scenario file in summary.json)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def scenario_checksums(files: list[str]) -> dict[str, str]:
@@ -155,49 +155,51 @@ def _fallback(recorded: dict, plan_dir: Path) -> Scenario:
                             f"{exc}") from None
 
 
-def reference_scenario(summary: dict, plan_dir: Path) -> tuple[Scenario, list[Violation]]:
+def reference_scenario(summary: dict, plan_dir: Path, data: Path | None = None
+                       ) -> tuple[Scenario, list[Violation], Located]:
     """The scenario re-resolved from the recorded files (or the data path's defaults) and
-    the violations found on the way: changed or missing files, a differing summary."""
+    the violations found on the way: changed files, a differing summary; and where the inputs
+    were found (`solver.inputs.locate`: --data, the relative path, the absolute one).
+
+    Inputs that cannot be found are InputsNotFound; scenario files given with --data that
+    are not the plan's are InputsDiffer (both exit 2)."""
     recorded = summary["scenario"]
     res = recorded.get("resolution") or {}
     files = [str(f) for f in res.get("files") or []]
     sets = [str(s) for s in res.get("sets") or []]
     applied = [str(a) for a in res.get("applied_overrides") or []]
     point = [(str(k).split("."), v) for k, v in (res.get("point") or {}).items()]
-    checksums = res.get("checksums") or {}
+    located = locate(summary, plan_dir, data)
     found: list[tuple[str, str]] = []
     if files:
-        for f in files:
-            if not Path(f).is_file():
-                found.append(("the scenario file is missing", f))
-            elif f not in checksums:
-                found.append(("no checksum of this scenario file is recorded in summary.json "
-                              "(written by an older bianzhi: re-run the plan)", f))
-            elif file_sha256(f) != checksums[f]:
-                found.append(("the scenario file changed since the plan was made (sha256 "
-                              "differs); re-run the plan", f))
+        top = str(located.scenario)
         try:
-            scenario = load_scenario(files[-1], sets, [], point)
+            scenario = load_scenario(top, sets, [], point)
             own = scenario.applied_overrides
             extra = applied[len(own):] if applied[:len(own)] == own else applied
             if extra:
-                scenario = load_scenario(files[-1], sets, extra, point)
+                scenario = load_scenario(top, sets, extra, point)
         except BianzhiError as exc:
+            found += scenario_differences(scenario_records(summary)[-1:], [top])
             found.append((f"the scenario files cannot be resolved again: "
-                          f"{str(exc).splitlines()[0]}", files[-1]))
-            return _fallback(recorded, plan_dir), capped("scenario_file_changed", found)
-        if scenario.sources != files:
-            found.append((f"the scenario now resolves through {scenario.sources}, the plan "
-                          f"through {files}", files[-1]))
+                          f"{str(exc).splitlines()[0]}", top))
+            return _fallback(recorded, plan_dir), capped("scenario_file_changed", found), \
+                located
+        found += scenario_differences(scenario_records(summary), scenario.sources)
+        if found and located.given == "scenario":
+            message, where = found[0]
+            raise InputsDiffer(f"--data {data}: {where}: {message}; {FIX}")
         if scenario.applied_overrides != applied:
             found.append((f"the overrides applied now are {scenario.applied_overrides}, the "
-                          f"plan's were {applied}", files[-1]))
+                          f"plan's were {applied}", top))
+        if located.data is not None:
+            scenario.data = str(located.data)
     else:
         try:
-            scenario = scenario_for_data(str(recorded.get("data", "")), sets)
+            scenario = scenario_for_data(str(located.data), sets)
         except BianzhiError as exc:
-            raise MalformedPlan(f"{plan_dir}/summary.json: the recorded data path and --set "
-                                f"options do not make a scenario: {exc}") from None
+            raise MalformedPlan(f"{plan_dir}/summary.json: the recorded --set options do not "
+                                f"make a scenario: {exc}") from None
     out = capped("scenario_file_changed", found)
     mine = json.loads(json.dumps(scenario.resolved(), ensure_ascii=False))
     diffs = _differences(mine, recorded)
@@ -206,7 +208,7 @@ def reference_scenario(summary: dict, plan_dir: Path) -> tuple[Scenario, list[Vi
         (f"summary.json records {d} = {_value(recorded, d)!r} but {source} (with the recorded "
          f"overrides and --set options) resolves to {_value(mine, d)!r}",
          f"{plan_dir}/summary.json") for d in diffs])
-    return scenario, out
+    return scenario, out, located
 
 
 # ---------------------------------------------------------------- the folder rules
@@ -224,11 +226,12 @@ def malformed_file(error: MalformedPlan) -> list[Violation]:
 @rule("inputs_changed", "the inputs are those the plan was made from (same checksum)",
       "folder")
 def inputs_changed(summary: dict, ds: Dataset) -> list[Violation]:
-    if ds.checksum == summary["inputs"]["checksum"]:
+    difference = data_difference(summary, ds)
+    if not difference:
         return []
-    return [Violation("inputs_changed", "the inputs changed since the plan was made "
-                      "(checksum differs); re-run the plan",
-                      str(summary["inputs"].get("path", ds.path)))]
+    where, _, message = difference.partition(": ")
+    return [Violation("inputs_changed", f"the inputs changed since the plan was made: "
+                      f"{message}; re-run the plan", where)]
 
 
 @rule("scenario_file_changed", "the scenario files that made the plan are there, unchanged "
