@@ -473,12 +473,12 @@ def render_profile(timings: dict, report_s: float, whole: float) -> None:
     err.print(table)
 
 
-def _check_solver(name: str) -> str:
+def _check_solver(name: str, option: str = "--solver") -> str:
     from solver.solve import SOLVERS
 
     if name not in SOLVERS:
         raise typer.BadParameter(f"{name!r}: expected one of {', '.join(SOLVERS)}",
-                                 param_hint="--solver")
+                                 param_hint=option)
     return name
 
 
@@ -662,7 +662,7 @@ def bench(
 
     names = [s.strip() for s in solvers.split(",") if s.strip()]
     for name in names:
-        _check_solver(name)
+        _check_solver(name, "--solvers")
     if formulation not in ("tree", "all-pairs"):
         raise typer.BadParameter("expected tree or all-pairs", param_hint="--formulation")
     if repeat < 1:
@@ -711,13 +711,39 @@ def _int_scale(text: str) -> int:
     return value
 
 
+def _readable_help(command) -> None:
+    """Help as a person reads it: a flag shows no value type (typer printed `--json <bool>`)
+    and an argument its name in capitals (`bianzhi run [OPTIONS] TARGET`, not `{target}`)."""
+    for sub in getattr(command, "commands", {}).values():
+        _readable_help(sub)
+    made = command.get_help_option  # --help is made per context, not among the params
+
+    def help_option(ctx, made=made):
+        option = made(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = help_option
+    for param in command.params:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif param.param_type_name == "argument" and param.metavar is None:
+            param.metavar = shown = param.name.upper() + ("..." if param.nargs != 1 else "")
+            if not param.required:
+                shown = f"[{shown}]"
+            param._usage_display_name = lambda shown=shown: shown  # typer wrote {target}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command; bad input gives a message and exit code 2."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        app(args=args, prog_name="bianzhi", standalone_mode=True)
+        command = typer.main.get_command(app)
+        _readable_help(command)
+        command(args=args, prog_name="bianzhi", standalone_mode=True)
     except BianzhiError as exc:
         if debug:
             traceback.print_exc()

@@ -171,6 +171,15 @@ def test_warnings_are_counted_by_kind_and_all_kept_in_the_plan_folder(tmp_path):
 def test_every_help_says_how_to_see_an_internal_errors_traceback(command):
     help_ = bianzhi(*([command] if command else []), "--help").stdout
     assert "--debug" in help_ and "traceback" in help_
+    # written for a person: no value type on a flag, arguments by name in capitals
+    assert "<bool>" not in help_ and not re.search(r"\{[a-z_]+\}", help_)
+    if command in ("run", "sweep"):
+        assert f"Usage: bianzhi {command} [OPTIONS] TARGET" in help_
+
+
+def test_a_bad_solver_names_the_option_it_came_from():
+    bad = bianzhi("bench", "--solvers", "gurobi", check=False)
+    assert bad.returncode == 2 and "--solvers" in bad.stderr
 
 
 def test_inventory_prints_tables_not_python_values_and_keeps_columns_whole_when_piped():
