@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from solver.plan.summary import build_summary, summary_json
@@ -9,10 +10,8 @@ from solver.plan.tables import Plan
 
 
 def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
-                  summary: dict | None = None) -> None:
-    from solver.domain import PLAN_TABLES
-    from solver.io.write import write_workbook
-
+                  summary: dict | None = None,
+                  formats: Collection[str] = ("csv", "xlsx")) -> None:
     import time
 
     started = time.perf_counter()
@@ -28,8 +27,13 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
         for name, frame in year_tables.items():
             frame.to_csv(folder / "years" / str(year) / f"{name}.csv", index=False,
                           lineterminator="\n")
-    # the plan as a workbook for the committee (Chinese sheets and headers by default)
-    write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
+    # the plan as a workbook for the committee (Chinese sheets and headers by default); a
+    # sweep's points skip it unless asked (writing it was half a point's time)
+    if "xlsx" in formats:
+        from solver.domain import PLAN_TABLES
+        from solver.io.write import write_workbook
+
+        write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
     # the tables, the year folders and plan.xlsx (summary.json itself is what is left)
     summary.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
@@ -53,8 +57,12 @@ def plan_inputs(plan: Plan) -> list[Path]:
 
 def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
                alternatives: list[Plan] | None = None, lang: str = "zh",
-               summary: dict | None = None) -> Path:
+               summary: dict | None = None,
+               formats: Collection[str] = ("csv", "xlsx")) -> Path:
     """Write the plan folder: into a new folder or over an earlier plan folder, atomically.
+
+    The CSV tables and summary.json are always written (they are what `bianzhi verify`
+    checks); plan.xlsx only when "xlsx" is in `formats`, for its own folder and alt-N/.
 
     Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
     Anything else at `out_dir` is refused (`solver.io.outdir`).
@@ -62,11 +70,11 @@ def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | No
     from solver.io.outdir import claim_output, write_marker
 
     with claim_output(Path(out_dir), "plan", plan_inputs(plan)) as folder:
-        _write_tables(plan, folder.tmp, lang, summary)
+        _write_tables(plan, folder.tmp, lang, summary, formats)
         for name, text in (extra_files or {}).items():
             (folder.tmp / name).write_text(text, encoding="utf-8")
         for k, alt in enumerate(alternatives or [], start=1):
             (folder.tmp / f"alt-{k}").mkdir()
-            _write_tables(alt, folder.tmp / f"alt-{k}", lang)
+            _write_tables(alt, folder.tmp / f"alt-{k}", lang, formats=formats)
             write_marker(folder.tmp / f"alt-{k}", "plan")
         return folder.commit()
