@@ -128,13 +128,13 @@ def warm(scenario_path: str, sets: tuple[str, ...], apply: tuple[str, ...]) -> N
     Run in the parent before the local workers fork (they inherit both) and as each worker's
     initializer (a no-op then; it does the work where workers are spawned, not forked). A
     failure is left to the points, which report it one by one."""
-    import solver.plan  # noqa: F401  (the run, verify and write modules)
+    import solver.plan  # the run, verify and write modules
     import solver.runner  # noqa: F401
 
     try:
         point_data(load_scenario(scenario_path, list(sets), list(apply)))
-    except Exception:
-        pass
+    except Exception:  # noqa: BLE001 (an initializer that raises breaks the whole pool)
+        return
 
 
 def run_point(task: PointTask) -> dict[str, Any]:

@@ -335,7 +335,7 @@ def test_kept_data_is_what_load_data_gives(tmp_path):
 
 def test_a_worker_keeps_a_few_datasets_at_most(monkeypatch):
     """A Dask worker outlives a sweep: the oldest kept inputs go beyond KEPT_DATA."""
-    import solver.sweep as sweep
+    from solver import sweep
 
     monkeypatch.setattr(sweep, "_kept", type(sweep._kept)())
     for i in range(sweep.KEPT_DATA + 2):
