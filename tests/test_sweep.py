@@ -280,12 +280,13 @@ def counted_loads(monkeypatch):
 
 def test_a_worker_reads_the_data_once_and_again_only_when_it_changes(counted_loads, tmp_path):
     """Points in one process: the files are read once; a point's data_edits are applied to the
-    kept data (once per distinct edits); another data path, or a data file changed since,
-    is read again."""
+    kept data (once per distinct edits); another data path, a data file changed since, or
+    other leader-post limits read the files again."""
     import os
     import shutil
 
-    from solver.sweep import PointTask, run_point
+    from solver.scenario import load_scenario
+    from solver.sweep import PointTask, point_data, run_point
 
     copy = tmp_path / "city"
     shutil.copytree(REPO / "scenarios" / "bazhong-2021", copy)
@@ -313,6 +314,10 @@ def test_a_worker_reads_the_data_once_and_again_only_when_it_changes(counted_loa
     os.utime(demands, ns=(demands.stat().st_atime_ns, demands.stat().st_mtime_ns + 10**9))
     point("f", (f"data={copy}",))
     assert counted_loads["load"] == ["bazhong-2021", "city", "city"]
+    # other leader-post limits: the data is checked against them again
+    limits = load_scenario(scenario, ["leader_posts.share_fallback=0.2"])
+    assert point_data(limits).leaders.share_fallback == 0.2
+    assert counted_loads["load"] == ["bazhong-2021", "city", "city", "bazhong-2021"]
 
 
 def test_kept_data_is_what_load_data_gives(tmp_path):
