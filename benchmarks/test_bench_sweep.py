@@ -1,18 +1,21 @@
-"""Benchmark of `bianzhi sweep` (issue 5): a 100-point grid of the bundled city on 1 and 2
-local workers, timed in one run, with the speed-up.
+"""Benchmark of `bianzhi sweep` (issues 5 and 14): a 20-point grid of the bundled city on 1
+and 2 local workers, timed in one run, with the speed-up (target of issue 14: ≥ 1.7×).
 
 Run for real with
     python -m pytest benchmarks/test_bench_sweep.py --benchmark-enable -p no:cacheprovider -s
-(10 reserve rates × 10 incentive weights = 100 points; about two minutes on 2 cores). In CI
-(--benchmark-disable, the default in pyproject.toml) the same test runs a 4 × 3 grid as a
-smoke test, well under 90 s. As elsewhere, the clock is not asserted (shared machines are
-noisy): only that both runs give the same results, every point optimal.
+(10 reserve rates × 2 incentive weights = 20 points, each a plan folder without plan.xlsx, the
+sweep's default; BENCH_SWEEP_PAIRS=3 repeats the pair, alternating which goes first, for a
+median on a noisy machine). In CI (--benchmark-disable, the default in pyproject.toml) the
+same test runs a 4 × 3 grid as a smoke test. As elsewhere, the clock is not asserted (shared
+machines are noisy): only that both runs give the same results, every point optimal. The load
+average is printed with the figures: other jobs on the machine change them more than anything.
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -24,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "scenarios" / "bazhong-2021.yaml"
 
 FULL = {"policy.reserve_rate": [round(0.01 * i, 2) for i in range(1, 11)],
-        "policy.incentive": [0.5 * i for i in range(10)]}
+        "policy.incentive": [0.0, 1.0]}
 SMOKE = {"policy.reserve_rate": [0.02, 0.04, 0.06, 0.08], "policy.incentive": [0.0, 1.0, 2.0]}
 
 
@@ -70,14 +73,31 @@ def _sweep(scenario: Path, out: Path, workers: int) -> dict:
             "table": pd.read_csv(out / "results.csv")}
 
 
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def test_sweep_workers_speedup(benchmark, tmp_path):
     grid = SMOKE if benchmark.disabled else FULL
     points = len(grid["policy.reserve_rate"]) * len(grid["policy.incentive"])
     scenario = _scenario(tmp_path, grid)
+    pairs = 1 if benchmark.disabled else int(os.environ.get("BENCH_SWEEP_PAIRS", "1"))
 
-    one = _sweep(scenario, tmp_path / "w1", 1)
-    two = benchmark.pedantic(_sweep, args=(scenario, tmp_path / "w2", 2), rounds=1,
-                             iterations=1)
+    def run(workers: int, k: int) -> dict:
+        out = tmp_path / f"w{workers}-{k}"
+        if workers == 2 and k == 0:  # the figure pytest-benchmark records
+            return benchmark.pedantic(_sweep, args=(scenario, out, 2), rounds=1, iterations=1)
+        return _sweep(scenario, out, workers)
+
+    load_before = _load()
+    ratios = []
+    for k in range(pairs):
+        # the later run of a pair may find the machine busier or quieter: alternate
+        runs = {w: run(w, k) for w in ((1, 2) if k % 2 == 0 else (2, 1))}
+        one, two = runs[1], runs[2]
+        ratios.append(one["wall"] / two["wall"])
+        print(f"\npair {k + 1}: --workers 1 {one['wall']:.1f}s, --workers 2 {two['wall']:.1f}s, "
+              f"{ratios[-1]:.2f}x (load average now {_load()})")
     table_one, table_two = one["table"], two["table"]
 
     def results(table: pd.DataFrame) -> pd.DataFrame:
@@ -86,11 +106,14 @@ def test_sweep_workers_speedup(benchmark, tmp_path):
     pd.testing.assert_frame_equal(results(table_one), results(table_two))
     status = table_two[table_two["metric"] == "status"]["value"]
     assert len(status) == points and (status == "optimal").all()
-    assert len(list((tmp_path / "w2").glob("p*/summary.json"))) == points
+    last = tmp_path / f"w2-{pairs - 1}"
+    assert len(list(last.glob("p*/summary.json"))) == points
+    assert not list(last.glob("p*/plan.xlsx"))  # sweep --xlsx asks for them
 
     print(f"\nsweep of {points} points of the bundled city: --workers 1 {one['wall']:.1f}s, "
           f"--workers 2 {two['wall']:.1f}s, speed-up {one['wall'] / two['wall']:.2f}x "
-          f"({os.cpu_count()} CPUs)")
+          f"({os.cpu_count()} CPUs; load average before {load_before}, after {_load()}); "
+          f"median of {pairs} pair(s) {statistics.median(ratios):.2f}x")
     for workers, run in ((1, one), (2, two)):
         inside = run["table"].loc[run["table"]["metric"] == "seconds", "value"].astype(float)
         others = "?" if run["others"] is None else f"{run['others']:.1f}"

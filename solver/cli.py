@@ -491,6 +491,7 @@ def sweep(
     sets: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key at every point")] = None,
     apply: Annotated[Optional[list[str]], typer.Option("--apply", help="Apply a named override at every point")] = None,
     max_points: Annotated[int, typer.Option("--max-points", help="Refuse a grid of more points than this", min=1)] = 1000,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Also write plan.xlsx in every point's folder (by default a point has its CSVs and summary.json)")] = False,
 ) -> None:
     """Run every grid point of the scenario's sweep into DIR/<point>/; results in DIR/results.csv."""
     import time as _time
@@ -509,7 +510,7 @@ def sweep(
         return {"sweep.html": render_sweep(wide, keys)}
 
     table = run_sweep(target, out_dir, workers=workers, scheduler=scheduler, sets=sets or [],
-                      apply=apply or [], max_points=max_points, pages=pages)
+                      apply=apply or [], max_points=max_points, pages=pages, xlsx=xlsx)
     if shown:
         render_sweep_table(shown["wide"], shown["keys"])
     points = table["point"].nunique()

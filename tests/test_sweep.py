@@ -215,3 +215,135 @@ def test_run_sweep_on_dask_reports_failures_like_the_local_run(cluster, tmp_path
     assert status == {"p000": "optimal", "p001": "error"}
     assert (tmp_path / "dask" / "p000" / "summary.json").exists()
     assert not (tmp_path / "dask" / "p001").exists()
+
+
+# ---------------------------------------------------------------- issue 14: one load per worker
+
+
+def csv_files(folder: Path) -> dict[str, bytes]:
+    """A plan folder's CSV files (years/ included) by relative path, as bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
+
+
+def test_points_have_no_workbook_unless_asked(reserve, tmp_path):
+    """The same sweep on 1 worker with --xlsx: the same CSVs point by point (deterministic
+    across worker counts, though one worker runs every point on the data it keeps), and a
+    plan.xlsx beside them that verify checks; without --xlsx there is none."""
+    scenario, local, table = reserve
+    out = tmp_path / "one"
+    result = bianzhi("sweep", str(scenario), "--out", str(out), "--workers", "1", "--xlsx")
+    assert result.returncode == 0, result.stderr
+    pd.testing.assert_frame_equal(without_timings(pd.read_csv(out / "results.csv")),
+                                  without_timings(table))
+    for point in ("p000", "p001", "p002"):
+        assert not (local / point / "plan.xlsx").exists()
+        assert (out / point / "plan.xlsx").is_file()
+        assert csv_files(out / point) == csv_files(local / point)
+    assert bianzhi("verify", str(out / "p001")).returncode == 0
+
+
+def test_a_point_folder_equals_a_separate_run(reserve, tmp_path):
+    """A point's CSVs are those of `run --set` with the point's value (the kept data and the
+    skipped workbook change nothing else)."""
+    _, local, _ = reserve
+    for point, rate in (("p000", RATES[0]), ("p002", RATES[2])):
+        out = tmp_path / point
+        result = bianzhi("run", str(BUNDLED), "--set", f"policy.reserve_rate={rate}",
+                         "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        assert csv_files(local / point) == csv_files(out)
+
+
+@pytest.fixture
+def counted_loads(monkeypatch):
+    """Count the reads of input files and the data_edits applied, with no data kept yet."""
+    import solver.edits
+    import solver.sweep
+    import solver.validate
+
+    calls = {"load": [], "edits": 0}
+    load, apply_edits = solver.validate.load, solver.edits.apply_edits
+
+    def counting_load(path, *args, **kwargs):
+        calls["load"].append(Path(path).name)
+        return load(path, *args, **kwargs)
+
+    def counting_edits(*args, **kwargs):
+        calls["edits"] += 1
+        return apply_edits(*args, **kwargs)
+
+    monkeypatch.setattr(solver.validate, "load", counting_load)
+    monkeypatch.setattr(solver.edits, "apply_edits", counting_edits)
+    monkeypatch.setattr(solver.sweep, "_kept", type(solver.sweep._kept)())
+    return calls
+
+
+def test_a_worker_reads_the_data_once_and_again_only_when_it_changes(counted_loads, tmp_path):
+    """Points in one process: the files are read once; a point's data_edits are applied to the
+    kept data (once per distinct edits); another data path, a data file changed since, or
+    other leader-post limits read the files again."""
+    import os
+    import shutil
+
+    from solver.scenario import load_scenario
+    from solver.sweep import PointTask, point_data, run_point
+
+    copy = tmp_path / "city"
+    shutil.copytree(REPO / "scenarios" / "bazhong-2021", copy)
+    scenario = sweep_file(tmp_path, "points", "  policy.reserve_rate: [0.03]\n")
+    edit = ("data_edits=[{table: demands, where: [{column: tier, op: ==, value: emergency}], "
+            "scale: {amount: 1.5}}]")
+
+    def point(name: str, sets: tuple[str, ...] = (), rate: float = 0.03) -> dict:
+        task = PointTask(name, str(scenario), sets, (), (("policy.reserve_rate", rate),),
+                         str(tmp_path / name))
+        result = run_point(task)
+        assert result["ok"], result.get("error")
+        return result["metrics"]
+
+    first = point("a")
+    point("b", rate=0.05)
+    assert counted_loads == {"load": ["bazhong-2021"], "edits": 0}
+    edited = point("c", (edit,))
+    point("d", (edit,), rate=0.05)
+    assert counted_loads == {"load": ["bazhong-2021"], "edits": 1}
+    assert edited["met.emergency"] != first["met.emergency"]  # the edit took effect
+    point("e", (f"data={copy}",))
+    assert counted_loads["load"] == ["bazhong-2021", "city"]
+    demands = copy / "demands.csv"
+    os.utime(demands, ns=(demands.stat().st_atime_ns, demands.stat().st_mtime_ns + 10**9))
+    point("f", (f"data={copy}",))
+    assert counted_loads["load"] == ["bazhong-2021", "city", "city"]
+    # other leader-post limits: the data is checked against them again
+    limits = load_scenario(scenario, ["leader_posts.share_fallback=0.2"])
+    assert point_data(limits).leaders.share_fallback == 0.2
+    assert counted_loads["load"] == ["bazhong-2021", "city", "city", "bazhong-2021"]
+
+
+def test_kept_data_is_what_load_data_gives(tmp_path):
+    """point_data mirrors solver.edits.load_data: tables, warnings and checksum alike, with and
+    without data_edits."""
+    from solver.edits import load_data
+    from solver.scenario import load_scenario
+    from solver.sweep import point_data
+
+    for path in (BUNDLED, REPO / "scenarios" / "epidemic.yaml"):
+        scenario = load_scenario(path)
+        kept, read = point_data(scenario), load_data(scenario)
+        assert kept.checksum == read.checksum
+        assert [str(w) for w in kept.warnings] == [str(w) for w in read.warnings]
+        assert kept.tables().keys() == read.tables().keys()
+        for name, frame in read.tables().items():
+            pd.testing.assert_frame_equal(kept.tables()[name], frame)
+        assert point_data(scenario) is kept
+
+
+def test_a_worker_keeps_a_few_datasets_at_most(monkeypatch):
+    """A Dask worker outlives a sweep: the oldest kept inputs go beyond KEPT_DATA."""
+    from solver import sweep
+
+    monkeypatch.setattr(sweep, "_kept", type(sweep._kept)())
+    for i in range(sweep.KEPT_DATA + 2):
+        assert sweep._kept_or_load(("k", i), lambda i=i: f"data {i}") == f"data {i}"
+    assert list(sweep._kept) == [("k", i) for i in range(2, sweep.KEPT_DATA + 2)]
+    assert sweep._kept_or_load(("k", 2), lambda: "read again") == "data 2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Collection
 from pathlib import Path
 
 from solver.plan.summary import build_summary, summary_json
@@ -10,10 +11,8 @@ from solver.plan.tables import Plan
 
 
 def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
-                  summary: dict | None = None, inputs: dict | None = None) -> None:
-    from solver.domain import PLAN_TABLES
-    from solver.io.write import write_workbook
-
+                  summary: dict | None = None, inputs: dict | None = None,
+                  formats: Collection[str] = ("csv", "xlsx")) -> None:
     import time
 
     started = time.perf_counter()
@@ -29,8 +28,13 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
         for name, frame in year_tables.items():
             frame.to_csv(folder / "years" / str(year) / f"{name}.csv", index=False,
                           lineterminator="\n")
-    # the plan as a workbook for the committee (Chinese sheets and headers by default)
-    write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
+    # the plan as a workbook for the committee (Chinese sheets and headers by default); a
+    # sweep's points skip it unless asked (writing it was half a point's time)
+    if "xlsx" in formats:
+        from solver.domain import PLAN_TABLES
+        from solver.io.write import write_workbook
+
+        write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
     # where the inputs are, relative to the plan folder too (`solver.inputs`)
     summary["inputs"].update(inputs or {})
@@ -56,8 +60,12 @@ def plan_inputs(plan: Plan) -> list[Path]:
 
 def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
                alternatives: list[Plan] | None = None, lang: str = "zh",
-               summary: dict | None = None, bundle: bool = False) -> Path:
+               summary: dict | None = None, bundle: bool = False,
+               formats: Collection[str] = ("csv", "xlsx")) -> Path:
     """Write the plan folder: into a new folder or over an earlier plan folder, atomically.
+
+    The CSV tables and summary.json are always written (they are what `bianzhi verify`
+    checks); plan.xlsx only when "xlsx" is in `formats`, for its own folder and alt-N/.
 
     Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
     Anything else at `out_dir` is refused (`solver.io.outdir`). `bundle`: the inputs are
@@ -73,13 +81,14 @@ def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | No
                                folder.target.resolve(), bundle)
         if bundle:
             copy_inputs(record, data, folder.tmp)
-        _write_tables(plan, folder.tmp, lang, summary, record)
+        _write_tables(plan, folder.tmp, lang, summary, record, formats)
         for name, text in (extra_files or {}).items():
             (folder.tmp / name).write_text(text, encoding="utf-8")
         for k, alt in enumerate(alternatives or [], start=1):
             (folder.tmp / f"alt-{k}").mkdir()
             # an alternative's inputs are its plan's: the same places, one folder further in
-            _write_tables(alt, folder.tmp / f"alt-{k}", lang, inputs=one_level_in(record))
+            _write_tables(alt, folder.tmp / f"alt-{k}", lang, inputs=one_level_in(record),
+                          formats=formats)
             write_marker(folder.tmp / f"alt-{k}", "plan")
         return folder.commit()
 
