@@ -643,8 +643,16 @@ def grid_to_table(
     # columns inside the header's width that have no header: a value there would be lost
     headless = [j for j, text in enumerate(header_cells)
                 if j not in keep and j not in serial_cols and not str(text).strip()]
+    # the common row, decided inline: its first cell is the id (no serial column before it),
+    # neither a total nor a note (what `_row_kind` would find, without a call per row)
+    plain_first = id_col == 0 and 0 not in serial_cols
+    total_match, note_match = _TOTAL_RE.match, _NOTE_RE.match
     for cells, number in zip(rows[header_idx + span :], numbers[header_idx + span :]):
-        kind = _row_kind(cells, serial_cols, id_col)
+        first = cells[0].strip() if plain_first and cells else ""
+        if first and not in_notes and total_match(first) is None and note_match(first) is None:
+            kind = "data"
+        else:
+            kind = _row_kind(cells, serial_cols, id_col)
         if kind == "data" and in_notes and sum(1 for c in cells if c.strip()) <= 1:
             kind = "note"  # continuation lines of a notes block below the table
         if kind != "data":
