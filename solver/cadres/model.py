@@ -46,20 +46,19 @@ keeps the LP structure; after a MIP it adds a row holding the best score instead
 from __future__ import annotations
 
 import hashlib
-import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from solver.cadres import rules
+from solver.cadres import exact, rules
 from solver.domain import OPTION, Opt
 from solver.errors import BianzhiError
 from solver.scenario import Cadres as CadreSettings
 from solver.scenario import CadreWeightsModel
-from solver.solve import INTEGRALITY_TOL, LinearProgram, Status, solve
+from solver.solve import INTEGRALITY_TOL, LinearProgram, Status
 from solver.validate import Dataset, split_tags
 
 OPTIONS: tuple[str, ...] = tuple(OPTION)  # codes in registry order (solver.domain)
@@ -68,6 +67,8 @@ HEALTH = {"healthy": 1.0, "chronic": 0.5, "serious": 0.0}
 TRANSFER_CANDIDATES = 20  # best demands kept per person: keeps the model sparse
 MAX_HALL_GROUPS = 12  # sets of task groups checked for joint minimums before solving
 MAX_CUT_ROUNDS = 10  # rounds of post cuts before the MIP
+COMPONENT_MIP = True  # a vertex left fractional: first the MIP over its fractional people
+WARM_START = True  # one HiGHS model for every solve (False: each solve from scratch)
 
 
 class CadreInfeasible(BianzhiError):
@@ -107,6 +108,7 @@ class CadrePlan:
     method: str
     seconds: float
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    optimality: dict = field(default_factory=dict)  # the answer against the LP bound
 
     def summary(self) -> dict:
         a = self.assignments
@@ -120,6 +122,7 @@ class CadrePlan:
             "status": self.status.value,
             "method": self.method,
             "seconds": round(self.seconds, 4),
+            "optimality": self.optimality,
         }
 
 
@@ -158,7 +161,7 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
                          full_units_release_first)
     model = assignment_lp(options.arrays(), who, groups, demands, quotas)
     _check_group_sizes(groups, model.person, model.kind, model.target, who.count)
-    sol, method = _assign(model, who, groups, solver)
+    sol, method, proofs = _assign(model, who, groups, solver)
     chosen = np.flatnonzero(np.round(sol.x) > 0.5)
     wanted = [set(split_tags(t)) for t in groups["skills"].fillna("")]
     out = _assignments(who.people, groups, demands, units, chosen, model.person, model.kind,
@@ -179,7 +182,8 @@ def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeigh
     return CadrePlan(assignments=out, transfers=_transfer_rows(out, demands, units),
                      releases=releases, retirements=retirements, returns=returns,
                      status=sol.status,
-                     method=method, seconds=time.perf_counter() - start, groups=groups)
+                     method=method, seconds=time.perf_counter() - start, groups=groups,
+                     optimality=_optimality(*proofs))
 
 
 @dataclass
@@ -419,9 +423,16 @@ def assignment_lp(options: tuple[np.ndarray, ...], who: Persons, groups: pd.Data
 
 def _assign(model: AssignmentModel, who: Persons, groups: pd.DataFrame, solver: str):
     """The best assignment, then the one a fixed pseudo-random order of the ids prefers among
-    the assignments of that best score; returns (solution, method)."""
+    the assignments of that best score; returns (solution, method, proofs of both stages).
+
+    Both stages run in one solver model (`exact.WarmModel`): the cuts and the tie-break's
+    bounds and costs change it in place and each solve starts from the last basis.
+    """
     person, kind, target, points = model.person, model.kind, model.target, model.points
-    sol, method, lp = _solve_integral(model.lp, solver, model.posts)
+    warm = exact.WarmModel(model.lp, solver, warm=WARM_START)
+    warm.start_basis(person, who.count)
+    sol, method, proof = exact.solve_integral(warm, person, model.posts, MAX_CUT_ROUNDS,
+                                              whole_costs=True, component_mip=COMPONENT_MIP)
     if sol.status == Status.INFEASIBLE:
         is_group = kind == OPTIONS.index(Opt.GROUP)
         may = [len(np.unique(person[is_group & (target == g)])) for g in range(len(groups))]
@@ -433,62 +444,65 @@ def _assign(model: AssignmentModel, who: Persons, groups: pd.DataFrame, solver: 
             "group, each one group; lower min_size or add groups")
     if not sol.status.has_solution:
         raise CadreInfeasible(f"the cadre assignment stopped without a solution ({sol.message})")
-    # The answer is then unique, and the same whichever solver runs. Where the first stage
-    # was an integral LP vertex, its optimal face (complementary slackness with the duals)
-    # holds exactly the assignments of the best score, as bounds: the matrix keeps its
-    # structure. Otherwise (a MIP) one more row keeps the score at least the best, in whole
-    # hundredths, so the bound is exact.
+    # The answer is then unique, and the same whichever solver runs. Where the best whole
+    # score reaches the LP bound, the LP's optimal face (complementary slackness with its
+    # duals) holds exactly the assignments of the best score, as bounds: the matrix keeps its
+    # structure, and only the face's free columns need a tie weight. Otherwise (a MIP below
+    # the bound) one more row keeps the score at least the best, in whole hundredths, so the
+    # bound is exact.
     pid = who.people["person_id"].astype(str).to_numpy()
-    tie_ids = [f"{a}|{OPTIONS[kd]}|{tg}" for a, kd, tg in zip(pid[person], kind, target)]
-    tie_c = -_stable_uniform(tie_ids)
-    face = _optimal_face(lp, sol, tie_c) if method.startswith("lp") else None
+
+    def tie_costs(cols: np.ndarray) -> np.ndarray:
+        c = np.zeros(len(person))
+        c[cols] = -_stable_uniform([f"{a}|{OPTIONS[kd]}|{tg}" for a, kd, tg in zip(
+            pid[person[cols]], kind[cols], target[cols])])
+        return c
+
+    face = (_optimal_face(warm.lp, proof.lp, warm.lp.c)
+            if proof.on_lp_face and proof.lp.row_duals is not None else None)
     tied = None
     if face is not None:
-        tied, tie_method, _ = _solve_integral(face, solver, model.posts)
+        bounds = (warm.lp.col_lower, warm.lp.col_upper, warm.lp.row_lower, warm.lp.row_upper)
+        warm.set_bounds(face.col_lower, face.col_upper, face.row_lower, face.row_upper)
+        warm.set_costs(tie_costs(np.flatnonzero(face.col_lower != face.col_upper)))
+        # from the optimal basis the new costs cost the dual simplex three times the
+        # iterations of a fresh dual feasible start (5,000 people: 6,000 against 2,000)
+        warm.start_basis(person, who.count)
+        tied, tie_method, tie_proof = exact.solve_integral(
+            warm, person, model.posts, MAX_CUT_ROUNDS, whole_costs=False,
+            component_mip=COMPONENT_MIP)
+        if not tied.status.has_solution:
+            warm.set_bounds(*bounds)
     if tied is None or not tied.status.has_solution:
         best = round(float(points @ np.round(sol.x)))
-        tie_lp = LinearProgram(
-            c=tie_c, A=sp.vstack([lp.A, sp.csr_matrix(points.astype(float))], format="csc"),
-            row_lower=np.append(lp.row_lower, best), row_upper=np.append(lp.row_upper, np.inf),
-            col_lower=lp.col_lower, col_upper=lp.col_upper)
-        tied, tie_method, _ = _solve_integral(tie_lp, solver, model.posts)
+        warm.add_rows(sp.csr_matrix(points.astype(float)), np.array([best]),
+                      np.array([np.inf]))
+        warm.set_costs(tie_costs(np.arange(len(person))))
+        tied, tie_method, tie_proof = exact.solve_integral(
+            warm, person, model.posts, MAX_CUT_ROUNDS, whole_costs=False,
+            component_mip=COMPONENT_MIP)
     if tied.status.has_solution:
-        sol, method = tied, f"{method}+{tie_method} tie-break"
-    return sol, method
+        return tied, f"{method}+{tie_method} tie-break", (proof, tie_proof)
+    return sol, method, (proof, None)
+
+
+def _optimality(best: exact.Proof, tie: exact.Proof | None) -> dict:
+    """The total score against the LP bound (the best any assignment could score), and how
+    the tie-break stage's answer compares with its own LP bound: a gap of 0 shows optimality
+    by the bound alone; otherwise the whole MIP proved it (at a relative gap of 0)."""
+    out = {"score": round(-best.objective / 100, 2), "lp_bound": round(-best.lp_bound / 100, 4),
+           "gap": round(best.gap / 100, 4), "proof": "lp bound" if best.reaches_bound else "mip",
+           "mip_people": best.mip_people}
+    if tie is not None:
+        out["tie_break_gap"] = round(tie.gap, 9)
+        out["tie_break_proof"] = "lp bound" if tie.reaches_bound else "mip"
+    return out
 
 
 def _stable_uniform(keys: list[str]) -> np.ndarray:
     """A number in [0, 1) per key from a hash of the key: stable across runs and machines."""
     return np.array([int.from_bytes(hashlib.blake2b(k.encode(), digest_size=6).digest(), "big")
                      / 2 ** 48 for k in keys])
-
-
-def _solve_integral(lp: LinearProgram, solver: str, posts: _PostCuts | None = None):
-    """The LP at a vertex, tightened by post cuts while they cut it off; the MIP only if the
-    vertex stays fractional. Returns the solution, the method and the LP with its cuts.
-
-    The MIP's objective is shifted by the LP bound (an offset: the values then measure the
-    distance to it). Solvers stop at a relative gap (HiGHS: 1e-4 of the objective); on the
-    unshifted objective of thousands of people that is worth whole points, on the shifted one
-    a small fraction of a hundredth while the LP bound is within 100 points of the optimum.
-    """
-    method = "lp"
-    for _ in range(MAX_CUT_ROUNDS + 1):
-        sol = solve(lp, solver)
-        if not sol.status.has_solution or not np.any(
-                np.abs(sol.x - np.round(sol.x)) > INTEGRALITY_TOL):
-            return sol, method, lp
-        cuts = posts.separate(sol.x) if posts is not None else None
-        if cuts is None:
-            break
-        A_cut, rhs = cuts
-        lp = LinearProgram(c=lp.c, A=sp.vstack([lp.A, A_cut], format="csc"),
-                           row_lower=np.append(lp.row_lower, np.full(len(rhs), -np.inf)),
-                           row_upper=np.append(lp.row_upper, rhs), col_lower=lp.col_lower,
-                           col_upper=lp.col_upper, offset=lp.offset)
-        method = "lp+cuts"
-    mip = replace(lp.as_mip(), offset=lp.offset - math.floor(sol.objective))
-    return solve(mip, solver), "milp", lp
 
 
 class _PostCuts:
