@@ -886,8 +886,8 @@ def test_the_bundled_city_gives_the_same_assignment_warm_and_from_scratch(monkey
 
     sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios/bazhong-2021.yaml")
     ds = load_data(sc)
-    kwargs = dict(plan_year=2021, data_year=ds.year or 2021, weights=CadreWeights(),
-                  transfer_min_fit=sc.cadres.transfer_min_fit)
+    kwargs = {"plan_year": 2021, "data_year": ds.year or 2021, "weights": CadreWeights(),
+              "transfer_min_fit": sc.cadres.transfer_min_fit}
     warm = plan_cadres(ds, **kwargs)
     assert warm.optimality["gap"] == 0 and warm.optimality["proof"] == "lp bound"
     assert warm.optimality["score"] == round(warm.assignments["score"].sum(), 2)

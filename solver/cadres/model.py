@@ -126,14 +126,6 @@ class CadrePlan:
         }
 
 
-def _post_fit(home_system, home_sector, skills, post_system, post_sector) -> np.ndarray:
-    """post_fit of one person for each post: 1 same system, 0.8 a skill names the post's
-    system, 0.6 same sector, else 0."""
-    return np.where(post_system == home_system, 1.0,
-                    np.where(np.isin(post_system, list(skills)), 0.8,
-                             np.where(post_sector == home_sector, 0.6, 0.0)))
-
-
 def plan_cadres(ds: Dataset, plan_year: int, data_year: int, weights: CadreWeights,
                 transfers: bool = True, transfer_min_fit: float = _DEFAULT_MIN_FIT,
                 full_units_release_first: tuple[str, ...] = ("operational",),
@@ -329,27 +321,62 @@ def transfer_options(options: Options, who: Persons, demands: pd.DataFrame,
     p_region = units["region"].reindex(who.home).to_numpy()
     p_system = units["system"].reindex(who.home).to_numpy()
     p_sector = units["sector"].reindex(who.home).to_numpy()
-    by_block: dict[tuple, np.ndarray] = {}
-    for key, idx in pd.Series(np.arange(len(demands))[receivable]).groupby(
-            [d_region[receivable], demands["quota_type"].to_numpy()[receivable]]):
-        by_block[key] = idx.to_numpy()
-    for p in np.flatnonzero(~who.follow & ~who.serious):
-        cand = by_block.get((p_region[p], who.quota_type[p]))
-        if cand is None:
-            continue
-        cand = cand[d_unit[cand] != who.home[p]]
-        fit = _post_fit(p_system[p], p_sector[p], who.skills[p], d_system[cand],
-                        d_sector[cand])
-        keep = fit >= transfer_min_fit
-        cand, fit = cand[keep], fit[keep]
-        if len(cand) == 0:
-            continue
-        # keep the best-scoring demands (the score's only terms that vary by demand)
-        order = np.lexsort((cand, -(w.skills * fit + tier_bonus[cand])))[:TRANSFER_CANDIDATES]
-        cand, fit = cand[order], fit[order]
-        score = (w.transfer_base + w.skills * fit + w.experience * who.exp[p]
-                 + w.health * who.hp[p] + tier_bonus[cand])
-        options.add(np.full(len(cand), p), Opt.TRANSFER, cand, score)
+    # every (person, demand) pair of one block (region, quota type), all at once: people in
+    # id order, each block's demands in demand order
+    d_pick = np.flatnonzero(receivable)
+    who_ok = np.flatnonzero(~who.follow & ~who.serious)
+    block, _ = pd.factorize(np.concatenate([
+        _key(d_region[d_pick], demands["quota_type"].to_numpy()[d_pick]),
+        _key(p_region[who_ok], who.quota_type[who_ok])]))
+    d_block, p_block = block[:len(d_pick)], block[len(d_pick):]
+    by_block = d_pick[np.argsort(d_block, kind="stable")]
+    starts = np.searchsorted(np.sort(d_block), np.arange(block.max() + 2 if len(block) else 1))
+    count = (starts[1:] - starts[:-1])[p_block] if len(who_ok) else np.zeros(0, np.int64)
+    pair_p = np.repeat(who_ok, count)
+    first = np.repeat(np.cumsum(count) - count, count)
+    pair_d = by_block[np.repeat(starts[p_block], count) + np.arange(len(pair_p)) - first]
+    keep = d_unit[pair_d] != who.home[pair_p]
+    pair_p, pair_d = pair_p[keep], pair_d[keep]
+    fit = _pair_fit(who, pair_p, pair_d, p_system, p_sector, d_system, d_sector)
+    keep = fit >= transfer_min_fit
+    pair_p, pair_d, fit = pair_p[keep], pair_d[keep], fit[keep]
+    # keep each person's best-scoring demands (the score's only terms that vary by demand),
+    # earlier demands first on ties
+    order = np.lexsort((pair_d, -(w.skills * fit + tier_bonus[pair_d]), pair_p))
+    pair_p, pair_d, fit = pair_p[order], pair_d[order], fit[order]
+    start = np.r_[0, np.flatnonzero(np.diff(pair_p)) + 1]
+    rank = np.arange(len(pair_p)) - np.repeat(start, np.diff(np.r_[start, len(pair_p)]))
+    keep = rank < TRANSFER_CANDIDATES
+    pair_p, pair_d, fit = pair_p[keep], pair_d[keep], fit[keep]
+    score = (w.transfer_base + w.skills * fit + w.experience * who.exp[pair_p]
+             + w.health * who.hp[pair_p] + tier_bonus[pair_d])
+    options.add(pair_p, Opt.TRANSFER, pair_d, score)
+
+
+def _key(*columns) -> np.ndarray:
+    """One string per row joining the columns (for factorizing composite keys)."""
+    out = pd.Series(columns[0]).astype(str)
+    for col in columns[1:]:
+        out = out + "\x1f" + pd.Series(col).astype(str)
+    return out.to_numpy(dtype=object)
+
+
+def _pair_fit(who: Persons, pair_p, pair_d, p_system, p_sector, d_system, d_sector
+              ) -> np.ndarray:
+    """post_fit of each (person, demand) pair: 1 same system, 0.8 a skill of the person
+    names the post's system, 0.6 same sector, else 0."""
+    if len(pair_p) == 0:
+        return np.zeros(0)
+    skill_p = np.repeat(np.arange(who.count), [len(s) for s in who.skills])
+    skill_names = np.array([t for s in who.skills for t in sorted(s)], dtype=object)
+    codes, names = pd.factorize(np.concatenate([skill_names, d_system[pair_d].astype(object)]))
+    known = len(names) + 1
+    has = np.unique(skill_p * known + codes[:len(skill_names)])
+    asked = pair_p * known + codes[len(skill_names):]
+    skilled = np.isin(asked, has) & (codes[len(skill_names):] >= 0)
+    return np.where(p_system[pair_p] == d_system[pair_d], 1.0,
+                    np.where(skilled, 0.8,
+                             np.where(p_sector[pair_p] == d_sector[pair_d], 0.6, 0.0)))
 
 
 @dataclass
