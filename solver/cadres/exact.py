@@ -175,7 +175,7 @@ def solve_integral(model: WarmModel, person: np.ndarray, cuts, max_rounds: int,
     mip = replace(lp.as_mip(), offset=lp.offset - math.floor(bound))
     whole = solve(mip, model.solver)
     if whole.status.has_solution:
-        whole.objective = float(lp.c @ whole.x + lp.offset)
+        whole.objective = float(lp.c @ np.round(whole.x) + lp.offset)
     return whole, "milp", (Proof(whole.objective, bound, target, "milp",
                                  len(np.unique(person)), lp=sol)
                            if whole.status.has_solution else None)
