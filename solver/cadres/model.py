@@ -38,9 +38,12 @@ The model is a transportation problem (people → options with capacities) plus 
 per home unit for returns, solved as an LP through the solve layer. The post rows (returns −
 retirements ≤ vacancy) break total unimodularity: a vertex may give someone half a return paid by
 their own half release. Such vertices are cut off by valid post cuts (`_PostCuts`, a few
-rounds); only a vertex that stays fractional is re-solved as a MIP. The tie-break stage runs
-over the first stage's optimal face (complementary slackness), so an integral first stage
-keeps the LP structure; after a MIP it adds a row holding the best score instead.
+rounds); only a vertex that stays fractional is re-solved as a MIP, first over its fractional
+people alone (kept when it reaches the LP bound), else whole (`exact.solve_integral`). The
+tie-break stage runs over the first stage's optimal face (complementary slackness) when the best
+score reaches the LP bound, so the LP structure stays; otherwise it adds a row holding the best
+score. Every solve after the first re-uses one HiGHS model (rows added, bounds and costs
+changed, warm); `CadrePlan.optimality` records the score against the LP bound.
 """
 
 from __future__ import annotations
