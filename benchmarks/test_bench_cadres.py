@@ -8,6 +8,11 @@ cadre model on 5,000 generated people (groups, returns, early retirement, transf
 too: it stays on LPs (post cuts, tie-break over the optimal face). In CI they
 run once each as smoke tests (--benchmark-disable); the clock is not asserted (shared
 machines are noisy), only the method and the correctness of the answer.
+
+Issue 14 (targets: 5,000 people ≤ 1 s, 18,000 people at 300,000 units ≤ 5 s): `plan_cadres`
+on one warm HiGHS model against the same code solving every stage from scratch with the whole
+MIP (`WARM_START` and `COMPONENT_MIP` off: the solves as they were before), in one run, for
+the ratio; the 300,000-unit pair is marked slow (generating and reading the data take minutes).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from test_bench_gap import unit_instance
 
 from solver.cadres.checks import check_assignments
 from solver.cadres.gap import solve_gap_result
+from solver.bench import generated_data
+from solver.cadres import model
 from solver.cadres.model import CadreWeights, plan_cadres
 from solver.generate import SKILLS, generate
 from solver.io.write import write_csv_folder
@@ -184,3 +191,50 @@ def test_bundled_run_wall_clock(benchmark, tmp_path):
 
     benchmark.pedantic(run, rounds=5, iterations=1)
     assert len(pd.read_csv(out / "assignments.csv")) == 187
+
+
+PATHS = {"warm": {}, "from scratch": {"WARM_START": False, "COMPONENT_MIP": False}}
+
+
+def _timed_plan(benchmark, monkeypatch, ds, path, rounds, **kwargs):
+    """`plan_cadres` timed on one path; the answer must be exact (gap 0 against the LP
+    bound, or the whole MIP's proof) and pass the independent check."""
+    for name, value in PATHS[path].items():
+        monkeypatch.setattr(model, name, value)
+    year = ds.year or PLAN_YEAR
+
+    def run():
+        return plan_cadres(ds, plan_year=year, data_year=year, weights=CadreWeights(),
+                           **kwargs)
+
+    plan = benchmark.pedantic(run, rounds=rounds, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(method=plan.method, people=len(plan.assignments),
+                                optimality=plan.optimality)
+    assert plan.status == Status.OPTIMAL
+    assert plan.optimality["proof"] == "mip" or plan.optimality["gap"] == 0
+    moves = pd.DataFrame({"kind": "transfer_with_person", "amount": 1,
+                          **plan.transfers[["from_unit", "to_unit", "quota_type", "demand_id"]]})
+    assert check_assignments(ds, plan.assignments, year, year, moves) == []
+    return plan
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_plan_cadres_5000_warm_vs_from_scratch(benchmark, monkeypatch, cadre_data, path):
+    """Issue 14: 5,000 people, 8 groups (target ≤ 1 s), both paths in one run."""
+    plan = _timed_plan(benchmark, monkeypatch, cadre_data, path, rounds=5,
+                       transfer_min_fit=0.8)
+    assert len(plan.assignments) == PEOPLE
+
+
+@pytest.fixture(scope="module")
+def data_300k():
+    return load(generated_data(300_000))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", list(PATHS))
+def test_plan_cadres_300k_units_warm_vs_from_scratch(benchmark, monkeypatch, data_300k, path):
+    """Issue 14: the generated 300,000 units (18,701 surplus people, 400 task groups, 81k
+    demands; scenario defaults), target ≤ 5 s, both paths in one run."""
+    plan = _timed_plan(benchmark, monkeypatch, data_300k, path, rounds=3)
+    assert len(plan.assignments) > 18_000

@@ -18,12 +18,13 @@ import pandas as pd
 import pytest
 
 from conftest import write_table
-from solver.cadres import model
+from solver.cadres import exact, model
 from solver.cadres.checks import check_assignments
 from solver.cadres.model import CadreInfeasible, CadreWeights, plan_cadres
 from solver.plan import write_plan
-from solver.runner import run_scenario
+from solver.runner import load_data, run_scenario
 from solver.scenario import Cadres, Policy, Scenario, load_scenario
+from solver.solve import LinearProgram
 from solver.validate import load
 from solver.verify import check_plan, verify_folder
 
@@ -735,12 +736,17 @@ def test_half_a_return_paid_by_ones_own_half_release_is_cut_off(inputs, monkeypa
     assert options(p) == expected
     assert p.method.startswith("lp+cuts") or p.method.startswith("milp")
     assert p.assignments["score"].sum() == 14.0
-    # without cuts the MIP finds the same assignment
+    assert p.optimality["gap"] == 0 and p.optimality["proof"] == "lp bound"
+    # without cuts the LP bound is 14.5, which no whole answer reaches: the MIP over the
+    # fractional people (14) proves nothing, and the whole MIP finds the same assignment
     monkeypatch.setattr(model, "MAX_CUT_ROUNDS", 0)
     for solver in ("highs", "cbc"):
         p = plan(folder, solver=solver)
         assert options(p) == expected
         assert p.method.startswith("milp")
+        assert p.optimality == {"score": 14.0, "lp_bound": 14.5, "gap": 0.5, "proof": "mip",
+                                "mip_people": 3, "tie_break_gap": 0.0,
+                                "tie_break_proof": "lp bound"}
 
 
 def test_a_transfer_out_frees_no_post_for_a_return(inputs):
@@ -796,3 +802,96 @@ def test_a_run_without_any_year_takes_the_calendar_year_and_says_so(inputs, cli,
     assert code == 0 and "Plan year" not in err
     s = json.loads((tmp_path / "p2" / "summary.json").read_text(encoding="utf-8"))
     assert (s["cadres"]["plan_year"], s["cadres"]["plan_year_source"]) == (2021, "scenario")
+
+
+# ---------------------------------------------------------------- exact solves (issue 14)
+
+
+def triangle() -> tuple[LinearProgram, list[int]]:
+    """Three people who each may take a post (−1) or stay (0), but no two of them both take a
+    post (one row per pair), and a fourth alone with a post (−1). The LP's only optimum gives
+    the three half a post each: −1.5 − 1 = −2.5; a whole answer does −2 at best, which the
+    bound rounded up to whole numbers shows."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    # columns: (post, stay) for each of p0..p3
+    person = [0, 0, 1, 1, 2, 2, 3, 3]
+    rows = [[1, 1, 0, 0, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1, 0, 0],
+            [0, 0, 0, 0, 0, 0, 1, 1],
+            [1, 0, 1, 0, 0, 0, 0, 0], [0, 0, 1, 0, 1, 0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0]]
+    lp = LinearProgram(c=np.array([-1.0, 0, -1, 0, -1, 0, -1, 0]),
+                       A=sp.csc_matrix(np.array(rows, dtype=float)),
+                       row_lower=np.array([1, 1, 1, 1, -np.inf, -np.inf, -np.inf]),
+                       row_upper=np.array([1, 1, 1, 1, 1, 1, 1.0]),
+                       col_lower=np.zeros(8), col_upper=np.ones(8))
+    return lp, person
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_fractional_vertex_is_solved_as_a_mip_over_its_fractional_people(solver):
+    import numpy as np
+
+    lp, person = triangle()
+    got, method, proof = exact.solve_integral(exact.WarmModel(lp, solver), np.array(person),
+                                              None, 0, whole_costs=True)
+    assert method == "lp+component milp"
+    assert proof.lp_bound == pytest.approx(-2.5) and proof.bound == -2
+    assert proof.objective == -2 and proof.reaches_bound and not proof.on_lp_face
+    assert proof.mip_people == 3  # p3 was whole in the LP: kept, not re-solved
+    x = got.x.reshape(4, 2)
+    assert x[:3, 0].sum() == 1 and x[3, 0] == 1
+
+
+def test_a_component_short_of_the_bound_falls_back_to_the_whole_mip():
+    import numpy as np
+
+    lp, person = triangle()
+    # with continuous costs the rounded bound is the LP's (−2.5): no whole answer reaches it
+    got, method, proof = exact.solve_integral(exact.WarmModel(lp, "highs"), np.array(person),
+                                              None, 0, whole_costs=False)
+    assert method == "milp" and got.objective == -2
+    assert proof.gap == pytest.approx(0.5) and not proof.reaches_bound
+
+
+def test_cut_rows_and_the_tie_break_reuse_one_solver_model(inputs, monkeypatch):
+    # the hand case that needs post cuts: every solve after the first runs on the same HiGHS
+    # model (warm), and the answer is the one of solving each stage from scratch
+    people = [person("a", wants_return="yes"),
+              person("b", wants_return="yes", age=58, service_years=35,
+                     willing_early_retirement="yes"),
+              person("c", age=58, service_years=35, health="serious",
+                     willing_early_retirement="yes")]
+    folder = cadre_inputs(inputs, people, [group("G")])
+    sessions = []
+    original = exact.HighsSession.__init__
+
+    def counted(self, *args, **kwargs):
+        sessions.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(exact.HighsSession, "__init__", counted)
+    warm = plan(folder)
+    assert warm.method == "lp+cuts+lp tie-break" and len(sessions) == 1
+    monkeypatch.setattr(model, "WARM_START", False)
+    cold = plan(folder)
+    assert len(sessions) == 1 + 3  # from scratch: a session per solve (LP, cut round, tie)
+    pd.testing.assert_frame_equal(warm.assignments, cold.assignments)
+
+
+def test_the_bundled_city_gives_the_same_assignment_warm_and_from_scratch(monkeypatch):
+    """The new path (one warm HiGHS model, the MIP only over fractional people) against the
+    old one (every solve from scratch, the whole MIP), on the bundled city."""
+    from pathlib import Path
+
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios/bazhong-2021.yaml")
+    ds = load_data(sc)
+    kwargs = {"plan_year": 2021, "data_year": ds.year or 2021, "weights": CadreWeights(),
+              "transfer_min_fit": sc.cadres.transfer_min_fit}
+    warm = plan_cadres(ds, **kwargs)
+    assert warm.optimality["gap"] == 0 and warm.optimality["proof"] == "lp bound"
+    assert warm.optimality["score"] == round(warm.assignments["score"].sum(), 2)
+    monkeypatch.setattr(model, "WARM_START", False)
+    monkeypatch.setattr(model, "COMPONENT_MIP", False)
+    cold = plan_cadres(ds, **kwargs)
+    pd.testing.assert_frame_equal(warm.assignments, cold.assignments)

@@ -5,7 +5,8 @@ person exactly once, eligibility, group sizes and ages, returns within posts, tr
 where a person may go, scores by the documented formula, and — for instances small enough to
 enumerate — the total score equals the brute-force optimum. HiGHS and CBC must give the same
 assignments (the tie-break stage makes the answer unique), so must the MIP path (post cuts
-switched off), and the whole run (cadres, then the reallocation) must pass
+switched off; and every solve from scratch with the whole MIP, the path before issue 14),
+and the whole run (cadres, then the reallocation) must pass
 `solver.verify.check_plan`.
 """
 
@@ -294,6 +295,19 @@ def test_cadre_rules_hold_and_solvers_agree(instance):
         no_cuts = plan_cadres(ds, plan_year=plan_year, data_year=DATA_YEAR, weights=w,
                               **options)
     pd.testing.assert_frame_equal(a, no_cuts.assignments)
+    # the old path: every solve from scratch, the whole MIP for a fractional vertex
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(model, "MAX_CUT_ROUNDS", 0)
+        mp.setattr(model, "WARM_START", False)
+        mp.setattr(model, "COMPONENT_MIP", False)
+        cold = plan_cadres(ds, plan_year=plan_year, data_year=DATA_YEAR, weights=w, **options)
+    pd.testing.assert_frame_equal(a, cold.assignments)
+    # optimality is shown and recorded: the score against the LP bound
+    assert plan.optimality["score"] == round(a["score"].sum(), 2)
+    assert plan.optimality["proof"] in ("lp bound", "mip")
+    assert plan.optimality["proof"] == "mip" or plan.optimality["gap"] == 0
+    assert no_cuts.optimality["lp_bound"] >= plan.optimality["lp_bound"] >= round(
+        a["score"].sum(), 2) - 1e-9
     # the whole run: cadres first, releases into the reallocation; every rule verified
     scenario = Scenario(data=str(folder), year=plan_year,
                         policy=Policy(reserve_rate=0.03, full_units_release_first=list(

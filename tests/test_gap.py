@@ -244,3 +244,28 @@ def test_time_limit_marks_unproven_result() -> None:
         assert result.objective <= 1433 and result.gap is not None and result.gap >= 0
     else:
         assert result.status == Status.OPTIMAL and result.objective == 1433
+
+
+@pytest.mark.parametrize(("name", "problem"), CASES, ids=[f"{n}-{k}" for n, k in CASES])
+def test_orlib_optimum_through_the_cadre_exact_path(name: str, problem: int) -> None:
+    """The cadre model's exact path (issue 14: warm LP, the MIP over the fractional jobs, the
+    whole MIP when that one falls short of the LP bound) reaches the published optima, and its
+    proof says how: the bound reached, or the whole MIP."""
+    from solver.cadres.exact import WarmModel, solve_integral
+    from solver.cadres.gap import _build
+
+    inst = instance(name, problem)
+    allowed = np.ones(inst.profit.shape, dtype=bool)
+    lp, agent_idx, job_idx = _build(inst.profit, inst.weight, inst.capacity, allowed,
+                                    integer=False)
+    sol, method, proof = solve_integral(WarmModel(lp, "highs"), job_idx, None, 0,
+                                        whole_costs=True)
+    assert sol.status == Status.OPTIMAL
+    assignment = np.full(inst.profit.shape[1], -1)
+    chosen = np.round(sol.x) > 0.5
+    assignment[job_idx[chosen]] = agent_idx[chosen]
+    check_feasible(inst.profit, inst.weight, inst.capacity, assignment, -sol.objective)
+    assert -sol.objective == OPTIMA[name][problem - 1]
+    assert proof.objective == sol.objective and proof.lp_bound <= sol.objective + 1e-9
+    assert method in ("lp", "lp+component milp", "milp")
+    assert proof.reaches_bound == (method != "milp")
