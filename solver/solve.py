@@ -167,6 +167,35 @@ class HighsSession:
             len(cols), cols, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
         )
 
+    def set_option(self, name: str, value) -> None:
+        self.h.setOptionValue(name, value)
+
+    def set_start_basis(self, basic_cols: np.ndarray, lower_rows: np.ndarray) -> None:
+        """A start basis: the columns `basic_cols` basic, the others at their lower bound;
+        the rows `lower_rows` at their lower bound, the other rows' slacks basic."""
+        status = self._hs.HighsBasisStatus
+        cols = np.full(self.h.getNumCol(), status.kLower, dtype=object)
+        cols[basic_cols] = status.kBasic
+        rows = np.full(self.h.getNumRow(), status.kBasic, dtype=object)
+        rows[lower_rows] = status.kLower
+        basis = self._hs.HighsBasis()
+        basis.col_status, basis.row_status = cols.tolist(), rows.tolist()
+        basis.valid = True
+        self.h.setBasis(basis)
+
+    def add_rows(self, A: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Rows appended to the model (a CSR matrix over its columns), kept warm."""
+        self.h.addRows(A.shape[0], np.asarray(lower, float), np.asarray(upper, float), A.nnz,
+                       A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32),
+                       A.data.astype(float))
+
+    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        self.h.changeRowsBounds(len(rows), np.asarray(rows, dtype=np.int32),
+                                np.asarray(lower, float), np.asarray(upper, float))
+
+    def set_offset(self, offset: float) -> None:
+        self.h.changeObjectiveOffset(float(offset))
+
     def set_costs(self, cols: np.ndarray, costs: np.ndarray) -> None:
         cols = np.asarray(cols, dtype=np.int32)
         self.h.changeColsCost(len(cols), cols, np.asarray(costs, dtype=float))

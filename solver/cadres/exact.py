@@ -70,27 +70,17 @@ class WarmModel:
         if self.session is not None:
             # Devex pricing: from the start basis below, half the dual simplex iterations of
             # steepest edge here and a fifth less time (5,000 and 18,000 people)
-            self.session.h.setOptionValue("simplex_dual_edge_weight_strategy", 1)
+            self.session.set_option("simplex_dual_edge_weight_strategy", 1)
 
     def start_basis(self, person: np.ndarray, n_people: int) -> None:
         """Each person's best-scoring option basic (the first on ties), every other row's
         slack basic: dual feasible, since each person's row dual is their best cost."""
         if self.session is None:
             return
-        import highspy
-
         lp = self.lp
         order = np.lexsort((np.arange(lp.num_cols), lp.c, person))
         first = np.r_[True, person[order][1:] != person[order][:-1]]
-        status = highspy.HighsBasisStatus
-        cols = np.full(lp.num_cols, status.kLower, dtype=object)
-        cols[order[first]] = status.kBasic
-        rows = np.full(lp.num_rows, status.kBasic, dtype=object)
-        rows[:n_people] = status.kLower
-        basis = highspy.HighsBasis()
-        basis.col_status, basis.row_status = cols.tolist(), rows.tolist()
-        basis.valid = True
-        self.session.h.setBasis(basis)
+        self.session.set_start_basis(order[first], np.arange(n_people))
 
     def solve(self) -> Solution:
         if self.session is not None:
@@ -104,16 +94,13 @@ class WarmModel:
                           row_lower=np.append(lp.row_lower, lower),
                           row_upper=np.append(lp.row_upper, upper))
         if self.session is not None:
-            self.session.h.addRows(A.shape[0], np.asarray(lower, float),
-                                   np.asarray(upper, float), A.nnz,
-                                   A.indptr[:-1].astype(np.int32),
-                                   A.indices.astype(np.int32), A.data.astype(float))
+            self.session.add_rows(A, lower, upper)
 
     def set_costs(self, c: np.ndarray) -> None:
         self.lp = replace(self.lp, c=np.asarray(c, float), offset=0.0)
         if self.session is not None:
             self.session.set_costs(np.arange(len(c)), c)
-            self.session.h.changeObjectiveOffset(0.0)
+            self.session.set_offset(0.0)
 
     def set_bounds(self, col_lower, col_upper, row_lower, row_upper) -> None:
         """New bounds, sent to the solver only where they changed."""
@@ -124,9 +111,7 @@ class WarmModel:
                 self.session.set_col_bounds(cols, col_lower[cols], col_upper[cols])
             rows = np.flatnonzero((row_lower != lp.row_lower) | (row_upper != lp.row_upper))
             if len(rows):
-                self.session.h.changeRowsBounds(len(rows), rows.astype(np.int32),
-                                                row_lower[rows].astype(float),
-                                                row_upper[rows].astype(float))
+                self.session.set_row_bounds(rows, row_lower[rows], row_upper[rows])
         self.lp = replace(lp, col_lower=col_lower, col_upper=col_upper, row_lower=row_lower,
                           row_upper=row_upper)
 
