@@ -356,6 +356,7 @@ def run(
 
     from solver.plan import PlanViolation, build_summary, write_plan
     from solver.runner import checked_plan, load_data
+    from solver.text import language
 
     start = _time.perf_counter()
     _check_lang(lang)
@@ -373,7 +374,7 @@ def run(
         ds = load_data(scenario)
     load_s = _time.perf_counter() - t0
     print_warnings(ds.warnings, _shown(warnings, ds.warnings), kept_in=str(out_dir / "warnings.csv"))
-    with progress(f"planning {len(ds.units)} units…"):
+    with progress(f"planning {len(ds.units)} units…"), language(lang):
         plan = checked_plan(scenario, ds, with_marginals=marginals)
     plan.timings["load"] = load_s
     if scenario.year_assumed:  # on stderr: --json output stays clean
@@ -390,15 +391,16 @@ def run(
 
         if alternatives < 0 or not 0 <= slack < 1:
             raise typer.BadParameter("--alternatives ≥ 0 and 0 ≤ --slack < 1")
-        for k, quota in enumerate(near_optimal(plan.quota, alternatives, slack,
-                                               scenario.solver.name), start=1):
-            alt = _replace(plan, quota=quota, aux=off_quota(scenario, plan.dataset, quota),
-                           alternative={"number": k, "slack": slack})
-            problems = alt.verify()
-            if problems:
-                raise PlanViolation(f"alternative {k} breaks hard rules:\n"
-                                    + "\n".join(f"  - {x}" for x in problems))
-            alts.append(alt)
+        with language(lang):  # the alternatives' reasons in the plan's language
+            for k, quota in enumerate(near_optimal(plan.quota, alternatives, slack,
+                                                   scenario.solver.name), start=1):
+                alt = _replace(plan, quota=quota, aux=off_quota(scenario, plan.dataset, quota),
+                               alternative={"number": k, "slack": slack})
+                problems = alt.verify()
+                if problems:
+                    raise PlanViolation(f"alternative {k} breaks hard rules:\n"
+                                        + "\n".join(f"  - {x}" for x in problems))
+                alts.append(alt)
     plan.timings["total"] = _time.perf_counter() - start
     summary = build_summary(plan)
     with progress(f"writing {out_dir}…"):
