@@ -277,6 +277,36 @@ def render_years(summary: dict) -> None:
                   "§ 19a.4)")
 
 
+def render_unmet(plan, lang: str, shown: int = 10) -> None:
+    """The first unmet demands by tier: the unit's name beside its code, its status and what
+    would unblock the demand (all of them: plan.xlsx, sheet 需求满足情况)."""
+    from solver.domain import TIER_ORDER
+    from solver.names import Names
+    from solver.plan.readable import unmet_detail
+    from solver.text import language, unit_status
+
+    tables = plan.tables()
+    d = tables["demands"]
+    short = d[d["unmet_reason"].fillna("") != ""]
+    if short.empty or "units" not in tables:
+        return
+    names = Names.from_dataset(plan.dataset)
+    with language(lang):
+        short = unmet_detail(short, tables["units"], names)
+        status = [unit_status(s) for s in short["unit_status"]]
+    short = short.assign(status=status, order=[TIER_ORDER.index(t) for t in short["tier"]])
+    short = short.sort_values(["order", "demand_id"], kind="stable")
+    table = RichTable(title=f"Unmet demands: the first {min(shown, len(short))} of "
+                            f"{len(short)} (all in plan.xlsx)", title_justify="left")
+    for col in ("demand", "unit", "unit name", "tier", "asked", "met", "status",
+                "what would unblock it"):
+        table.add_column(col, justify="right" if col in ("asked", "met") else "left")
+    for _, r in short.head(shown).iterrows():
+        table.add_row(r["demand_id"], r["unit_id"], names.name("unit", r["unit_id"]),
+                      r["tier"], str(r["amount"]), str(r["met"]), r["status"], r["unblock"])
+    out.print(table)
+
+
 def render_run(summary: dict, out_dir: Path, report: Path | None = None) -> None:
     """What a planner wants to see after a run."""
     s = summary["solver"]
@@ -345,7 +375,7 @@ def run(
     marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Compute marginal values (two warm re-solves)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead of tables")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html")] = False,
-    lang: Annotated[str, typer.Option(help="zh (default) or en: plan.xlsx and the report")] = "zh",
+    lang: Annotated[str, typer.Option(help="zh (default) or en: the reasons, plan.xlsx and the report")] = "zh",
     include_personal: Annotated[bool, typer.Option("--include-personal", help="Names and health in the report")] = False,
     alternatives: Annotated[int, typer.Option("--alternatives", help="Also write up to K near-optimal plans with different donors (DIR/alt-k)")] = 0,
     slack: Annotated[float, typer.Option(help="How far above the optimal ladder cost an alternative may go (0.02 = 2%)")] = 0.02,
@@ -412,6 +442,7 @@ def run(
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
+        render_unmet(plan, lang)
         render_run(summary, out_dir, out_dir / "report.html" if report else None)
         if alts:
             out.print(f"{len(alts)} near-optimal alternative{'s' if len(alts) > 1 else ''} "
@@ -533,12 +564,18 @@ def compare(
                                            for v in c["amount"].values()))
         mets = " → ".join("–" if v is None else str(v) for v in c["met"].values())
         reasons = " → ".join(c["reason"].values())
-        out.print(f"  {c['demand_id']} ({c['tier']}, asked {amounts}): met {mets} ({reasons})",
-                  markup=False)
+        out.print(f"  {c['demand_id']} {_unit_label(c)} ({c['tier']}, asked {amounts}): "
+                  f"met {mets} ({reasons})", markup=False)
     if len(result["changed_demands"]) > 15:
         out.print(f"  … {len(result['changed_demands']) - 15} more (--json or --out for all)")
     if out_dir is not None:
         out.print(f"Written to {out_dir}")
+
+
+def _unit_label(row: dict) -> str:
+    """单位名称 (unit code) for a person; the code alone when the data names no unit."""
+    name = row.get("unit_name") or ""
+    return f"{name} ({row['unit_id']})" if name and name != row["unit_id"] else row["unit_id"]
 
 
 def _check_lang(lang: str) -> str:

@@ -511,6 +511,17 @@ PLAN_TABLES: dict[str, Table] = {
 }
 
 
+# Columns plan.xlsx adds for a person reading it (solver/plan/readable.py), not in the CSVs:
+# a name beside each unit code, an unmet demand's unit status and what would unblock it.
+READING_COLUMNS: dict[str, Column] = {c.name: c for c in (
+    Column("unit_name", "单位名称", "text", required=False),
+    Column("from_unit_name", "调出单位名称", "text", required=False),
+    Column("to_unit_name", "调入单位名称", "text", required=False),
+    Column("keeper_name", "承接单位名称", "text", required=False),
+    Column("unit_status", "单位编制状态", "enum", required=False, enum="unit_status"),
+    Column("unblock", "解决途径", "text", required=False),
+)}
+
 MAX_LEDGER = 10**9
 
 

@@ -12,6 +12,9 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
                   summary: dict | None = None) -> None:
     from solver.domain import PLAN_TABLES
     from solver.io.write import write_workbook
+    from solver.names import Names
+    from solver.plan.readable import readable_tables
+    from solver.text import language
 
     import time
 
@@ -29,7 +32,13 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
             frame.to_csv(folder / "years" / str(year) / f"{name}.csv", index=False,
                           lineterminator="\n")
     # the plan as a workbook for the committee (Chinese sheets and headers by default)
-    write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
+    # the data's names for its codes (the CSVs keep codes; compare and the report read them)
+    names = Names.from_dataset(plan.dataset)
+    names.frame().to_csv(folder / "names.csv", index=False, lineterminator="\n")
+    # with a name beside each unit code and why an unmet demand is short, in words
+    with language(lang):
+        readable = readable_tables(tables, names)
+    write_workbook(readable, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
     # the tables, the year folders and plan.xlsx (summary.json itself is what is left)
     summary.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
