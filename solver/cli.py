@@ -84,8 +84,11 @@ def _band_order(band: str) -> tuple[int, str]:
     return (-1 if band.startswith("<") else int(digits[0]) if digits else 999, band)
 
 
-def render_inventory(inv: dict) -> None:
-    """The stock-take as readable tables."""
+def render_inventory(inv: dict, names=None) -> None:
+    """The stock-take as readable tables (systems by the data's names, solver.names)."""
+    from solver.names import Names
+
+    names = names or Names()
     table = RichTable(title="Quotas 编制", title_justify="left")
     for col in ("quota type", "units", "approved", "staff", "pool", "vacancy", "rate",
                 "over-quota staff"):
@@ -126,7 +129,8 @@ def render_inventory(inv: dict) -> None:
             f"Off-quota staff 编外: {aux['headcount']} people in {aux['departments']} departments; "
             f"approved headcount {aux['approved']}, never approved {aux['headcount_never_approved']}"
         )
-        shares = ", ".join(f"{k} {v}%" for k, v in list(aux["share_by_system"].items())[:8])
+        shares = ", ".join(f"{names.name('system', k)} {v}%"
+                           for k, v in list(aux["share_by_system"].items())[:8])
         out.print(f"  by system: {shares}")
     people = inv["people"]
     if people["present"]:
@@ -182,7 +186,9 @@ def inventory(
         inv["path"] = str(path)
         sys.stdout.write(json.dumps(inv, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     else:
-        render_inventory(inv)
+        from solver.names import Names
+
+        render_inventory(inv, Names.from_dataset(ds))
 
 
 def load_data(path: Path):

@@ -13,12 +13,14 @@ import pandas as pd
 from solver.names import Names
 from solver.text import say
 
-# code column → the name column plan.xlsx puts right after it
-NAME_COLUMNS: dict[str, str] = {
-    "unit_id": "unit_name",
-    "from_unit": "from_unit_name",
-    "to_unit": "to_unit_name",
-    "keeper_id": "keeper_name",
+# code column → the name column plan.xlsx puts right after it, and what the code names
+NAME_COLUMNS: dict[str, tuple[str, str]] = {
+    "unit_id": ("unit_name", "unit"),
+    "from_unit": ("from_unit_name", "unit"),
+    "to_unit": ("to_unit_name", "unit"),
+    "keeper_id": ("keeper_name", "unit"),
+    "region": ("region_name", "region"),
+    "system": ("system_name", "system"),
 }
 
 
@@ -29,8 +31,8 @@ def readable_tables(tables: dict[str, pd.DataFrame], names: Names) -> dict[str, 
     for table, frame in tables.items():
         if table == "demands" and "units" in tables:
             frame = unmet_detail(frame, tables["units"], names)
-        for code, name in NAME_COLUMNS.items():
-            frame = names.with_names(frame, code, name)
+        for code, (name, kind) in NAME_COLUMNS.items():
+            frame = names.with_names(frame, code, name, kind)
         out[table] = frame
     return out
 
