@@ -313,6 +313,33 @@ def render_unmet(plan, lang: str, shown: int = 10) -> None:
     out.print(table)
 
 
+def render_marginals(summary: dict, plan, lang: str) -> None:
+    """What a little more room would buy, in words per region (its name) and quota type:
+    今年少留1个百分点空编率 → 多满足保重点2个, 编制池多1个编制 → … (the re-solves of
+    summary.json `marginal_values`; nothing without --marginals)."""
+    from solver.domain import QUOTA_TYPES
+    from solver.names import Names
+    from solver.text import language, marginal, marginal_header
+
+    keys = ("reserve_rate_minus_1pt", "pool_plus_1")
+    rows = summary.get("marginal_values", {}).get("by_region") or []
+    # the regions and types where more room buys something (or could not be re-solved)
+    rows = [r for r in rows if any(r.get(k) is None or any(r[k].values()) for k in keys)]
+    if not rows:
+        return
+    names = Names.from_dataset(plan.dataset)
+    with language(lang):
+        table = RichTable(title=marginal_header("title"), title_justify="left")
+        for key in ("region", "quota_type", *keys):
+            table.add_column(marginal_header(key))
+        for r in rows:
+            qt = QUOTA_TYPES.get(r["quota_type"], r["quota_type"]) if lang == "zh" \
+                else r["quota_type"]
+            table.add_row(names.name("region", r["region"]), qt,
+                          *(marginal(k, r.get(k)) for k in keys))
+    out.print(table)
+
+
 def render_run(summary: dict, out_dir: Path, report: Path | None = None) -> None:
     """What a planner wants to see after a run."""
     s = summary["solver"]
@@ -449,6 +476,7 @@ def run(
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
         render_unmet(plan, lang)
+        render_marginals(summary, plan, lang)
         render_run(summary, out_dir, out_dir / "report.html" if report else None)
         if alts:
             out.print(f"{len(alts)} near-optimal alternative{'s' if len(alts) > 1 else ''} "
@@ -517,8 +545,10 @@ def render_sweep_table(wide, keys: list[str]) -> None:
         main.append("status")
     table = RichTable(title="Per point (met: quotas per tier; reserve: vacancies kept per "
                             "quota type)", title_justify="left")
-    for col in ("point", *keys, *main):
-        table.add_column(col.replace(".", " "), no_wrap=True,
+    from solver.text import metric
+
+    for col in ("point", *keys, *main):  # the figures in words: 满足编制（保重点）
+        table.add_column(col if col == "point" or col in keys else metric(col), no_wrap=True,
                          justify="left" if col in ("point", "status") else "right")
     for _, row in wide.iterrows():
         table.add_row(*("" if pd_isna(row.get(c)) else str(row.get(c))
@@ -535,7 +565,7 @@ def compare(
     plans: Annotated[list[Path], typer.Argument(help="Plan folders; the first is the base")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Also write compare.json, CSVs and compare.html here")] = None,
-    lang: Annotated[str, typer.Option(help="zh (default) or en, for compare.html")] = "zh",
+    lang: Annotated[str, typer.Option(help="zh (default) or en, for compare.html and the figures' names")] = "zh",
 ) -> None:
     """Compare plans: KPIs, per-unit changes, moves in one plan only, changed demands."""
     from solver.compare import compare_plans
@@ -552,15 +582,19 @@ def compare(
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return
+    from solver.text import language
+    from solver.text import metric as metric_words
+
     kpi = result["kpis"]
     table = RichTable(title="KPIs", title_justify="left")
     table.add_column("metric")
     for row in kpi:
         table.add_column(row["plan"], justify="right")
-    for metric in kpi[0]:
-        if metric == "plan":
-            continue
-        table.add_row(metric, *[str(row.get(metric, "")) for row in kpi])
+    with language(lang):  # met.key → 满足编制（保重点）
+        for metric in kpi[0]:
+            if metric == "plan":
+                continue
+            table.add_row(metric_words(metric), *[str(row.get(metric, "")) for row in kpi])
     out.print(table)
     out.print(f"Units whose approved quota differs: {len(result['unit_changes'])}; moves in "
               f"one plan only: {len(result['moves_only_in'])}; demands met differently: "

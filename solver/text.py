@@ -87,6 +87,63 @@ def source(code: str) -> str:
     return SOURCES.get(code, code) if current() == "zh" else code.replace("_", " ")
 
 
+# headline figures (solver.plan.kpis, compare, sweep): key → (zh, en)
+METRICS: dict[str, tuple[str, str]] = {
+    "status": ("求解状态", "solver status"), "scenario": ("方案", "scenario"),
+    "moves": ("调整记录数", "moves"), "cross_system_moves": ("跨系统调整数", "cross-system moves"),
+    "unmet": ("未满足需求数", "unmet demands"), "horizon": ("规划期", "horizon"),
+    "foresight": ("预见方式", "foresight"), "attrition": ("其他自然减员率", "other leavers' rate"),
+    "retirements": ("到龄退休", "retirements"), "leavers": ("其他自然减员", "other leavers"),
+    "hires": ("进人", "hires"), "returned": ("事去减编收回", "quotas returned"),
+}
+
+
+def metric(key: str) -> str:
+    """A headline figure's key in words: met.key → 满足编制（保重点）, quotas met (key);
+    2022.reserve.institution → 2022年 留存空编（事业编制）."""
+    from solver.domain import OPTIONS, QUOTA_TYPES
+
+    zh = current() == "zh"
+    head, _, rest = key.partition(".")
+    if head.isdigit() and rest:
+        return f"{head}年 {metric(rest)}" if zh else f"{head}: {metric(rest)}"
+    if key in METRICS:
+        return METRICS[key][0 if zh else 1]
+    words = {"met": ("满足编制", "quotas met"), "reserve": ("留存空编", "vacancies kept"),
+             "cadres": ("富余人员", "surplus people")}
+    if head in words and rest:
+        label = {**TIERS, **QUOTA_TYPES, **OPTIONS}.get(rest, rest) if zh else rest.replace(
+            "_", " ")
+        return f"{words[head][0]}（{label}）" if zh else f"{words[head][1]} ({label})"
+    return key
+
+
+def marginal(kind: str, counts: dict[str, int] | None) -> str:
+    """What one more unit of room buys, per tier, in words: 多满足保重点2个、保运转1个."""
+    if counts is None:
+        return "—"
+    more = [(t, n) for t, n in counts.items() if n]
+    if not more:
+        return "无" if current() == "zh" else "nothing more"
+    if current() == "zh":
+        return "多满足" + "、".join(f"{TIERS.get(t, t)}{n}个" for t, n in more)
+    return "meets " + ", ".join(f"{n} more {t}" for t, n in more)
+
+
+MARGINAL_HEADERS: dict[str, tuple[str, str]] = {
+    "title": ("边际价值：放宽一点可多满足的编制数（按地区和编制类型重新求解；未列出的放宽后也不多满足）",
+              ("Marginal values: quotas more met with a little more room (re-solved per region "
+               "and quota type; those not listed would meet nothing more)")),
+    "region": ("地区", "region"), "quota_type": ("编制类型", "quota type"),
+    "reserve_rate_minus_1pt": ("今年少留1个百分点空编率", "one point less reserve rate"),
+    "pool_plus_1": ("编制池多1个编制", "one more pool quota"),
+}
+
+
+def marginal_header(key: str) -> str:
+    return MARGINAL_HEADERS[key][0 if current() == "zh" else 1]
+
+
 # key → {"zh": template, "en": template}; placeholders are str.format fields
 TEMPLATES: dict[str, dict[str, str]] = {
     # moves.csv (solver/quotas/extract.py)

@@ -29,19 +29,42 @@ ID_COLUMNS = ("unit_id", "from_unit", "to_unit", "keeper_id", "parent_id", "dema
               "system")
 
 
-def bianzhi(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "solver.cli", *args], capture_output=True,
-                   text=True, check=True)
+def bianzhi(*args: str) -> str:
+    return subprocess.run([sys.executable, "-m", "solver.cli", *args], capture_output=True,
+                          text=True, check=True).stdout
 
 
 @pytest.fixture(scope="module")
 def plans(tmp_path_factory):
     base = tmp_path_factory.mktemp("lang")
-    bianzhi("run", str(SCENARIO), "--out", str(base / "zh"))
-    bianzhi("run", str(SCENARIO), "--out", str(base / "en"), "--lang", "en")
-    return {lang: {name: pd.read_csv(base / lang / f"{name}.csv", dtype=str,
-                                     keep_default_na=False)
-                   for name in REASON_TABLES} for lang in ("zh", "en")}
+    shown = {"zh": bianzhi("run", str(SCENARIO), "--out", str(base / "zh")),
+             "en": bianzhi("run", str(SCENARIO), "--out", str(base / "en"), "--lang", "en")}
+    out = {lang: {name: pd.read_csv(base / lang / f"{name}.csv", dtype=str,
+                                    keep_default_na=False)
+                  for name in REASON_TABLES} for lang in ("zh", "en")}
+    out["shown"] = shown
+    return out
+
+
+def test_marginal_values_are_printed_in_words(plans):
+    """Not `reserve_rate_minus_1pt`: 今年少留1个百分点空编率 … 多满足保运转n个, region names."""
+    zh, en = plans["shown"]["zh"], plans["shown"]["en"]
+    assert "今年少留1个百分点空编率" in zh and "编制池多1个编制" in zh
+    region = "(巴中市|巴州区|恩阳区|通江县|南江县|平昌县)"  # names, not codes
+    assert re.search(region + r" .*多满足(保重点|保应急|保运转)\d+个", zh)
+    assert "one point less reserve rate" in en and "one more pool quota" in en
+    assert "minus_1pt" not in zh + en and "pool_plus_1" not in zh + en
+
+
+def test_figures_are_named_in_words():
+    assert text.metric("met.key") == "满足编制（保重点）"
+    assert text.metric("2022.reserve.institution") == "2022年 留存空编（事业编制）"
+    assert text.metric("cadres.early_retirement") == "富余人员（提前退休）"
+    assert text.marginal("pool_plus_1", {"key": 2, "emergency": 0, "operational": 1}) == \
+        "多满足保重点2个、保运转1个"
+    with language("en"):
+        assert text.metric("met.key") == "quotas met (key)"
+        assert text.marginal("pool_plus_1", {"key": 0}) == "nothing more"
 
 
 def _ids(tables: dict[str, pd.DataFrame]) -> set[str]:
@@ -77,7 +100,7 @@ def test_english_plan_has_english_reasons(plans):
 
 def test_both_languages_give_the_same_plan(plans):
     """Only the sentences change with the language: the codes and figures stay."""
-    for name in REASON_TABLES:
+    for name in REASON_TABLES:  # (plans["shown"]: the terminal output)
         zh, en = (plans[lang][name].drop(columns="reason") for lang in ("zh", "en"))
         pd.testing.assert_frame_equal(zh, en, check_names=True)
 
@@ -98,6 +121,5 @@ def test_language_is_chinese_by_default_and_restored_after_a_block():
         assert text.tier("key") == "key"
     assert say("move.withdraw") == "职能消失：空编收回编制池"
     assert text.tier("key") == "保重点"
-    with pytest.raises(ValueError, match="unknown language"):
-        with language("fr"):
-            pass
+    with pytest.raises(ValueError, match="unknown language"), language("fr"):
+        pass
