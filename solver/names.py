@@ -57,10 +57,10 @@ class Names:
         if code_column not in frame:
             return frame
         out = frame.copy()
-        names = self.by_kind.get(kind, {})
-        values = [names.get(str(c), str(c)) if isinstance(c, str) and c else ""
-                  for c in out[code_column].tolist()]
-        out.insert(out.columns.get_loc(code_column) + 1, name_column, values)
+        codes = out[code_column]
+        text = codes.where(codes.notna(), "").astype(str)  # one lookup per distinct code
+        values = text.map(self.by_kind.get(kind, {})).fillna(text).where(text != "", "")
+        out.insert(out.columns.get_loc(code_column) + 1, name_column, values.to_numpy(object))
         return out
 
     @classmethod
