@@ -750,23 +750,25 @@ def check_names(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> li
     table may repeat it, never name it differently (which one would the committee read?)."""
     from solver.names import UNIT_NAME_COLUMNS
 
-    given: list[tuple[str, str, str, str, pd.DataFrame, int, str]] = []
+    given: list[tuple[str, str, str, str, int, str]] = []  # kind, code, name, table, row, col
     units = ds["units"]
     for column, (kind, code) in UNIT_NAME_COLUMNS.items():
-        if column in units:
-            for i, (c, n) in enumerate(zip(units[code].tolist(), units[column].tolist())):
-                if isinstance(c, str) and isinstance(n, str) and n.strip():
-                    given.append((kind, c, n.strip(), "units", units, i, column))
+        if column in units:  # each distinct (code, name) once, at its first row
+            pairs = units[[code, column, ROW]].dropna()
+            pairs = pairs.assign(**{column: pairs[column].astype(str).str.strip()})
+            pairs = pairs[pairs[column] != ""].drop_duplicates([code, column])
+            given += [(kind, str(c), n, "units", int(r), column)
+                      for c, n, r in pairs.itertuples(index=False)]
     names = ds.get("names")
     if names is not None:
-        for i, (k, c, n) in enumerate(zip(names["kind"].tolist(), names["code"].tolist(),
-                                          names["name"].tolist())):
+        for k, c, n, r in zip(names["kind"].tolist(), names["code"].tolist(),
+                              names["name"].tolist(), names[ROW].tolist()):
             if isinstance(k, str) and isinstance(c, str) and isinstance(n, str):
-                given.append((k, c, n.strip(), "names", names, i, "name"))
+                given.append((k, c, n.strip(), "names", int(r), "name"))
+    given.sort(key=lambda g: (g[3] != "units", g[4]))  # in reading order: units, then names
     first: dict[tuple[str, str], tuple[str, str, int]] = {}
     problems: list[Problem] = []
-    for kind, code, name, table, frame, i, column in given:
-        row = int(frame[ROW].iat[i])
+    for kind, code, name, table, row, column in given:
         seen = first.setdefault((kind, code), (name, table, row))
         if seen[0] != name:
             source = sources[table]
