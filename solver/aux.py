@@ -53,8 +53,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from solver import text
 from solver.domain import AUX_CATEGORIES, QUOTA_TYPES
 from solver.solve import LinearProgram, solve_integral
+from solver.text import say
 from solver.validate import Dataset
 
 CATEGORY_ORDER: tuple[str, ...] = tuple(AUX_CATEGORIES)
@@ -447,7 +449,7 @@ def attribute_endings(rows: pd.DataFrame) -> pd.DataFrame:
 def _cap_formulas(regions: pd.DataFrame) -> dict[str, str]:
     """Per region: its cap as a formula, e.g. ⌊3991 × (1 − reduction)^2⌋ = 3232."""
     years = regions["years"] if "years" in regions else pd.Series(1, regions.index)
-    return {r: f"{cap} = ⌊{base} × (1 − reduction){'' if n == 1 else f'^{n}'}⌋"
+    return {r: say("aux.formula", cap=cap, base=base, power="" if n == 1 else f"^{n}")
             for r, cap, base, n in zip(regions["region"], regions["cap"], regions["base"],
                                        years)}
 
@@ -456,8 +458,7 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
     """One hand-checkable sentence per row: what happened to its positions and by which rule."""
     formula = _cap_formulas(regions)
     binding = dict(zip(regions["region"], regions["binding"]))
-    vac = ("vacancies the reallocation leaves it (beyond the reserve)" if after_plan
-           else "in-quota vacancies")
+    vac = say("aux.vac_after") if after_plan else say("aux.vac_input")
     out = []
     for r in rows[["headcount_before", "approved_before", "never_approved", "unapproved_part",
                    "approved_after", "to_services", "ended_unapproved", "ended_vacancy",
@@ -465,30 +466,30 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
                        index=False):
         why = []
         if r.cover:
-            why.append(f"the unit's {r.unit_vacancy} {vac} take over {r.cover} "
-                       "positions (空编单位按需进人)")
+            why.append(say("aux.cover", vacancy=r.unit_vacancy, vac=vac, cover=r.cover))
         if binding[r.region]:
-            why.append(f"region {r.region} cap {formula[r.region]}")
-        parts = [f"{r.headcount_before} today"]
-        what = "never approved" if r.never_approved else f"above the approved {r.approved_before}"
+            why.append(say("aux.cap", region=r.region, formula=formula[r.region]))
+        parts = [say("aux.today", n=r.headcount_before)]
+        what = (say("aux.never_approved") if r.never_approved
+                else say("aux.above_approved", approved=r.approved_before))
         if r.ended_unapproved:
-            parts.append(f"{r.ended_unapproved} {what} ended first")
+            parts.append(say("aux.ended_first", n=r.ended_unapproved, what=what))
         kept_extra = r.unapproved_part - r.ended_unapproved
         if kept_extra:
-            parts.append(f"{kept_extra} {what} kept, to be approved (履行报批程序)")
+            parts.append(say("aux.kept_extra", n=kept_extra, what=what))
         if r.to_services:
-            parts.append(f"{r.to_services} to purchased services (outsourceable, 养事不养人)")
+            parts.append(say("aux.to_services", n=r.to_services))
         if r.approved_after:
-            parts.append(f"{r.approved_after} kept as approved headcount (员额)")
+            parts.append(say("aux.kept", n=r.approved_after))
         if r.ended_vacancy:
-            parts.append(f"{r.ended_vacancy} ended: the unit's {r.unit_vacancy} {vac} "
-                         f"take over {r.cover} positions (least essential first)")
+            parts.append(say("aux.ended_vacancy", n=r.ended_vacancy, vacancy=r.unit_vacancy,
+                             vac=vac, cover=r.cover))
         if r.ended_cap:
-            parts.append(f"{r.ended_cap} ended: region {r.region} cap {formula[r.region]} "
-                         f"(weight {r.weight:g}, least essential first)")
-        sentence = "; ".join(parts)
+            parts.append(say("aux.ended_cap", n=r.ended_cap, region=r.region,
+                             formula=formula[r.region], weight=f"{r.weight:g}"))
+        sentence = text.joined(parts)
         if (r.ended_unapproved or r.to_services) and why:
-            sentence += " — because " + " and ".join(why)
+            sentence += say("aux.because", why=say("aux.and").join(why))
         out.append(sentence)
     return out
 

@@ -84,8 +84,11 @@ def _band_order(band: str) -> tuple[int, str]:
     return (-1 if band.startswith("<") else int(digits[0]) if digits else 999, band)
 
 
-def render_inventory(inv: dict) -> None:
-    """The stock-take as readable tables."""
+def render_inventory(inv: dict, names=None) -> None:
+    """The stock-take as readable tables (systems by the data's names, solver.names)."""
+    from solver.names import Names
+
+    names = names or Names()
     table = RichTable(title="Quotas 编制", title_justify="left")
     for col in ("quota type", "units", "approved", "staff", "pool", "vacancy", "rate",
                 "over-quota staff"):
@@ -126,7 +129,8 @@ def render_inventory(inv: dict) -> None:
             f"Off-quota staff 编外: {aux['headcount']} people in {aux['departments']} departments; "
             f"approved headcount {aux['approved']}, never approved {aux['headcount_never_approved']}"
         )
-        shares = ", ".join(f"{k} {v}%" for k, v in list(aux["share_by_system"].items())[:8])
+        shares = ", ".join(f"{names.name('system', k)} {v}%"
+                           for k, v in list(aux["share_by_system"].items())[:8])
         out.print(f"  by system: {shares}")
     people = inv["people"]
     if people["present"]:
@@ -182,7 +186,9 @@ def inventory(
         inv["path"] = str(path)
         sys.stdout.write(json.dumps(inv, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     else:
-        render_inventory(inv)
+        from solver.names import Names
+
+        render_inventory(inv, Names.from_dataset(ds))
 
 
 def load_data(path: Path):
@@ -277,6 +283,63 @@ def render_years(summary: dict) -> None:
                   "§ 19a.4)")
 
 
+def render_unmet(plan, lang: str, shown: int = 10) -> None:
+    """The first unmet demands by tier: the unit's name beside its code, its status and what
+    would unblock the demand (all of them: plan.xlsx, sheet 需求满足情况)."""
+    from solver.domain import TIER_ORDER
+    from solver.names import Names
+    from solver.plan.readable import unmet_detail
+    from solver.text import language, unit_status
+
+    tables = plan.tables()
+    d = tables["demands"]
+    short = d[d["unmet_reason"].fillna("") != ""]
+    if short.empty or "units" not in tables:
+        return
+    names = Names.from_dataset(plan.dataset)
+    with language(lang):
+        short = unmet_detail(short, tables["units"], names)
+        status = [unit_status(s) for s in short["unit_status"]]
+    short = short.assign(status=status, order=[TIER_ORDER.index(t) for t in short["tier"]])
+    short = short.sort_values(["order", "demand_id"], kind="stable")
+    table = RichTable(title=f"Unmet demands: the first {min(shown, len(short))} of "
+                            f"{len(short)} (all in plan.xlsx)", title_justify="left")
+    for col in ("demand", "unit", "unit name", "tier", "asked", "met", "status",
+                "what would unblock it"):
+        table.add_column(col, justify="right" if col in ("asked", "met") else "left")
+    for _, r in short.head(shown).iterrows():
+        table.add_row(r["demand_id"], r["unit_id"], names.name("unit", r["unit_id"]),
+                      r["tier"], str(r["amount"]), str(r["met"]), r["status"], r["unblock"])
+    out.print(table)
+
+
+def render_marginals(summary: dict, plan, lang: str) -> None:
+    """What a little more room would buy, in words per region (its name) and quota type:
+    今年少留1个百分点空编率 → 多满足保重点2个, 编制池多1个编制 → … (the re-solves of
+    summary.json `marginal_values`; nothing without --marginals)."""
+    from solver.domain import QUOTA_TYPES
+    from solver.names import Names
+    from solver.text import language, marginal, marginal_header
+
+    keys = ("reserve_rate_minus_1pt", "pool_plus_1")
+    rows = summary.get("marginal_values", {}).get("by_region") or []
+    # the regions and types where more room buys something (or could not be re-solved)
+    rows = [r for r in rows if any(r.get(k) is None or any(r[k].values()) for k in keys)]
+    if not rows:
+        return
+    names = Names.from_dataset(plan.dataset)
+    with language(lang):
+        table = RichTable(title=marginal_header("title"), title_justify="left")
+        for key in ("region", "quota_type", *keys):
+            table.add_column(marginal_header(key))
+        for r in rows:
+            qt = QUOTA_TYPES.get(r["quota_type"], r["quota_type"]) if lang == "zh" \
+                else r["quota_type"]
+            table.add_row(names.name("region", r["region"]), qt,
+                          *(marginal(k, r.get(k)) for k in keys))
+    out.print(table)
+
+
 def render_run(summary: dict, out_dir: Path, report: Path | None = None) -> None:
     """What a planner wants to see after a run."""
     s = summary["solver"]
@@ -346,7 +409,7 @@ def run(
     marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Compute marginal values (two warm re-solves)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead of tables")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html")] = False,
-    lang: Annotated[str, typer.Option(help="zh (default) or en: plan.xlsx and the report")] = "zh",
+    lang: Annotated[str, typer.Option(help="zh (default) or en: the reasons, plan.xlsx and the report")] = "zh",
     include_personal: Annotated[bool, typer.Option("--include-personal", help="Names and health in the report")] = False,
     alternatives: Annotated[int, typer.Option("--alternatives", help="Also write up to K near-optimal plans with different donors (DIR/alt-k)")] = 0,
     slack: Annotated[float, typer.Option(help="How far above the optimal ladder cost an alternative may go (0.02 = 2%)")] = 0.02,
@@ -359,6 +422,7 @@ def run(
 
     from solver.plan import PlanViolation, build_summary, write_plan
     from solver.runner import checked_plan, load_data
+    from solver.text import language
 
     start = _time.perf_counter()
     _check_lang(lang)
@@ -376,7 +440,7 @@ def run(
         ds = load_data(scenario)
     load_s = _time.perf_counter() - t0
     print_warnings(ds.warnings, _shown(warnings, ds.warnings), kept_in=str(out_dir / "warnings.csv"))
-    with progress(f"planning {len(ds.units)} units…"):
+    with progress(f"planning {len(ds.units)} units…"), language(lang):
         plan = checked_plan(scenario, ds, with_marginals=marginals)
     plan.timings["load"] = load_s
     if scenario.year_assumed:  # on stderr: --json output stays clean
@@ -393,15 +457,16 @@ def run(
 
         if alternatives < 0 or not 0 <= slack < 1:
             raise typer.BadParameter("--alternatives ≥ 0 and 0 ≤ --slack < 1")
-        for k, quota in enumerate(near_optimal(plan.quota, alternatives, slack,
-                                               scenario.solver.name), start=1):
-            alt = _replace(plan, quota=quota, aux=off_quota(scenario, plan.dataset, quota),
-                           alternative={"number": k, "slack": slack})
-            problems = alt.verify()
-            if problems:
-                raise PlanViolation(f"alternative {k} breaks hard rules:\n"
-                                    + "\n".join(f"  - {x}" for x in problems))
-            alts.append(alt)
+        with language(lang):  # the alternatives' reasons in the plan's language
+            for k, quota in enumerate(near_optimal(plan.quota, alternatives, slack,
+                                                   scenario.solver.name), start=1):
+                alt = _replace(plan, quota=quota, aux=off_quota(scenario, plan.dataset, quota),
+                               alternative={"number": k, "slack": slack})
+                problems = alt.verify()
+                if problems:
+                    raise PlanViolation(f"alternative {k} breaks hard rules:\n"
+                                        + "\n".join(f"  - {x}" for x in problems))
+                alts.append(alt)
     plan.timings["total"] = _time.perf_counter() - start
     t0 = _time.perf_counter()
     summary = build_summary(plan)
@@ -426,6 +491,8 @@ def run(
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
+        render_unmet(plan, lang)
+        render_marginals(summary, plan, lang)
         render_run(summary, out_dir, out_dir / "report.html" if report else None)
         if alts:
             out.print(f"{len(alts)} near-optimal alternative{'s' if len(alts) > 1 else ''} "
@@ -535,8 +602,10 @@ def render_sweep_table(wide, keys: list[str]) -> None:
         main.append("status")
     table = RichTable(title="Per point (met: quotas per tier; reserve: vacancies kept per "
                             "quota type)", title_justify="left")
-    for col in ("point", *keys, *main):
-        table.add_column(col.replace(".", " "), no_wrap=True,
+    from solver.text import metric
+
+    for col in ("point", *keys, *main):  # the figures in words: 满足编制（保重点）
+        table.add_column(col if col == "point" or col in keys else metric(col), no_wrap=True,
                          justify="left" if col in ("point", "status") else "right")
     for _, row in wide.iterrows():
         table.add_row(*("" if pd_isna(row.get(c)) else str(row.get(c))
@@ -553,7 +622,7 @@ def compare(
     plans: Annotated[list[Path], typer.Argument(help="Plan folders; the first is the base")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Also write compare.json, CSVs and compare.html here")] = None,
-    lang: Annotated[str, typer.Option(help="zh (default) or en, for compare.html")] = "zh",
+    lang: Annotated[str, typer.Option(help="zh (default) or en, for compare.html and the figures' names")] = "zh",
 ) -> None:
     """Compare plans: KPIs, per-unit changes, moves in one plan only, changed demands."""
     from solver.compare import compare_plans
@@ -570,15 +639,19 @@ def compare(
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return
+    from solver.text import language
+    from solver.text import metric as metric_words
+
     kpi = result["kpis"]
     table = RichTable(title="KPIs", title_justify="left")
     table.add_column("metric")
     for row in kpi:
         table.add_column(row["plan"], justify="right")
-    for metric in kpi[0]:
-        if metric == "plan":
-            continue
-        table.add_row(metric, *[str(row.get(metric, "")) for row in kpi])
+    with language(lang):  # met.key → 满足编制（保重点）
+        for metric in kpi[0]:
+            if metric == "plan":
+                continue
+            table.add_row(metric_words(metric), *[str(row.get(metric, "")) for row in kpi])
     out.print(table)
     out.print(f"Units whose approved quota differs: {len(result['unit_changes'])}; moves in "
               f"one plan only: {len(result['moves_only_in'])}; demands met differently: "
@@ -588,12 +661,18 @@ def compare(
                                            for v in c["amount"].values()))
         mets = " → ".join("–" if v is None else str(v) for v in c["met"].values())
         reasons = " → ".join(c["reason"].values())
-        out.print(f"  {c['demand_id']} ({c['tier']}, asked {amounts}): met {mets} ({reasons})",
-                  markup=False)
+        out.print(f"  {c['demand_id']} {_unit_label(c)} ({c['tier']}, asked {amounts}): "
+                  f"met {mets} ({reasons})", markup=False)
     if len(result["changed_demands"]) > 15:
         out.print(f"  … {len(result['changed_demands']) - 15} more (--json or --out for all)")
     if out_dir is not None:
         out.print(f"Written to {out_dir}")
+
+
+def _unit_label(row: dict) -> str:
+    """单位名称 (unit code) for a person; the code alone when the data names no unit."""
+    name = row.get("unit_name") or ""
+    return f"{name} ({row['unit_id']})" if name and name != row["unit_id"] else row["unit_id"]
 
 
 def _check_lang(lang: str) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from solver.domain import TIER_ORDER
 from solver.errors import BianzhiError
+from solver.names import Names
 
 MOVE_KEY = ["kind", "quota_type", "from_unit", "to_unit", "demand_id"]
 
@@ -21,6 +22,7 @@ class PlanFiles:
     path: Path
     summary: dict
     tables: dict[str, pd.DataFrame]
+    names: Names = field(default_factory=Names)
 
 
 def read_plan(path: str | Path) -> PlanFiles:
@@ -28,7 +30,8 @@ def read_plan(path: str | Path) -> PlanFiles:
     from solver.plan import read_plan_folder
 
     summary, tables = read_plan_folder(path)
-    return PlanFiles(name=Path(path).name, path=Path(path), summary=summary, tables=tables)
+    return PlanFiles(name=Path(path).name, path=Path(path), summary=summary, tables=tables,
+                     names=Names.from_folder(Path(path)))
 
 
 def is_multi_year(plan: PlanFiles) -> bool:
@@ -83,6 +86,9 @@ def compare_plans(paths: list[str | Path]) -> dict:
             plan.name = name
     base = plans[0]
     result: dict = {"base": base.name, "plans": names, "kpis": [kpis(p) for p in plans]}
+    # the units' names (names.csv of the plans; a later plan's name wins, codes without one)
+    named = Names({k: {c: n for p in plans for c, n in p.names.by_kind.get(k, {}).items()}
+                   for k in ("unit", "system", "sector", "region")})
 
     key = ["unit_id", "quota_type"]
     approved = None
@@ -96,8 +102,8 @@ def compare_plans(paths: list[str | Path]) -> dict:
                != approved[[base.name]].to_numpy()).any(axis=1)
     changes = approved[differs].sort_values(key)
     result["unit_changes"] = [
-        {"unit_id": r["unit_id"], "quota_type": r["quota_type"],
-         "approved_after": {p.name: int(r[p.name]) for p in plans}}
+        {"unit_id": r["unit_id"], "unit_name": named.name("unit", r["unit_id"]),
+         "quota_type": r["quota_type"], "approved_after": {p.name: int(r[p.name]) for p in plans}}
         for _, r in changes.iterrows()
     ]
 
@@ -112,11 +118,11 @@ def compare_plans(paths: list[str | Path]) -> dict:
                 amount = r["amount_base"] if side == "left_only" else r["amount_other"]
                 only.append({"only_in": label, "versus": plan.name if side == "left_only"
                              else base.name, **{k: r[k] for k in MOVE_KEY},
-                             "amount": int(amount)})
+                             **_move_names(named, r), "amount": int(amount)})
         both = merged[merged["_merge"] == "both"]
         for _, r in both[both["amount_base"] != both["amount_other"]].iterrows():
             only.append({"only_in": "both, other amount", "versus": plan.name,
-                         **{k: r[k] for k in MOVE_KEY},
+                         **{k: r[k] for k in MOVE_KEY}, **_move_names(named, r),
                          "amount": int(r["amount_other"]) - int(r["amount_base"])})
     result["moves_only_in"] = only
 
@@ -133,7 +139,7 @@ def compare_plans(paths: list[str | Path]) -> dict:
             met = {base.name: _int(r["met_base"]), plan.name: _int(r["met"])}
             changed.append({
                 "demand_id": r["demand_id"], "plan": plan.name, "unit_id": r["unit_id"],
-                "tier": r["tier"],
+                "unit_name": named.name("unit", r["unit_id"]), "tier": r["tier"],
                 # each plan's own request (data edits may change it between scenarios)
                 "amount": {base.name: _int(r["amount"]), plan.name: _int(r["amount_other"])},
                 "met": met,
@@ -151,6 +157,12 @@ def compare_plans(paths: list[str | Path]) -> dict:
         result["years"] = years_side_by_side(plans)
         result["met_years"] = met_years_changed(base, plans[1:])
     return result
+
+
+def _move_names(names: Names, move) -> dict[str, str]:
+    """The names of a move's two units (a pool grant or withdrawal has one: '' for the other)."""
+    return {"from_unit_name": names.name("unit", move["from_unit"] or None),
+            "to_unit_name": names.name("unit", move["to_unit"] or None)}
 
 
 def years_side_by_side(plans: list[PlanFiles]) -> list[dict]:

@@ -58,8 +58,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from solver import text
 from solver.leaders import LeaderRules
 from solver.solve import LinearProgram, solve
+from solver.text import say
 from solver.validate import Dataset
 
 if TYPE_CHECKING:
@@ -685,23 +687,22 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
     reasons = []
     for r, mi in zip(table.itertuples(index=False), merger, strict=True):
         if r.role == "keeper":
-            reasons.append(
-                f"keeper of {r.merger_id}: {n_abs[mi]} small institution"
-                f"{'s' if n_abs[mi] > 1 else ''} of {r.parent_name} ({r.system}) "
-                f"{'merge' if n_abs[mi] > 1 else 'merges'} into it, which keeps one set of "
-                f"leader posts; merged approved {group_a[mi]} − "
-                f"{freed_total[mi]} freed = {group_a[mi] - freed_total[mi]} ≤ max size "
-                f"{options.max_size}; freed {freed_total[mi]} ≤ vacancies "
-                f"{group_a[mi] - group_s[mi]} (approved {group_a[mi]} − staff "
-                f"{group_s[mi] - group_h[mi]}"
-                + (f" − {group_h[mi]} held for returns" if group_h[mi] else "") + ")"
-                + _limit_reason(options, int(r.leader_posts), int(keeper_freed[mi]),
-                                int(group_a[mi] - freed_total[mi])))
+            held = say("merger.held", held=group_h[mi]) if group_h[mi] else ""
+            count = int(n_abs[mi])
+            reasons.append(say(
+                "merger.keeper", merger=r.merger_id, count=count, parent=r.parent_name,
+                system=r.system, plural="s" if count > 1 else "",
+                verb="merge" if count > 1 else "merges", approved=group_a[mi],
+                freed=freed_total[mi], after=group_a[mi] - freed_total[mi],
+                max_size=options.max_size, vacancy=group_a[mi] - group_s[mi],
+                staff=group_s[mi] - group_h[mi], held=held,
+                limit=_limit_reason(options, int(r.leader_posts), int(keeper_freed[mi]),
+                                    int(group_a[mi] - freed_total[mi]))))
         else:
-            reasons.append(
-                f"merged into {r.keeper_id}: approved {r.approved_before} ≤ threshold "
-                f"{options.threshold}; frees {r.freed} of overhead {options.overhead_per_unit}"
-                f" + leader posts {r.leader_posts} (never more than its approved)")
+            reasons.append(say(
+                "merger.absorbed", keeper=r.keeper_id, approved=r.approved_before,
+                threshold=options.threshold, freed=r.freed,
+                overhead=options.overhead_per_unit, posts=r.leader_posts))
     table["reason"] = reasons
     table = table.sort_values(["merger_id", "role", "unit_id"], ascending=[True, False, True],
                               kind="stable").reset_index(drop=True)
@@ -712,10 +713,8 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
         "amount": rel["freed"].to_numpy(np.int64), "region": rel["region"].to_numpy(),
         "merger_id": rel["merger_id"].to_numpy(), "keeper_id": rel["keeper_id"].to_numpy(),
         "parent_id": rel["parent_id"].to_numpy(),
-        "reason": [f"merge_release: overhead freed by merging {u} into {k} ({mid})"
-                   if u != k else
-                   f"merge_release: leader posts of {k} above the limit for the merged size "
-                   f"freed ({mid}; provincial leader-post limits by size)"
+        "reason": [say("merger.release", unit=u, keeper=k, merger=mid) if u != k else
+                   say("merger.release_leaders", keeper=k, merger=mid)
                    for u, k, mid in zip(rel["unit_id"], rel["keeper_id"], rel["merger_id"],
                                         strict=True)],
     }, columns=list(RELEASE_COLUMNS))
@@ -726,9 +725,9 @@ def _limit_reason(options: ConsolidationOptions, posts: int, freed: int, size: i
     """The keeper's leader posts under the hard limit, for its reason ('' without it)."""
     if options.leader_limit is None:
         return ""
-    kept = f"keeps {posts - freed} of its {posts} leader posts"
-    return (f"; hard leader-post limit: {kept}, within {options.leader_limit.basis(KIND, size)}"
-            + (f"; frees the other {freed}" if freed else ""))
+    return (say("merger.limit", kept=posts - freed, posts=posts,
+                basis=options.leader_limit.basis(KIND, size, text.current()))
+            + (say("merger.limit_frees", freed=freed) if freed else ""))
 
 
 def _empty(cands: pd.DataFrame, status: str, options: ConsolidationOptions,

@@ -133,6 +133,8 @@ SOURCES: dict[str, str] = {
     "pool": "编制池",
 }
 UNIT_STATUS: dict[str, str] = {"over": "超编", "full": "满编", "vacant": "有空编"}
+# what the `names` table names: the codes of units' system, sector and region columns
+NAME_KINDS: dict[str, str] = {"system": "系统", "sector": "领域", "region": "地区"}
 
 
 class Unmet(StrEnum):
@@ -248,6 +250,7 @@ ENUMS: dict[str, dict[str, str]] = {
     "source": SOURCES,
     "use_source": {"own": "本单位空编", **SOURCES},
     "unit_status": UNIT_STATUS,
+    "name_kind": NAME_KINDS,
     "unmet_reason": UNMET_REASONS_ZH,
     "option": OPTIONS,
 }
@@ -319,6 +322,10 @@ TABLES: dict[str, Table] = {
                        bounds=(0, 100)),
                 Column("central_tasks", "中心任务数", "int", required=False),
                 Column("leader_posts", "领导职数", "int", required=False),
+                # display names of the codes (also the `names` table; solver/names.py)
+                Column("system_name", "系统名称", "text", required=False),
+                Column("sector_name", "领域名称", "text", required=False),
+                Column("region_name", "地区名称", "text", required=False),
             ),
         ),
         Table(
@@ -409,6 +416,14 @@ TABLES: dict[str, Table] = {
                 Column("name", "姓名", "text", required=False),
                 Column("started", "参加工作时间", "yearmonth", required=False,
                        aliases=("参加工作年月",)),
+            ),
+        ),
+        Table(
+            "names", "名称对照", aliases=("名称", "代码名称"),
+            columns=(
+                Column("kind", "类别", "enum", enum="name_kind"),
+                Column("code", "代码", "text"),
+                Column("name", "名称", "text"),
             ),
         ),
     )
@@ -510,6 +525,19 @@ PLAN_TABLES: dict[str, Table] = {
     )
 }
 
+
+# Columns plan.xlsx adds for a person reading it (solver/plan/readable.py), not in the CSVs:
+# a name beside each unit code, an unmet demand's unit status and what would unblock it.
+READING_COLUMNS: dict[str, Column] = {c.name: c for c in (
+    Column("unit_name", "单位名称", "text", required=False),
+    Column("from_unit_name", "调出单位名称", "text", required=False),
+    Column("to_unit_name", "调入单位名称", "text", required=False),
+    Column("keeper_name", "承接单位名称", "text", required=False),
+    Column("region_name", "地区名称", "text", required=False),
+    Column("system_name", "系统名称", "text", required=False),
+    Column("unit_status", "单位编制状态", "enum", required=False, enum="unit_status"),
+    Column("unblock", "解决途径", "text", required=False),
+)}
 
 MAX_LEDGER = 10**9
 

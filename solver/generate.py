@@ -64,6 +64,11 @@ SYSTEMS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "rural_revitalization": ("rural_and_ecology", "乡村振兴"),
 })
 SECTORS: tuple[str, ...] = tuple(dict.fromkeys(sector for sector, _ in SYSTEMS.values()))
+# the sectors' names (names.csv; a system's name is its label above)
+SECTOR_NAMES: Mapping[str, str] = MappingProxyType({
+    "party_and_government": "党政机关", "law_and_order": "政法", "economy": "经济发展",
+    "infrastructure": "城乡建设", "social_services": "社会事业", "rural_and_ecology": "农业农村与生态",
+})
 POLITICAL_LEGAL_SYSTEMS: tuple[str, ...] = ("public_security", "court", "procuratorate", "justice")
 # The quota types the synthetic data holds, in the column order of its approved arrays: a
 # subset of domain.QUOTA_TYPES. Worker posts (工勤编制) are not generated, so that the data of a
@@ -546,8 +551,20 @@ def generate(profile: str = "bazhong-2021", scale: str | int = "city", seed: int
     cities = city_specs(prof, scale, int(seed))
     parts = [_generate_city(prof, spec, index, int(seed), staff)
              for index, spec in enumerate(cities)]
-    return {name: pd.concat([part[name] for part in parts], ignore_index=True)
-            for name in TABLE_NAMES if staff or name != "staff"}
+    tables = {name: pd.concat([part[name] for part in parts], ignore_index=True)
+              for name in TABLE_NAMES if staff or name != "staff"}
+    tables["names"] = _names_table(cities)
+    return tables
+
+
+def _names_table(cities: list[CitySpec]) -> pd.DataFrame:
+    """names.csv: the Chinese names of the system, sector and region codes of the units."""
+    rows = [("system", code, label) for code, (_, label) in SYSTEMS.items()]
+    rows += [("sector", code, SECTOR_NAMES[code]) for code in SECTORS]
+    for city in cities:
+        rows.append(("region", city.code, city.name))
+        rows += [("region", county.code, county.name) for county in city.counties]
+    return pd.DataFrame(rows, columns=["kind", "code", "name"])
 
 
 def city_specs(prof: Profile, scale: str | int, seed: int) -> list[CitySpec]:

@@ -85,13 +85,15 @@ def check_bands(bands: Sequence[Band]) -> None:
                          "has a limit")
 
 
-def band_label(bands: Sequence[Band], i: int) -> str:
-    """'up to 10', '11–50', '601 or more' (approved quotas of band i)."""
+def band_label(bands: Sequence[Band], i: int, lang: str = "en") -> str:
+    """'up to 10', '11–50', '601 or more' (approved quotas of band i; zh: 10以下, 601以上)."""
     low = 0 if i == 0 else bands[i - 1].up_to + 1  # type: ignore[operator]
     up = bands[i].up_to
     if up is None:
-        return f"{low} or more"
-    return f"up to {up}" if i == 0 else f"{low}–{up}"
+        return f"{low}以上" if lang == "zh" else f"{low} or more"
+    if i == 0:
+        return f"{up}以下" if lang == "zh" else f"up to {up}"
+    return f"{low}–{up}"
 
 
 @dataclass(frozen=True)
@@ -140,16 +142,23 @@ class LeaderRules:
         """The limit for every approved size 0, 1, …, up_to (a step function of the size)."""
         return self.limits(kind, np.arange(up_to + 1))
 
-    def basis(self, kind: str, approved: int) -> str:
-        """How the limit of a unit is set, in words (for messages and reasons)."""
+    def basis(self, kind: str, approved: int, lang: str = "en") -> str:
+        """How the limit of a unit is set, in words (for messages in English; for a plan's
+        reasons in its language, zh or en)."""
         if self.banded(kind):
             bands = self.bands[kind]
             i = int(self.band_of(kind, np.array([approved]))[0])
             b = bands[i]
+            if lang == "zh":
+                return (f"编制{band_label(bands, i, lang)}名的{KINDS.get(kind, kind)}领导职数"
+                        f"上限{b.max_posts}（{b.min_posts}–{b.max_posts}名，省定领导职数按规模核定）")
             return (f"the limit of {b.max_posts} for {KIND_WORDS.get(kind, kind)} of "
                     f"{band_label(bands, i)} quotas ({b.min_posts}–{b.max_posts} posts, "
                     f"{SOURCE})")
         share = f"{100 * self.share_fallback:g}%"
+        if lang == "zh":
+            return (f"上限{self.limit(kind, approved)}名，即核定编制的{share}（{KINDS.get(kind, kind)}"
+                    "无规模分档：采用默认比例）")
         return (f"the limit of {self.limit(kind, approved)}, {share} of its approved (no size "
                 f"bands for {KIND_WORDS.get(kind, kind)}: {FALLBACK_SOURCE})")
 

@@ -43,6 +43,8 @@ class Dataset:
     aux_positions: pd.DataFrame | None = None
     # the staff register (在编人员): birth as YYYY-MM text plus birth_year, birth_month
     staff: pd.DataFrame | None = None
+    # display names of system, sector and region codes (kind, code, name; solver/names.py)
+    names: pd.DataFrame | None = None
     sources: dict[str, RawTable] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     checksum: str = ""
@@ -765,6 +767,40 @@ def _did_you_mean(value: object, ids: pd.Index) -> str:
     return ""
 
 
+def check_names(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> list[Problem]:
+    """A system, sector or region code has one name: the units' name columns and the `names`
+    table may repeat it, never name it differently (which one would the committee read?)."""
+    from solver.names import UNIT_NAME_COLUMNS
+
+    given: list[tuple[str, str, str, str, int, str]] = []  # kind, code, name, table, row, col
+    units = ds["units"]
+    for column, (kind, code) in UNIT_NAME_COLUMNS.items():
+        if column in units:  # each distinct (code, name) once, at its first row
+            pairs = units[[code, column, ROW]].dropna()
+            pairs = pairs.assign(**{column: pairs[column].astype(str).str.strip()})
+            pairs = pairs[pairs[column] != ""].drop_duplicates([code, column])
+            given += [(kind, str(c), n, "units", int(r), column)
+                      for c, n, r in pairs.itertuples(index=False)]
+    names = ds.get("names")
+    if names is not None:
+        for k, c, n, r in zip(names["kind"].tolist(), names["code"].tolist(),
+                              names["name"].tolist(), names[ROW].tolist()):
+            if isinstance(k, str) and isinstance(c, str) and isinstance(n, str):
+                given.append((k, c, n.strip(), "names", int(r), "name"))
+    given.sort(key=lambda g: (g[3] != "units", g[4]))  # in reading order: units, then names
+    first: dict[tuple[str, str], tuple[str, str, int]] = {}
+    problems: list[Problem] = []
+    for kind, code, name, table, row, column in given:
+        seen = first.setdefault((kind, code), (name, table, row))
+        if seen[0] != name:
+            source = sources[table]
+            problems.append(Problem(
+                f"{kind} {_quote(code)} is named {_quote(name)} here but {_quote(seen[0])} in "
+                f"{sources[seen[1]].file} row {seen[2]}; give each code one name",
+                file=source.file, sheet=source.sheet, row=row, column=column))
+    return problems
+
+
 def check_parent_cycles(units: pd.DataFrame, source: RawTable) -> list[Problem]:
     """No unit is its own parent department, directly or through a chain of parents."""
     ids = units["unit_id"].to_numpy(dtype=object)
@@ -861,6 +897,8 @@ def validate(raw: RawInputs, leaders: LeaderRules = DEFAULT_RULES) -> Dataset:
             typed[name] = frame
     if all(t in typed for t in ("units", "quotas", "demands")):
         problems += check_references(typed, raw.tables)
+    if "units" in typed:
+        problems += check_names(typed, raw.tables)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(errors, header=f"{len(errors)} problem{'s' if len(errors) > 1 else ''} "
@@ -882,6 +920,7 @@ def validate(raw: RawInputs, leaders: LeaderRules = DEFAULT_RULES) -> Dataset:
         task_groups=typed.get("task_groups"),
         aux_positions=typed.get("aux_positions"),
         staff=staff,
+        names=typed.get("names"),
         sources=raw.tables,
         warnings=warnings,
         checksum=_checksum(raw),

@@ -69,6 +69,16 @@ def small_data(folder: Path) -> Path:
 
 
 @pytest.fixture
+def english():
+    """Plans built in the block write their reasons in English (as `run --lang en` does):
+    the tests that check a rule through the words of its reason read them in English."""
+    from solver.text import language
+
+    with language("en"):
+        yield
+
+
+@pytest.fixture
 def inputs(tmp_path):
     """make_inputs bound to a fresh folder."""
     counter = {"n": 0}

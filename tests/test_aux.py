@@ -16,6 +16,9 @@ from solver.aux import AuxOptions, plan_aux
 from solver.domain import AUX_CATEGORIES
 from solver.validate import load
 
+# the rules are checked through their reasons' English words (tests/test_text.py: Chinese)
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def aux_inputs(folder: Path, units: list[dict], quotas: list[tuple], aux: list[tuple]) -> Path:
     """A CSV input folder for the off-quota plan.

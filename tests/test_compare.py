@@ -269,3 +269,18 @@ def test_compare_an_alternative_with_the_optimum(alternatives):
     result = compare_plans([alternatives, alternatives / "alt-1"])
     assert result["changed_demands"] == []
     assert result["moves_only_in"]
+
+
+def test_units_are_named_beside_their_codes(plans, compared):
+    """A person reads names: every unit in the comparison has the data's name (names.csv of
+    the plans), on the terminal too."""
+    units = pd.read_csv(BUNDLED.parent / "bazhong-2021" / "units.csv", dtype=str
+                        ).set_index("unit_id")["name"]
+    for c in compared["unit_changes"] + compared["changed_demands"]:
+        assert c["unit_name"] == units[c["unit_id"]]
+    for m in compared["moves_only_in"]:
+        for end in ("from_unit", "to_unit"):
+            assert m[f"{end}_name"] == (units[m[end]] if m[end] else "")
+    shown = bianzhi("compare", str(plans["base"]), str(plans["reserve-5"])).stdout
+    first = compared["changed_demands"][0]
+    assert f"{first['unit_name']} ({first['unit_id']})" in shown

@@ -21,6 +21,9 @@ from solver.consolidation import (
 )
 from solver.validate import load
 
+# the rules are checked through their reasons' English words (tests/test_text.py: Chinese)
+pytestmark = pytest.mark.usefixtures("english")
+
 ON = ConsolidationOptions(enabled=True)
 
 

@@ -37,11 +37,28 @@ def _inst_quota(city, unit_ids) -> pd.Series:
 
 def test_tables_have_exactly_the_contract_columns(city):
     assert list(city) == ["units", "quotas", "pool", "demands", "people", "task_groups",
-                          "aux_positions", "staff"]
+                          "aux_positions", "staff", "names"]
+    # the register leaves out the optional names (personal data, and none to make up); the
+    # units' system, sector and region names are in the names table instead
+    left_out = {("staff", "name"), ("units", "system_name"), ("units", "sector_name"),
+                ("units", "region_name")}
     for name, frame in city.items():
-        # the register leaves out the optional names (personal data, and none to make up)
-        expected = [c.name for c in TABLES[name].columns if (name, c.name) != ("staff", "name")]
+        expected = [c.name for c in TABLES[name].columns if (name, c.name) not in left_out]
         assert list(frame.columns) == expected, name
+
+
+def test_every_system_sector_and_region_has_a_chinese_name(city):
+    """The bundled data names its codes (卫生健康, 公安, 教育 …; 巴中市, 巴州区 …)."""
+    names = city["names"]
+    units = city["units"]
+    for kind in ("system", "sector", "region"):
+        named = names[names["kind"] == kind].set_index("code")["name"]
+        assert set(units[kind]) <= set(named.index), kind
+        assert named.str.contains(r"[\u4e00-\u9fff]").all(), kind
+    named = names.set_index(["kind", "code"])["name"]
+    assert named[("system", "health")] == "卫生健康" and named[("system", "education")] == "教育"
+    assert named[("system", "public_security")] == "公安"
+    assert named[("region", "bazhou")] == "巴州区" and named[("region", "enyang")] == "恩阳区"
 
 
 def test_enum_values_are_known_codes(city):

@@ -28,6 +28,9 @@ from solver.scenario import load_scenario
 from solver.validate import load
 from solver.verify import verify_folder
 
+# the rules are checked through their reasons' English words (tests/test_text.py: Chinese)
+pytestmark = pytest.mark.usefixtures("english")
+
 I = "institution"
 
 

@@ -84,7 +84,7 @@ def test_results_wide_the_terminal_table_and_the_chart_say_the_same(reserve):
     for metric in ("met.key", "met.operational", "moves", "unmet"):
         assert wide[metric].astype(str).tolist() == long.loc[wide["point"], metric].tolist()
     printed = (out.parent / "stdout.txt").read_text(encoding="utf-8")
-    assert "met operational" in printed and "reserve institution" in printed
+    assert "满足编制（保运转）" in printed and "留存空编（事业编制）" in printed
     for _, row in wide.iterrows():
         line = next(x for x in printed.splitlines() if f" {row['point']} " in x)
         assert re.search(rf"\b{row['met.operational']}\b", line)

@@ -56,12 +56,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from solver import text
 from solver.cadres import exact, rules
 from solver.domain import OPTION, Opt
 from solver.errors import BianzhiError
 from solver.scenario import Cadres as CadreSettings
 from solver.scenario import CadreWeightsModel
 from solver.solve import INTEGRALITY_TOL, LinearProgram, Status
+from solver.text import say
 from solver.validate import Dataset, split_tags
 
 OPTIONS: tuple[str, ...] = tuple(OPTION)  # codes in registry order (solver.domain)
@@ -693,7 +695,8 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
     """assignments.csv rows: one option per person with its score and a one-line reason."""
     rows = []
     by_person = {int(person[c]): c for c in chosen}
-    exp_words = {1.0: "in charge of work", 0.6: "assisting", 0.2: "only enjoying rank"}
+    exp_words = {1.0: say("cadre.in_charge"), 0.6: say("cadre.assisting"),
+                 0.2: say("cadre.idle")}
     col = {k: people[k].to_numpy() for k in ("person_id", "unit_id", "quota_type", "health",
                                              "service_plan", "surplus_reason")}
     g_id, g_name = groups["group_id"].to_numpy(), groups["name"].to_numpy()
@@ -706,28 +709,26 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
             group_id = g_id[target[c]]
             match = sorted(skills[p] & wanted[target[c]])
             pref = prefs[p].index(group_id) + 1 if group_id in prefs[p] else 0
-            skill_text = ", ".join(match) if match else "none"
-            parts = [f"{g_name[target[c]]}: skills {skill_text} match",
-                     f"preference {pref}" if pref else "not among preferences",
-                     exp_words[exp[p]]]
-            reason = "; ".join(parts)
+            skill_text = (say("cadre.skills", skills=text.skills(match)) if match
+                          else say("cadre.no_skills"))
+            reason = say("cadre.group", group=g_name[target[c]], skills=skill_text,
+                         preference=say("cadre.preference", rank=pref) if pref
+                         else say("cadre.no_preference"), experience=exp_words[exp[p]])
         elif option == Opt.RETURN:
-            reason = ("wants to return; the home unit has a vacant post (its vacancy or an early "
-                      "retirement), held for the return")
+            reason = say("cadre.return")
         elif option == Opt.EARLY_RETIREMENT:
             # health is personal data: the reason shared with the committee does not name it
-            why = "willing" if willing[p] else "on personal grounds on file"
-            reason = (f"eligible ({int(col['service_plan'][p])} years of service, "
-                      f"{max(to_stat[p], 0):.1f} years to the statutory age) and {why}")
+            why = say("cadre.willing") if willing[p] else say("cadre.on_file")
+            reason = say("cadre.early_retirement", service=int(col["service_plan"][p]),
+                         to_stat=max(to_stat[p], 0), why=why)
         elif option == Opt.TRANSFER:
             to_unit, demand_id = d_unit[target[c]], d_id[target[c]]
-            reason = (f"moves with the quota (带编调剂) to {to_unit} for {d_tier[target[c]]} "
-                      f"demand {demand_id}")
+            reason = say("cadre.transfer", unit=to_unit, tier=text.tier(d_tier[target[c]]),
+                         demand=demand_id)
         elif follow[p]:
-            reason = (f"{col['surplus_reason'][p]}: formal notice (告知书) for follow-up; "
-                      "not assigned")
+            reason = say("cadre.follow_up", why=text.surplus_reason(col["surplus_reason"][p]))
         else:
-            reason = "no other option fits (penalised: the clean-up wants to end this)"
+            reason = say("cadre.stay")
         rows.append({
             "person_id": col["person_id"][p], "option": option, "group_id": group_id,
             "score": round(float(score[c]), 2), "reason": reason,

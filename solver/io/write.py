@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver.domain import ENUMS, TABLES, Table
+from solver.domain import ENUMS, READING_COLUMNS, TABLES, Table
 
 # Fixed workbook timestamps: the creation date says nothing useful and breaks byte equality.
 WORKBOOK_DATETIME = datetime.datetime(2021, 1, 1, 0, 0, 0)
@@ -139,7 +139,7 @@ def _localised(name: str, frame: pd.DataFrame, lang: str, specs: Mapping[str, Ta
     table: Table | None = specs.get(name)
     if lang == "en" or table is None:
         return frame
-    known = {col.name: col for col in table.columns}
+    known = {**READING_COLUMNS, **{col.name: col for col in table.columns}}
     columns: dict[str, pd.Series] = {}
     headers: list[str] = []
     for col_name in frame.columns:

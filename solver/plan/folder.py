@@ -13,6 +13,8 @@ from solver.plan.tables import Plan
 def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
                   summary: dict | None = None, inputs: dict | None = None,
                   formats: Collection[str] = ("csv", "xlsx")) -> None:
+    from solver.names import Names
+
     import time
 
     started = time.perf_counter()
@@ -28,13 +30,21 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
         for name, frame in year_tables.items():
             frame.to_csv(folder / "years" / str(year) / f"{name}.csv", index=False,
                           lineterminator="\n")
-    # the plan as a workbook for the committee (Chinese sheets and headers by default); a
-    # sweep's points skip it unless asked (writing it was half a point's time)
+    # the data's names for its codes (the CSVs keep codes; compare and the report read them)
+    names = Names.from_dataset(plan.dataset)
+    names.frame().to_csv(folder / "names.csv", index=False, lineterminator="\n")
+    # the plan as a workbook for the committee (Chinese sheets and headers by default), with a
+    # name beside each unit code and why an unmet demand is short, in words; a sweep's points
+    # skip it unless asked (writing it was half a point's time)
     if "xlsx" in formats:
         from solver.domain import PLAN_TABLES
         from solver.io.write import write_workbook
+        from solver.plan.readable import readable_tables
+        from solver.text import language
 
-        write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
+        with language(lang):
+            readable = readable_tables(tables, names)
+        write_workbook(readable, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
     # where the inputs are, relative to the plan folder too (`solver.inputs`)
     summary["inputs"].update(inputs or {})

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from solver import text
 from solver.domain import MOVE_KIND_LIST, TIER_ORDER, Move
+from solver.text import say
 
 # the kinds the reallocation itself decides (its moves change approved_after)
 MODEL_MOVES: tuple[str, ...] = tuple(str(k.code) for k in MOVE_KIND_LIST if k.model)
@@ -125,13 +127,9 @@ def decompose(inst: Instance, net: Network, x: np.ndarray) -> list[tuple]:
 
 
 def _reason_text(tier: str, demand_id: str, source: str, donor: str, region_note: str) -> str:
-    rung = {
-        "same_system": f"vacancy of {donor} in the same system",
-        "same_sector": f"vacancy of {donor} in a system of the same sector (职能相近)",
-        "other": f"vacancy of {donor} in another sector",
-        "pool": "dynamic quota from the pool (动态用编)",
-    }[source]
-    return f"{tier} demand {demand_id}: {rung}{region_note}"
+    """The move's sentence: which demand it serves and which rung of the ladder gave it."""
+    return say(f"move.{source}", tier=text.tier(tier), demand=demand_id, donor=donor,
+               note=region_note)
 
 
 def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict]:
@@ -192,12 +190,13 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
             if isinstance(supplier, tuple):
                 from_unit, kind = "", Move.POOL_GRANT
                 src_region = block_regions[supplier[1]]
-                donor = f"the {src_region} pool"
+                donor = src_region
             else:
                 from_unit, kind = unit_ids[supplier], Move.TRANSFER
                 src_region = regions[supplier]
                 donor = from_unit
-            note = "" if src_region == regions[r] else f" (from region {src_region})"
+            note = ("" if src_region == regions[r]
+                    else say("move.from_region", region=src_region))
             move_rows.append({
                 "kind": kind, "quota_type": dem["quota_type"], "from_unit": from_unit,
                 "to_unit": unit_ids[r], "amount": take, "demand_id": dem["demand_id"],
@@ -219,8 +218,8 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
                 "kind": Move.WITH_PERSON, "quota_type": t.quota_type,
                 "from_unit": t.from_unit, "to_unit": t.to_unit, "amount": 1,
                 "demand_id": t.demand_id, "tier": t.tier, "source": t.source,
-                "reason": f"{t.tier} demand {t.demand_id}: surplus person {t.person_id} moves "
-                          f"from {t.from_unit} with the quota (带编调剂)",
+                "reason": say("move.with_person", tier=text.tier(t.tier), demand=t.demand_id,
+                              person=t.person_id, unit=t.from_unit),
                 "temporary_until": "", "from_region": unit_region.get(t.from_unit, ""),
                 "to_region": unit_region.get(t.to_unit, ""),
             })
@@ -228,7 +227,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
     withdraw_moves = [{
         "kind": Move.WITHDRAW, "quota_type": w["quota_type"], "from_unit": w["unit_id"],
         "to_unit": "", "amount": int(w["withdraw"]), "demand_id": "", "tier": "",
-        "source": "", "reason": "functions lapsed: vacant quotas withdrawn to the pool (收回)",
+        "source": "", "reason": say("move.withdraw"),
         "temporary_until": "", "from_region": w["region"], "to_region": w["region"],
     } for w in _records(withdraw, ("quota_type", "unit_id", "withdraw", "region"))]
     columns = ["kind", "quota_type", "from_unit", "to_unit", "amount", "demand_id", "tier",
@@ -239,7 +238,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
         "kind": Move.MERGE_RELEASE, "quota_type": r["quota_type"], "from_unit": r["unit_id"],
         "to_unit": "", "amount": int(r["merge_freed"]), "demand_id": "", "tier": "",
         "source": "", "reason": (mergers.reasons.get(r["unit_id"], "") if mergers else "")
-        or "merger of small institutions: overhead freed to the pool (整合小散弱)",
+        or say("move.merge_release"),
         "temporary_until": "", "from_region": r["region"], "to_region": r["region"],
     } for r in _records(rows.loc[rows["merge_freed"] > 0,
                                  ["quota_type", "unit_id", "merge_freed", "region"]],
@@ -329,10 +328,9 @@ def merged_into_keepers(rows: pd.DataFrame, people: nw.PeopleMoves | None,
             continue
         keeper = mergers.owner[unit]
         ends = (unit, keeper) if amount >= 0 else (keeper, unit)
-        reason = (f"merged into {keeper}: its {amount} remaining quotas and {persons} staff "
-                  "pass to the keeper (整合小散弱)" if amount >= 0 else
-                  f"merged into {keeper}: the keeper covers the {-amount} quotas its people "
-                  f"took along beyond what it kept; its {persons} staff pass to the keeper")
+        reason = (say("move.merge", keeper=keeper, amount=amount, persons=persons)
+                  if amount >= 0 else
+                  say("move.merge_cover", keeper=keeper, amount=-amount, persons=persons))
         out.append({
             "kind": Move.MERGE, "quota_type": qt, "from_unit": ends[0], "to_unit": ends[1],
             "amount": abs(amount), "demand_id": "", "tier": "", "source": "",
