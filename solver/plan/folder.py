@@ -13,9 +13,9 @@ from solver.plan.tables import Plan
 def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
                   summary: dict | None = None, inputs: dict | None = None,
                   formats: Collection[str] = ("csv", "xlsx")) -> None:
-    from solver.names import Names
-
     import time
+
+    from solver.names import Names
 
     started = time.perf_counter()
     tables = plan.tables()
