@@ -89,6 +89,9 @@ def compare_plans(paths: list[str | Path]) -> dict:
     # the units' names (names.csv of the plans; a later plan's name wins, codes without one)
     named = Names({k: {c: n for p in plans for c, n in p.names.by_kind.get(k, {}).items()}
                    for k in ("unit", "system", "sector", "region")})
+    # what compare.html shows for the codes of systems, sectors and regions
+    result["display_names"] = {k: dict(sorted(named.by_kind.get(k, {}).items()))
+                               for k in ("system", "sector", "region")}
 
     key = ["unit_id", "quota_type"]
     approved = None

@@ -162,6 +162,10 @@ def test_compare_writes_an_html_page(plan, tmp_path):
     assert "table-kpis" in dom and "table-changed" in dom
     block = dom.split('id="chart-compare-systems"', 1)[1][:20000]
     assert "<svg" in block
+    # systems by the names the data gives, not by code
+    systems = display_names(plan, "system")
+    assert any(f">{name}<" in block for name in systems.values())
+    assert not any(f">{code}<" in block for code, name in systems.items() if code != name)
 
 
 # ---------------------------------------------------------------- what the charts say (issue 13)
@@ -240,9 +244,18 @@ def test_the_unmet_chart_counts_demands_like_the_terminal_line(plan, page, capsy
                     + ", ".join(f"{k} {v}" for k, v in summary["unmet"]["by_reason"].items())]
 
 
+def display_names(plan: Path, kind: str) -> dict[str, str]:
+    """code → name of one kind, from the plan folder's names.csv."""
+    names = pd.read_csv(plan / "names.csv", dtype=str, keep_default_na=False)
+    names = names[names["kind"] == kind]
+    return dict(zip(names["code"], names["name"]))
+
+
 def test_flows_are_drawn_between_sectors_with_a_tier_legend_and_a_table_each(plan, page):
     units = pd.read_csv(REPO / "scenarios/bazhong-2021/units.csv", dtype=str)
-    sectors = set(units["sector"])
+    names = display_names(plan, "sector")
+    sectors = set(units["sector"].map(names))  # by the names the data gives (names.csv)
+    assert "party_and_government" not in sectors and len(sectors) == units["sector"].nunique()
     traces, _, _ = plotted(page, "chart-sankey")
     nodes = {label.strip(" →") for label in traces[0]["node"]["label"]}
     assert nodes <= sectors | {"编制池"} and len(nodes) >= 4
@@ -268,6 +281,7 @@ def test_the_systems_chart_shows_the_change_not_the_totals(plan, page):
     u["d_vac"] = (u["approved_after"] - u["staff_after"]).clip(lower=0) \
         - (u["approved_before"] - u["staff_before"]).clip(lower=0)
     u["d_app"] = u["approved_after"] - u["approved_before"]
+    u["system"] = u["system"].map(display_names(plan, "system"))  # 卫生健康, not health
     by = u.groupby("system")[["d_app", "d_vac"]].sum()
     by = by[(by["d_app"] != 0) | (by["d_vac"] != 0)]
     assert got["核定编制变化"] == by["d_app"].to_dict()

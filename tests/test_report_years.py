@@ -258,7 +258,12 @@ def test_compare_out_writes_the_years_and_the_met_years(foresight, tmp_path, cap
     out = tmp_path / "cmp"
     assert cli("compare", foresight["perfect"], foresight["myopic"], "--out", out) == 0
     printed = capsys.readouterr().out
-    assert "2022.met.key" in printed and "2021.met.emergency" in printed
+    # the figures in words (2022.met.key is 2022年 满足编制（保重点）)
+    from solver.text import language, metric
+
+    with language("zh"):
+        assert metric("2022.met.key") == "2022年 满足编制（保重点）"
+        assert metric("2022.met.key") in printed and metric("2021.met.emergency") in printed
     written = json.loads((out / "compare.json").read_text(encoding="utf-8"))
     assert written == compare_plans([foresight["perfect"], foresight["myopic"]])
     years = pd.read_csv(out / "years.csv")
@@ -295,7 +300,7 @@ def test_a_one_year_comparison_keeps_its_keys_and_files(one_year, tmp_path):
         "--set", "policy.reserve_rate=0.3")
     result = compare_plans([one_year, other])
     assert set(result) == {"base", "plans", "kpis", "unit_changes", "moves_only_in",
-                           "changed_demands", "systems"}
+                           "changed_demands", "systems", "display_names"}
     assert not [k for k in result["kpis"][0] if k[:1].isdigit() or k == "foresight"]
     assert cli("compare", one_year, other, "--out", tmp_path / "cmp") == 0
     written = {p.name for p in (tmp_path / "cmp").iterdir() if not p.name.startswith(".")}

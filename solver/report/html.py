@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,10 @@ import pandas as pd
 from solver.compare import read_plan
 from solver.domain import DEMAND_MOVES, ENUMS, TIER_ORDER
 from solver.inventory import AGE_BANDS, age_band
+from solver.names import Names
+
+# the display names of the plan being rendered (its names.csv; codes where it has none)
+_NAMES: ContextVar[Names] = ContextVar("report_names", default=Names())
 
 def _below(reserve: dict) -> bool:
     """A quota type whose vacancy after the plan is below its floor: the floor is per region,
@@ -226,10 +231,11 @@ NAMED_COLUMNS = ("system", "sector", "region", "from_region", "to_region")
 def _name(kind: str, code: object, lang: str) -> str:
     """The display name of a system, sector or region code (卫生健康 for health).
 
-    Every label of these codes in the reports goes through here, so that display names
-    kept elsewhere plug in at this one place; until then the code itself is shown (the
-    alias table's enums are used where it has one of that kind)."""
-    return _label(code, kind, lang)
+    Every label of these codes in the reports goes through here: the name the plan's data
+    gives (names.csv of the plan folder, `solver.names`), else the alias table's label where
+    it has one of that kind, else the code itself."""
+    named = _NAMES.get().by_kind.get(kind, {}).get(str(code))
+    return named if named else _label(code, kind, lang)
 
 
 def _column_label(column: str, lang: str) -> str:
@@ -711,6 +717,7 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
         raise ValueError(f"unknown language {lang!r}: zh or en")
     t = TEXT[lang]
     plan = read_plan(plan_dir)
+    _NAMES.set(plan.names)
     s = plan.summary
     ds = _inputs(s, Path(plan_dir), data)
     units = ds.units.set_index("unit_id")
@@ -807,6 +814,7 @@ def render_compare(result: dict, lang: str = "zh") -> str:
     import plotly.graph_objects as go
 
     t = TEXT[lang]
+    _NAMES.set(Names(result.get("display_names", {})))
     kpi = pd.DataFrame(result["kpis"]).set_index("plan").T.reset_index().rename(
         columns={"index": "metric"})
     sections = [f"<h2>{t['kpis']}</h2>" + _table(kpi, "table-kpis", lang)]
@@ -823,7 +831,7 @@ def render_compare(result: dict, lang: str = "zh") -> str:
     base = systems.get(plans[0], {})
     names = sorted(set().union(*[set(v) for v in systems.values()])) if systems else []
     # the difference from the base plan per system: what a committee compares
-    fig = go.Figure([go.Bar(name=f"{p} − {plans[0]}", x=names,
+    fig = go.Figure([go.Bar(name=f"{p} − {plans[0]}", x=[_name("system", k, lang) for k in names],
                             y=[systems.get(p, {}).get(k, 0) - base.get(k, 0) for k in names])
                      for p in plans[1:]])
     fig.update_layout(barmode="group", height=420, margin={"t": 10})
