@@ -350,6 +350,8 @@ def run(
     alternatives: Annotated[int, typer.Option("--alternatives", help="Also write up to K near-optimal plans with different donors (DIR/alt-k)")] = 0,
     slack: Annotated[float, typer.Option(help="How far above the optimal ladder cost an alternative may go (0.02 = 2%)")] = 0.02,
     warnings: Annotated[str, typer.Option("--warnings", help="few (the count and the first 5; all go to warnings.csv in the plan folder) or all")] = "few",
+    formats: Annotated[str, typer.Option("--formats", help="csv,xlsx (default): the CSV tables and plan.xlsx; csv: the CSV tables only (faster for large plans)")] = "csv,xlsx",
+    no_xlsx: Annotated[bool, typer.Option("--no-xlsx", help="Same as --formats csv")] = False,
 ) -> None:
     """Compute the reallocation plan and write the plan folder."""
     import time as _time
@@ -359,6 +361,7 @@ def run(
 
     start = _time.perf_counter()
     _check_lang(lang)
+    plan_formats = _check_formats(formats, no_xlsx)
     scenario = resolve_scenario(target, sets, apply)
     # refuse a forbidden --out before any work (write_plan checks again under its lock)
     from solver.io.outdir import check_output
@@ -402,7 +405,8 @@ def run(
     plan.timings["total"] = _time.perf_counter() - start
     summary = build_summary(plan)
     with progress(f"writing {out_dir}…"):
-        write_plan(plan, out_dir, alternatives=alts, lang=lang, summary=summary)
+        write_plan(plan, out_dir, alternatives=alts, lang=lang, summary=summary,
+                   formats=plan_formats)
         if report:
             from solver.report.html import write_report
 
@@ -415,6 +419,22 @@ def run(
             out.print(f"{len(alts)} near-optimal alternative{'s' if len(alts) > 1 else ''} "
                       f"(same demands met, ladder cost within {slack:.0%}, other donors): "
                       + ", ".join(str(out_dir / f"alt-{k}") for k in range(1, len(alts) + 1)))
+
+
+def _check_formats(formats: str, no_xlsx: bool) -> tuple[str, ...]:
+    """--formats as a tuple of formats (exit 2 naming the option for a bad one)."""
+    from solver.plan.folder import check_formats
+
+    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    if no_xlsx:
+        if "xlsx" in chosen and formats != "csv,xlsx":
+            raise typer.BadParameter("--no-xlsx leaves plan.xlsx out: drop xlsx from --formats "
+                                     "or --no-xlsx", param_hint="--formats")
+        chosen = [f for f in chosen if f != "xlsx"]
+    try:
+        return check_formats(chosen)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{formats!r}: {exc}", param_hint="--formats") from None
 
 
 def _check_solver(name: str) -> str:

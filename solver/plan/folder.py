@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from solver.plan.summary import build_summary, summary_json
 from solver.plan.tables import Plan
 
+FORMATS: tuple[str, ...] = ("csv", "xlsx")
+
+
+def check_formats(formats: Collection[str]) -> tuple[str, ...]:
+    """The formats a plan folder is written in, in FORMATS order; a ValueError for an unknown
+    one or for a folder without its CSV tables (verify, compare and report read them)."""
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown format {', '.join(map(repr, unknown))}: expected csv and/or "
+                         "xlsx")
+    if "csv" not in formats:
+        raise ValueError("the formats must include csv: the CSV tables are the plan that "
+                         "`bianzhi verify`, `compare` and `report` read (plan.xlsx is optional)")
+    return tuple(f for f in FORMATS if f in formats)
+
 
 def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
-                  summary: dict | None = None) -> None:
+                  summary: dict | None = None, formats: Collection[str] = FORMATS) -> None:
     from solver.domain import PLAN_TABLES
     from solver.io.write import write_workbook
+    from solver.plan.about import about_sheet
 
     import time
 
@@ -28,9 +45,15 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
         for name, frame in year_tables.items():
             frame.to_csv(folder / "years" / str(year) / f"{name}.csv", index=False,
                           lineterminator="\n")
-    # the plan as a workbook for the committee (Chinese sheets and headers by default)
-    write_workbook(tables, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
+    # what verify expects in the folder: plan.xlsx only where it was written
+    summary["formats"] = list(formats)
+    if "xlsx" in formats:
+        # the plan as a workbook for the committee (Chinese sheets and headers by default),
+        # opening on a sheet that says what the plan is and what each sheet holds
+        about, frame = about_sheet(summary, tables, lang)
+        write_workbook({about: frame, **tables}, folder / "plan.xlsx", lang=lang,
+                       specs=PLAN_TABLES)
     # the tables, the year folders and plan.xlsx (summary.json itself is what is left)
     summary.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
@@ -53,20 +76,23 @@ def plan_inputs(plan: Plan) -> list[Path]:
 
 def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
                alternatives: list[Plan] | None = None, lang: str = "zh",
-               summary: dict | None = None) -> Path:
+               summary: dict | None = None, formats: Collection[str] = ("csv", "xlsx")
+               ) -> Path:
     """Write the plan folder: into a new folder or over an earlier plan folder, atomically.
 
-    Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
-    Anything else at `out_dir` is refused (`solver.io.outdir`).
+    `formats`: csv (always: the tables verify reads) and xlsx (plan.xlsx), recorded in
+    summary.json. Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders
+    themselves). Anything else at `out_dir` is refused (`solver.io.outdir`).
     """
     from solver.io.outdir import claim_output, write_marker
 
+    formats = check_formats(formats)
     with claim_output(Path(out_dir), "plan", plan_inputs(plan)) as folder:
-        _write_tables(plan, folder.tmp, lang, summary)
+        _write_tables(plan, folder.tmp, lang, summary, formats)
         for name, text in (extra_files or {}).items():
             (folder.tmp / name).write_text(text, encoding="utf-8")
         for k, alt in enumerate(alternatives or [], start=1):
             (folder.tmp / f"alt-{k}").mkdir()
-            _write_tables(alt, folder.tmp / f"alt-{k}", lang)
+            _write_tables(alt, folder.tmp / f"alt-{k}", lang, formats=formats)
             write_marker(folder.tmp / f"alt-{k}", "plan")
         return folder.commit()

@@ -5,8 +5,9 @@ scenario files (their sha256 recorded at write time), with the recorded applied 
 sweep point and `--set`s; a summary whose scenario differs from what its files resolve to is
 a violation, and the rules are checked under the files' scenario. A plan made from a bare data
 path is checked under the defaults plus its recorded `--set`s. plan.xlsx must agree with the
-CSV files. A plan file that cannot be read (summary.json truncated or not an object, a CSV
-missing or garbled, a cell that is not a whole number) is the violation `malformed_file`.
+CSV files, and be there unless summary.json's formats leave it out (`run --no-xlsx`). A plan
+file that cannot be read (summary.json truncated or not an object, a CSV missing or garbled, a
+cell that is not a whole number) is the violation `malformed_file`.
 """
 
 from __future__ import annotations
@@ -292,11 +293,16 @@ def read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
 
 @rule("workbook_differs", "plan.xlsx holds the same tables, rows and cells as the CSV files",
       "folder")
-def workbook_differs(plan_dir: Path, tables: dict[str, pd.DataFrame]) -> list[Violation]:
+def workbook_differs(plan_dir: Path, tables: dict[str, pd.DataFrame],
+                     formats: object = ("csv", "xlsx")) -> list[Violation]:
+    """`formats`: summary.json's (a plan written with `--formats csv` has no plan.xlsx; one
+    written before formats were recorded always has)."""
     from solver.domain import PLAN_TABLES
 
     path = plan_dir / "plan.xlsx"
     if not path.is_file():
+        if isinstance(formats, list | tuple) and "xlsx" not in formats:
+            return []
         return [Violation("workbook_differs", "plan.xlsx is missing", str(path))]
     try:
         book, problems = read_workbook(path)
