@@ -140,6 +140,19 @@ def assert_same_workbook(sheets, tmp_path, grid: bool = True) -> bytes:
     return new
 
 
+def test_columns_fit_their_text_chinese_counting_double(tmp_path):
+    frame = pd.DataFrame({"单位名称": ["市卫生健康委员会", "abc"], "说明": ["x" * 100, "中"],
+                          "n": [12345, 7], "a&b": ["<&>", "ab"]})
+    new, old = new_and_old([("t", frame)])
+    # 8 Chinese characters are 16 wide (+2); 100 characters are capped at 60; a short
+    # column keeps Excel's default 8; "<&>" is three characters however it is escaped
+    expected = {"A": 18.0, "B": 60.0, "C": 8.0, "D": 8.0}
+    assert formatting(new)["t"]["widths"] == formatting(old)["t"]["widths"] == expected
+    assert xlsx.display_width("中文ab") == 6 and xlsx.display_width("\u3000全角") == 6
+    wide = pd.DataFrame({"编制台账调整前核定编制数": ["x" * 20]})  # the header is the widest
+    assert formatting(write._workbook_bytes([("w", wide)]))["w"]["widths"] == {"A": 28.0}
+
+
 # --- the bundled data ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
