@@ -416,6 +416,8 @@ def run(
     warnings: Annotated[str, typer.Option("--warnings", help="few (the count and the first 5; all go to warnings.csv in the plan folder) or all")] = "few",
     profile: Annotated[bool, typer.Option("--profile", help="Print the time of each phase (start-up, reading, planning, verify, writing) on stderr")] = False,
     bundle: Annotated[bool, typer.Option("--bundle", help="Copy the inputs (data, scenario files) into the plan folder under inputs/: it then verifies and reports wherever it is moved")] = False,
+    formats: Annotated[str, typer.Option("--formats", help="csv,xlsx (default): the CSV tables and plan.xlsx; csv: the CSV tables only (faster for large plans)")] = "csv,xlsx",
+    no_xlsx: Annotated[bool, typer.Option("--no-xlsx", help="Same as --formats csv")] = False,
 ) -> None:
     """Compute the reallocation plan and write the plan folder."""
     import time as _time
@@ -426,6 +428,7 @@ def run(
 
     start = _time.perf_counter()
     _check_lang(lang)
+    plan_formats = _check_formats(formats, no_xlsx)
     scenario = resolve_scenario(target, sets, apply)
     # refuse a forbidden --out before any work (write_plan checks again under its lock)
     from solver.io.outdir import check_output
@@ -475,7 +478,8 @@ def run(
     summary["timings"]["summary"] = round(_time.perf_counter() - t0, 4)
     report_s = 0.0
     with progress(f"writing {out_dir}…"):
-        write_plan(plan, out_dir, alternatives=alts, lang=lang, summary=summary, bundle=bundle)
+        write_plan(plan, out_dir, alternatives=alts, lang=lang, summary=summary, bundle=bundle,
+                   formats=plan_formats)
         if report:
             from solver.report.html import write_report
 
@@ -538,6 +542,22 @@ def render_profile(timings: dict, report_s: float, whole: float) -> None:
         table.add_row(key, label, f"{seconds:.2f}", f"{seconds / whole:.0%}" if whole else "")
     table.add_row("whole", "the whole command", f"{whole:.2f}", "100%")
     err.print(table)
+
+
+def _check_formats(formats: str, no_xlsx: bool) -> tuple[str, ...]:
+    """--formats as a tuple of formats (exit 2 naming the option for a bad one)."""
+    from solver.plan.folder import check_formats
+
+    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    if no_xlsx:
+        if "xlsx" in chosen and formats != "csv,xlsx":
+            raise typer.BadParameter("--no-xlsx leaves plan.xlsx out: drop xlsx from --formats "
+                                     "or --no-xlsx", param_hint="--formats")
+        chosen = [f for f in chosen if f != "xlsx"]
+    try:
+        return check_formats(chosen)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{formats!r}: {exc}", param_hint="--formats") from None
 
 
 def _check_solver(name: str, option: str = "--solver") -> str:

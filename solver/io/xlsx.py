@@ -1,18 +1,25 @@
-"""A column-wise xlsx writer: the workbook openpyxl's write-only mode writes, byte for byte.
+"""A column-wise xlsx writer: every workbook bianzhi writes, formatted for a committee.
 
 `solver.io.write.write_workbook` used to let openpyxl serialise every cell as an XML element
-(~20 µs a cell: 17 s for a five-year plan's 860,000 cells). This module writes the same parts
+(~20 µs a cell: 17 s for a five-year plan's 860,000 cells). This module writes the parts
 itself. A column of a table becomes the pieces of its cells at once (one check and one
 escape over the column's joined text, one list for its values), the pieces of all rows are
 laid out by slice assignment and the sheet is joined once; each part is deflated on a worker
-thread while the next sheet is built (zlib lets go of the GIL). The archive holds exactly
-what openpyxl 3.1 (without lxml) and `write._rezip_fixed_time` wrote — the same entries in the
-same order, the same XML down to the spaces before `/>`, inline strings, no styles, the same
-deflate streams and zip headers — so the bundled workbook and every plan.xlsx keep their
-bytes, and they read back the same way through `solver.io.read` and openpyxl.
+thread while the next sheet is built (zlib lets go of the GIL). The cells are written as
+openpyxl 3.1 wrote them (inline strings, numbers as "%.16g"), so they read back the same way
+through `solver.io.read` and openpyxl, and the archive is deterministic (fixed dates, entries
+in a fixed order): the same tables give the same bytes.
 
-Two deliberate differences, both where openpyxl wrote a cell that cannot be read back as
-written:
+Every sheet is ready to print and to filter (issue 13): the header row bold (the one cell
+format of styles.xml beside the default) and frozen, an autofilter over the table, each column
+as wide as its widest cell (`column_width`: Chinese characters count double, at most
+MAX_WIDTH), landscape A4 one page wide with gridlines, and the header row repeated on every
+page (the workbook's _xlnm.Print_Titles). openpyxl, which writes the workbooks this writer
+leaves alone, is given the same formatting (`write._format_sheet`), and the tests compare the
+two through openpyxl's reader.
+
+Two deliberate differences from openpyxl's cells, both where openpyxl wrote a cell that cannot
+be read back as written:
 
 * a number whose 16 significant digits ("%.16g", openpyxl's format) do not give it back
   (0.1 + 0.2, 2**60) is written with all its digits (`repr` for a float, the digits of an
@@ -20,9 +27,9 @@ written:
 * text holding a lone surrogate or U+FFFE/U+FFFF is refused like openpyxl's control
   characters (openpyxl wrote it, and the workbook could then not be opened).
 
-Kept as openpyxl had them, for the same bytes: text is cut at 32,767 characters, a carriage
-return is written as it is (an XML reader gives it back as a line feed), ±inf is an empty
-number cell, text starting with "=" or spelling an error value stays text.
+Kept as openpyxl had them: text is cut at 32,767 characters, a carriage return is written as it
+is (an XML reader gives it back as a line feed), ±inf is an empty number cell, text starting
+with "=" or spelling an error value stays text.
 
 Values this writer does not take (dates, times, Decimal, bytes, anything else, a number beyond
 a float's range, more columns than a sheet holds) raise `Unsupported`; the caller then writes
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 import os
 import re
 import struct
@@ -65,8 +73,7 @@ class Unsupported(Exception):
 
 _APP_XML = (
     '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-    # openpyxl's own name for itself: kept so that workbooks keep their bytes (the bundled
-    # scenarios/bazhong-2021.xlsx is compared byte for byte with a fresh one)
+    # openpyxl's own name for itself, as the workbooks written before this module said
     "<Application>Microsoft Excel Compatible / Openpyxl 3.1.5</Application>"
     "<AppVersion>3.1</AppVersion></Properties>"
 )
@@ -82,17 +89,43 @@ _CORE_XML = (
     "</cp:coreProperties>"
 )
 
+# Every sheet is a table ready to print for a committee: the header row bold (style 1) and
+# frozen, a filter over the table, columns as wide as their text, and pages in landscape A4,
+# one page wide, gridlines printed and the header repeated on each page (the print titles are
+# a defined name of the workbook, `_workbook_xml`).
 _SHEET_HEAD = (
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<sheetPr><outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr /></sheetPr>'
-    '<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1" />'
-    '</sheetView></sheetViews><sheetFormatPr baseColWidth="8" defaultRowHeight="15" />'
-    "<sheetData>"
+    '<sheetPr><outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr fitToPage="1" />'
+    '</sheetPr><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+    'activePane="bottomLeft" state="frozen" /><selection pane="bottomLeft" activeCell="A2" '
+    'sqref="A2" /></sheetView></sheetViews><sheetFormatPr baseColWidth="8" '
+    'defaultRowHeight="15" />'
 )
+_SHEET_COLUMN = '<col min="{index}" max="{index}" width="{width}" customWidth="1" />'
+_HEADER_STYLE = '" s="1'  # between a header cell's reference and its type: the bold format
+_AUTOFILTER = '<autoFilter ref="{ref}" />'
 _SHEET_TAIL = (
-    '</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
-    'footer="0.5" /></worksheet>'
+    '<printOptions gridLines="1" /><pageMargins left="0.75" right="0.75" top="1" bottom="1" '
+    'header="0.5" footer="0.5" /><pageSetup orientation="landscape" paperSize="9" '
+    'fitToHeight="0" fitToWidth="1" /></worksheet>'
 )
+PAPER_A4 = 9  # pageSetup's paperSize for A4
+
+
+def _sheet_head(widths: Sequence[int]) -> str:
+    columns = "".join(_SHEET_COLUMN.format(index=j, width=w)
+                      for j, w in enumerate(widths, start=1))
+    return _SHEET_HEAD + (f"<cols>{columns}</cols>" if columns else "") + "<sheetData>"
+
+
+def _sheet_tail(ref: str | None) -> str:
+    return "</sheetData>" + (_AUTOFILTER.format(ref=ref) if ref else "") + _SHEET_TAIL
+
+
+def table_ref(rows: int, columns: int) -> str | None:
+    """The range of a table with a header row ('A1:C11'), None without columns."""
+    return f"A1:{column_letter(columns - 1)}{rows + 1}" if columns else None
+
 
 # Excel's 64 indexed colours, as openpyxl lists them in every styles.xml
 _INDEXED_COLOURS = [
@@ -108,13 +141,17 @@ _INDEXED_COLOURS = [
 
 _STYLES_XML = (
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="0" /><fonts count="1"><font><name val="Calibri" /><family val="2" />'
-    '<color theme="1" /><sz val="11" /><scheme val="minor" /></font></fonts>'
+    '<numFmts count="0" /><fonts count="2"><font><name val="Calibri" /><family val="2" />'
+    '<color theme="1" /><sz val="11" /><scheme val="minor" /></font><font><name val="Calibri" />'
+    '<family val="2" /><b val="1" /><color theme="1" /><sz val="11" /><scheme val="minor" />'
+    '</font></fonts>'
     '<fills count="2"><fill><patternFill /></fill><fill><patternFill patternType="gray125" />'
     '</fill></fills><borders count="1"><border><left /><right /><top /><bottom /><diagonal />'
     '</border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
-    'borderId="0" /></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
-    'borderId="0" pivotButton="0" quotePrefix="0" xfId="0" /></cellXfs><cellStyles count="1">'
+    'borderId="0" /></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" '
+    'borderId="0" pivotButton="0" quotePrefix="0" xfId="0" /><xf numFmtId="0" fontId="1" '
+    'fillId="0" borderId="0" applyFont="1" pivotButton="0" quotePrefix="0" xfId="0" />'
+    '</cellXfs><cellStyles count="1">'
     '<cellStyle name="Normal" xfId="0" builtinId="0" hidden="0" /></cellStyles>'
     '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
     'defaultPivotStyle="PivotStyleLight16" /><colors><indexedColors>'
@@ -141,7 +178,7 @@ _WORKBOOK_HEAD = (
     'showHorizontalScroll="1" showVerticalScroll="1" showSheetTabs="1" tabRatio="600" '
     'firstSheet="0" activeTab="0" autoFilterDateGrouping="1" /></bookViews><sheets>'
 )
-_WORKBOOK_TAIL = '</sheets><definedNames /><calcPr calcId="124519" fullCalcOnLoad="1" /></workbook>'
+_WORKBOOK_TAIL = '<calcPr calcId="124519" fullCalcOnLoad="1" /></workbook>'
 
 _CT = "application/vnd.openxmlformats-officedocument"
 _CONTENT_TYPES_HEAD = (
@@ -164,10 +201,31 @@ _CONTENT_TYPES_TAIL = (
 )
 
 
-def _workbook_xml(names: Sequence[str]) -> str:
-    sheets = "".join(f'<sheet name="{_escape_attribute(name)}" sheetId="{i}" state="visible" '
-                     f'r:id="rId{i}" />' for i, name in enumerate(names, start=1))
-    return _WORKBOOK_HEAD + sheets + _WORKBOOK_TAIL
+def quoted_sheet(name: str) -> str:
+    """A sheet's name as a formula refers to it: 'name', quotes doubled."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _absolute(ref: str) -> str:
+    """'A1:C11' → '$A$1:$C$11'."""
+    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", corner) for corner in ref.split(":"))
+
+
+def _workbook_xml(sheets: Sequence[tuple[str, str | None]]) -> str:
+    """workbook.xml of (sheet name, table range) pairs: the sheets, and per sheet the filter's
+    range (Excel's hidden _FilterDatabase, as openpyxl writes it) and the print titles."""
+    listed = "".join(f'<sheet name="{_escape_attribute(name)}" sheetId="{i}" state="visible" '
+                     f'r:id="rId{i}" />' for i, (name, _) in enumerate(sheets, start=1))
+    names = []
+    for i, (name, ref) in enumerate(sheets):
+        quoted = _escape_text(quoted_sheet(name))
+        if ref is not None:
+            names.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" '
+                         f'hidden="1">{quoted}!{_absolute(ref)}</definedName>')
+        names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+                     f'{quoted}!$1:$1</definedName>')
+    return (_WORKBOOK_HEAD + listed + "</sheets><definedNames>" + "".join(names)
+            + "</definedNames>" + _WORKBOOK_TAIL)
 
 
 def _workbook_rels(count: int) -> str:
@@ -228,8 +286,9 @@ _CONTROL_BUT_NUL = bytes(c for c in range(1, 32) if c not in (9, 10, 13))
 _NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 
-def _escaped_texts(values: list[str]) -> list[str]:
-    """The values checked and escaped, as their UTF-8 bytes in `str`s (one byte a character).
+def _escaped_texts(values: list[str]) -> tuple[list[str], list[str]]:
+    """The values checked and escaped, as their UTF-8 bytes in `str`s (one byte a character),
+    and the same bytes unescaped (whose lengths give the cells' widths).
 
     The column is joined by NUL once, checked and escaped as bytes (quicker than a regular
     expression) and split again. Keeping the bytes as Latin-1 characters keeps every piece of
@@ -252,9 +311,12 @@ def _escaped_texts(values: list[str]) -> list[str]:
         escaped = escaped.replace(b"<", b"&lt;")
     if b">" in escaped:
         escaped = escaped.replace(b">", b"&gt;")
-    if escaped is data and text.isascii():
-        return values  # ASCII needing no escape: the values are their bytes already
-    return escaped.decode("latin-1").split("\x00")
+    if escaped is data:
+        if text.isascii():
+            return values, values  # ASCII needing no escape: the values are their bytes already
+        texts = data.decode("latin-1").split("\x00")
+        return texts, texts
+    return escaped.decode("latin-1").split("\x00"), data.decode("latin-1").split("\x00")
 
 
 # --- cells -----------------------------------------------------------------------------------
@@ -278,6 +340,7 @@ class _Pieces(NamedTuple):
     mid: str | list[str]
     text: list[str]
     close: str | list[str]
+    width: int = 0  # the widest value's `display_width`
 
 
 Column = tuple["np.ndarray | None", _Pieces]  # rows without a cell (None: none), the pieces
@@ -293,22 +356,66 @@ def column_letter(index: int) -> str:
     return letters
 
 
+# --- widths ----------------------------------------------------------------------------------
+#
+# A column is as wide as its widest cell (its header with room for the filter button), within
+# MAX_WIDTH, in the characters of a column width. A Chinese character takes two: the width is
+# (characters + UTF-8 bytes) // 2, 1 for ASCII and 2 for CJK (three bytes), counted from the
+# lengths the writer has anyway instead of character by character.
+
+MAX_WIDTH = 60  # a column of long reasons wraps no page: the rest shows in the cell
+MIN_WIDTH = 8  # Excel's default column (8.43)
+_HEADER_EXTRA = 4  # the autofilter's drop-down button and the bold font
+_CELL_EXTRA = 2
+_BOOL_WIDTH = 5  # TRUE / FALSE
+
+
+def display_width(text: str) -> int:
+    """Columns of screen a text takes: 1 a Latin character, 2 a Chinese one."""
+    return (len(text) + len(text.encode("utf-8", "surrogatepass"))) // 2
+
+
+def cell_width(value: object) -> int:
+    """The display width of a cell of a table (after `write._cell_value`), as written."""
+    if isinstance(value, _MISSING_TYPES):
+        return 0
+    if isinstance(value, (bool, np.bool_)):
+        return _BOOL_WIDTH
+    if isinstance(value, (int, np.integer)):
+        try:
+            return len(_int_text(int(value)))
+        except Unsupported:
+            return len(str(value))
+    if isinstance(value, (float, np.floating)):
+        return 0 if math.isnan(value) else len(_float_text(float(value)))
+    return display_width(str(value)[:MAX_TEXT])
+
+
+def column_width(header: str, widest: int) -> int:
+    """The width of a column with this header and this widest cell (`cell_width`)."""
+    return min(MAX_WIDTH, max(MIN_WIDTH, display_width(header[:MAX_TEXT]) + _HEADER_EXTRA,
+                              widest + _CELL_EXTRA))
+
+
 def _text_pieces(values: list[str]) -> _Pieces:
     """Inline-string cells of text values (none missing), as openpyxl wrote them."""
     if not values:
         return _Pieces(_TEXT_MID, [], _TEXT_CLOSE)
     if sum(map(len, values)) > MAX_TEXT and max(map(len, values)) > MAX_TEXT:
         values = [v[:MAX_TEXT] for v in values]  # openpyxl cut a cell's text here
-    texts = _escaped_texts(values)
+    texts, raw = _escaped_texts(values)
+    # display_width of each value, from its characters and its UTF-8 bytes
+    width = (max(map(len, values)) if raw is values
+             else max(map(operator.add, map(len, values), map(len, raw))) // 2)
     stripped = list(map(str.strip, values))  # the same objects where nothing is stripped
     if stripped == values and "" not in values:
-        return _Pieces(_TEXT_MID, texts, _TEXT_CLOSE)
+        return _Pieces(_TEXT_MID, texts, _TEXT_CLOSE, width)
     # openpyxl's `whitespace`: xml:space="preserve" when stripping changes the text and leaves
     # some (text of spaces only is written without it)
     mids = [_EMPTY_TEXT_MID if not v else _TEXT_MID_PRESERVE if s and s != v else _TEXT_MID
             for v, s in zip(values, stripped)]
     closes = [_TEXT_CLOSE if v else "" for v in values]
-    return _Pieces(mids, texts, closes)
+    return _Pieces(mids, texts, closes, width)
 
 
 def _int_text(value: int) -> str:
@@ -333,10 +440,11 @@ def _float_text(value: float) -> str:
 
 
 def _number_pieces(texts: list[str]) -> _Pieces:
+    width = max(map(len, texts), default=0)
     if "" not in texts:
-        return _Pieces(_NUMBER_MID, texts, _NUMBER_CLOSE)
+        return _Pieces(_NUMBER_MID, texts, _NUMBER_CLOSE, width)
     return _Pieces([_NUMBER_MID if t else _EMPTY_NUMBER_MID for t in texts], texts,
-                   [_NUMBER_CLOSE if t else "" for t in texts])
+                   [_NUMBER_CLOSE if t else "" for t in texts], width)
 
 
 def _int_pieces(values: np.ndarray) -> _Pieces:
@@ -370,7 +478,8 @@ def _float_pieces(values: np.ndarray) -> _Pieces:
 
 
 def _bool_pieces(values: list[bool]) -> _Pieces:
-    return _Pieces(_BOOL_MID, ["1" if v else "0" for v in values], _NUMBER_CLOSE)
+    return _Pieces(_BOOL_MID, ["1" if v else "0" for v in values], _NUMBER_CLOSE,
+                   _BOOL_WIDTH if values else 0)
 
 
 def _value_pieces(value: object) -> tuple[str, str, str] | None:
@@ -406,7 +515,8 @@ def _object_column(values: list) -> Column:
     cells = [_value_pieces(v) for v in values]
     present = [c for c in cells if c is not None]
     return (np.array([c is None for c in cells], dtype=bool),
-            _Pieces([c[0] for c in present], [c[1] for c in present], [c[2] for c in present]))
+            _Pieces([c[0] for c in present], [c[1] for c in present], [c[2] for c in present],
+                    max(map(cell_width, values), default=0)))
 
 
 def _masked(missing: np.ndarray, values: np.ndarray, build: Callable[[np.ndarray], _Pieces]
@@ -479,17 +589,20 @@ def sheet_xml(frame: pd.DataFrame) -> bytes:
     opens = [f'<c r="{column_letter(j)}' for j in range(width)]
     header = [str(h) for h in frame.columns]
     try:
-        head = ["".join((op, "1", *_value_pieces(text))) for op, text in zip(opens, header)]
+        head = ["".join((op, "1", _HEADER_STYLE, *_value_pieces(text)))
+                for op, text in zip(opens, header)]
         columns = [column_pieces(series) for _, series in frame.items()] if n else []
     except _IllegalText:
         raise illegal_text_error(_first_illegal_text(header, frame)) from None
-    parts = [_SHEET_HEAD, '<row r="1">', *head, "</row>"]
+    widest = [pieces.width for _, pieces in columns] if columns else [0] * width
+    widths = [column_width(h, w) for h, w in zip(header, widest)]
+    parts = [_sheet_head(widths), '<row r="1">', *head, "</row>"]
     if columns:  # a table without columns has no rows below its (empty) header either
         rows = [str(i) for i in range(2, n + 2)]
         # A row is a sequence of slots, each a constant or one piece per row; the pieces of
         # all rows are laid out row after row for one join of the whole sheet.
         slots: list[str | list[str]] = ['<row r="', rows, '">']
-        for op, (missing, (mid, text, close)) in zip(opens, columns):
+        for op, (missing, (mid, text, close, _)) in zip(opens, columns):
             if missing is None:
                 slots += [op, rows, mid, text, close]
             else:
@@ -511,7 +624,7 @@ def sheet_xml(frame: pd.DataFrame) -> bytes:
             if not isinstance(slot, str):
                 body[k::step] = slot
         parts += body
-    parts.append(_SHEET_TAIL)
+    parts.append(_sheet_tail(table_ref(n, width)))
     return "".join(parts).encode("latin-1")
 
 
@@ -601,7 +714,8 @@ def workbook_bytes(sheets: Sequence[tuple[str, pd.DataFrame]], creator: str, cre
                 put(f"xl/worksheets/sheet{index}.xml", sheet_xml(frame))
             put("xl/styles.xml", _STYLES_XML)
             put("_rels/.rels", _ROOT_RELS)
-            put("xl/workbook.xml", _workbook_xml([name for name, _ in sheets]))
+            put("xl/workbook.xml", _workbook_xml([(name, table_ref(*frame.shape))
+                                                  for name, frame in sheets]))
             put("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
             put("[Content_Types].xml", _content_types(len(sheets)))
         except BaseException:

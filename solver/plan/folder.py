@@ -9,10 +9,25 @@ from pathlib import Path
 from solver.plan.summary import build_summary, summary_json
 from solver.plan.tables import Plan
 
+FORMATS: tuple[str, ...] = ("csv", "xlsx")
+
+
+def check_formats(formats: Collection[str]) -> tuple[str, ...]:
+    """The formats a plan folder is written in, in FORMATS order; a ValueError for an unknown
+    one or for a folder without its CSV tables (verify, compare and report read them)."""
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown format {', '.join(map(repr, unknown))}: expected csv and/or "
+                         "xlsx")
+    if "csv" not in formats:
+        raise ValueError("the formats must include csv: the CSV tables are the plan that "
+                         "`bianzhi verify`, `compare` and `report` read (plan.xlsx is optional)")
+    return tuple(f for f in FORMATS if f in formats)
+
 
 def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
                   summary: dict | None = None, inputs: dict | None = None,
-                  formats: Collection[str] = ("csv", "xlsx")) -> None:
+                  formats: Collection[str] = FORMATS) -> None:
     import time
 
     from solver.names import Names
@@ -33,21 +48,27 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     # the data's names for its codes (the CSVs keep codes; compare and the report read them)
     names = Names.from_dataset(plan.dataset)
     names.frame().to_csv(folder / "names.csv", index=False, lineterminator="\n")
-    # the plan as a workbook for the committee (Chinese sheets and headers by default), with a
-    # name beside each unit code and why an unmet demand is short, in words; a sweep's points
-    # skip it unless asked (writing it was half a point's time)
-    if "xlsx" in formats:
-        from solver.domain import PLAN_TABLES
-        from solver.io.write import write_workbook
-        from solver.plan.readable import readable_tables
-        from solver.text import language
-
-        with language(lang):
-            readable = readable_tables(tables, names)
-        write_workbook(readable, folder / "plan.xlsx", lang=lang, specs=PLAN_TABLES)
     summary = build_summary(plan) if summary is None else summary
     # where the inputs are, relative to the plan folder too (`solver.inputs`)
     summary["inputs"].update(inputs or {})
+    # what verify expects in the folder: plan.xlsx only where it was written (a sweep's points
+    # skip it unless asked: writing it was half a point's time)
+    summary["formats"] = list(formats)
+    if "xlsx" in formats:
+        from solver.domain import PLAN_TABLES
+        from solver.io.write import write_workbook
+        from solver.plan.about import about_sheet
+        from solver.plan.readable import readable_tables
+        from solver.text import language
+
+        # the plan as a workbook for the committee (Chinese sheets and headers by default),
+        # opening on a sheet that says what the plan is and what each sheet holds, with a
+        # name beside each unit code and why an unmet demand is short, in words
+        about, frame = about_sheet(summary, tables, lang)
+        with language(lang):
+            readable = readable_tables(tables, names)
+        write_workbook({about: frame, **readable}, folder / "plan.xlsx", lang=lang,
+                       specs=PLAN_TABLES)
     # the tables, the year folders and plan.xlsx (summary.json itself is what is left)
     summary.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
@@ -71,20 +92,20 @@ def plan_inputs(plan: Plan) -> list[Path]:
 def write_plan(plan: Plan, out_dir: str | Path, extra_files: dict[str, str] | None = None,
                alternatives: list[Plan] | None = None, lang: str = "zh",
                summary: dict | None = None, bundle: bool = False,
-               formats: Collection[str] = ("csv", "xlsx")) -> Path:
+               formats: Collection[str] = FORMATS) -> Path:
     """Write the plan folder: into a new folder or over an earlier plan folder, atomically.
 
-    The CSV tables and summary.json are always written (they are what `bianzhi verify`
-    checks); plan.xlsx only when "xlsx" is in `formats`, for its own folder and alt-N/.
-
-    Near-optimal alternatives go inside it as alt-1/, alt-2/, … (plan folders themselves).
-    Anything else at `out_dir` is refused (`solver.io.outdir`). `bundle`: the inputs are
-    copied into the folder under inputs/ (before the commit), and recorded there, so that the
-    folder verifies and reports wherever it is moved.
+    `formats`: csv (always: the tables verify reads) and xlsx (plan.xlsx, for its own folder
+    and alt-N/), recorded in summary.json. Near-optimal alternatives go inside it as alt-1/,
+    alt-2/, … (plan folders themselves). Anything else at `out_dir` is refused
+    (`solver.io.outdir`). `bundle`: the inputs are copied into the folder under inputs/
+    (before the commit), and recorded there, so that the folder verifies and reports wherever
+    it is moved.
     """
     from solver.inputs import copy_inputs, record_inputs
     from solver.io.outdir import claim_output, write_marker
 
+    formats = check_formats(formats)
     with claim_output(Path(out_dir), "plan", plan_inputs(plan)) as folder:
         data = Path(plan.dataset.path)
         record = record_inputs(data, plan.dataset.files, plan.scenario.sources,

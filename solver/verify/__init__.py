@@ -97,5 +97,5 @@ def verify_folder(plan_dir: str | Path, data: str | Path | None = None) -> list[
             out += [v.in_year(year) for v in check_plan(
                 year_ds, scenario, year_tables, data_year=ds.year or plan_year(scenario, None),
                 aux_base=ds.aux_positions, horizon_year=year - scenario.horizon.start + 1)]
-    out += folder.workbook_differs(plan_dir, tables)
+    out += folder.workbook_differs(plan_dir, tables, summary.get("formats", ("csv", "xlsx")))
     return out

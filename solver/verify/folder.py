@@ -7,10 +7,10 @@ a violation, and the rules are checked under the files' scenario. A plan made fr
 path is checked under the defaults plus its recorded `--set`s. The scenario files and the data
 are found as `solver.inputs.locate` says (--data, then relative to the plan folder, then the
 absolute paths) and compared with the recorded sha256 position by position in the resolution,
-wherever they now are. plan.xlsx, when written, must agree with the CSV files (a sweep's
-points have none unless asked). A plan file that cannot be read (summary.json truncated or not
-an object, a CSV missing or garbled, a cell that is not a whole number) is the violation
-`malformed_file`.
+wherever they now are. plan.xlsx must agree with the CSV files, and be there unless
+summary.json's formats leave it out (`run --no-xlsx`, a sweep's points unless `--xlsx`). A
+plan file that cannot be read (summary.json truncated or not an object, a CSV missing or
+garbled, a cell that is not a whole number) is the violation `malformed_file`.
 """
 
 from __future__ import annotations
@@ -297,12 +297,17 @@ def read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
 
 @rule("workbook_differs", "plan.xlsx holds the same tables, rows and cells as the CSV files",
       "folder")
-def workbook_differs(plan_dir: Path, tables: dict[str, pd.DataFrame]) -> list[Violation]:
+def workbook_differs(plan_dir: Path, tables: dict[str, pd.DataFrame],
+                     formats: object = ("csv", "xlsx")) -> list[Violation]:
+    """`formats`: summary.json's (a plan written with `--formats csv` has no plan.xlsx; one
+    written before formats were recorded always has)."""
     from solver.domain import PLAN_TABLES
 
     path = plan_dir / "plan.xlsx"
     if not os.path.lexists(path):
-        return []  # written without the workbook (a sweep's point, --formats csv): the CSVs
+        if isinstance(formats, list | tuple) and "xlsx" not in formats:
+            return []  # written without the workbook (a sweep's point, --formats csv)
+        return [Violation("workbook_differs", "plan.xlsx is missing", str(path))]
     if not path.is_file():
         return [Violation("workbook_differs", "plan.xlsx is not a file", str(path))]
     try:
