@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections import defaultdict, deque
 
 import numpy as np
 import pandas as pd
@@ -140,10 +141,21 @@ def apply_edits(ds: Dataset, edits: list[DataEdit], label: str = "data_edits") -
     digest = hashlib.sha256((ds.checksum + json.dumps(
         [e.model_dump(mode="json") for e in edits], sort_keys=True)).encode()).hexdigest()
     edited = validate(_raw_inputs(tables, ds, label), ds.leaders)
+    edited.warnings = _as_read(edited.warnings, ds.warnings)
     edited.path = ds.path
     edited.checksum = digest
     edited.files = ds.files  # the files read; the edits are the scenario's (its checksum)
     return edited
+
+
+def _as_read(after: list, before: list) -> list:
+    """The edited inputs' warnings, each one the files had already given as the files gave
+    it (units.csv, its row and header), not relabelled as coming from the edits; only what
+    the edits brought in names them. A warning the edits cleared is gone."""
+    waiting: dict[str, deque] = defaultdict(deque)
+    for warning in before:
+        waiting[warning.message].append(warning)
+    return [waiting[w.message].popleft() if waiting.get(w.message) else w for w in after]
 
 
 def _check_scalar(value, where: str) -> None:
