@@ -643,6 +643,7 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Also write compare.json, CSVs and compare.html here")] = None,
     lang: Annotated[str, typer.Option(help="zh (default) or en, for compare.html and the figures' names")] = "zh",
+    data: Annotated[Optional[Path], typer.Option("--data", help="Where the plans' inputs are now (data folder, workbook or scenario file), checked against their checksums: plan folders written before names.csv take their units' names from them")] = None,
 ) -> None:
     """Compare plans: KPIs, per-unit changes, moves in one plan only, changed demands."""
     from solver.compare import compare_plans
@@ -653,7 +654,7 @@ def compare(
         from solver.io.outdir import check_output
 
         check_output(out_dir, "compare", plans)
-    result = compare_plans(plans)
+    result = compare_plans(plans, data)
     if out_dir is not None:
         write_comparison(result, out_dir, lang, inputs=plans)
     if as_json:

@@ -74,11 +74,62 @@ def _moves(plan: PlanFiles) -> pd.DataFrame:
     return m.groupby(MOVE_KEY, as_index=False)["amount"].sum()
 
 
-def compare_plans(paths: list[str | Path]) -> dict:
-    """KPIs side by side, per-unit approved changes, moves in one plan only, changed demands."""
+def inputs_dataset(summary: dict, plan_dir: Path, data: Path | None = None):
+    """A plan's inputs, read and edited as the plan read them: found as `solver.inputs.locate`
+    says (--data, then the paths in summary.json) and refused (InputsDiffer) unless they are
+    the plan's, by the recorded checksums."""
+    from solver.edits import load_data
+    from solver.inputs import FIX, InputsDiffer, data_difference, locate
+    from solver.scenario import build_scenario, load_scenario
+
+    located = locate(summary, plan_dir, data, need_scenario=False)
+    scenario = build_scenario(summary["scenario"], Path("."), "summary.json")
+    # a scenario file given with --data names the data; the edits stay the recorded ones
+    scenario.data = str(located.data if located.data is not None else
+                        load_scenario(located.scenario).data_path)
+    ds = load_data(scenario)
+    difference = data_difference(summary, ds)
+    if difference:
+        raise InputsDiffer((f"--data {data}: " if located.given else "") + difference
+                           + f"; {FIX}")
+    return ds
+
+
+def _names_from_inputs(plans: list[PlanFiles], data: Path | None) -> None:
+    """Plan folders without names.csv (written before names were kept) take their units'
+    names from their inputs: `data` (--data) where it is a plan's (by checksum), else the
+    recorded paths; codes where neither is found. `data` that is none of the plans' inputs
+    is bad input (exit 2), even when every plan has its names."""
+    from solver.inputs import InputsDiffer, InputsNotFound
+
+    matched = False
+    for plan in plans:
+        if plan.names.by_kind and data is None:
+            continue
+        for given in ([data] if data is not None else []) + [None]:
+            try:
+                ds = inputs_dataset(plan.summary, plan.path, given)
+            except (InputsNotFound, InputsDiffer):
+                continue
+            matched |= given is not None
+            if not plan.names.by_kind:
+                plan.names = Names.from_dataset(ds)
+            break
+    if data is not None and not matched:
+        raise InputsDiffer(f"--data {data}: these are not the inputs of any of the plans "
+                           "compared (their checksums in summary.json differ); give the data "
+                           "folder, workbook or scenario file one of the plans was made from")
+
+
+def compare_plans(paths: list[str | Path], data: Path | None = None) -> dict:
+    """KPIs side by side, per-unit approved changes, moves in one plan only, changed demands.
+
+    `data` (--data): where the plans' inputs are now, for plan folders without names.csv."""
     if len(paths) < 2:
         raise BianzhiError("compare needs at least two plan folders (the first is the base)")
     plans = [read_plan(p) for p in paths]
+    if data is not None or not all(p.names.by_kind for p in plans):
+        _names_from_inputs(plans, data)
     names = [p.name for p in plans]
     if len(set(names)) < len(names):
         names = [f"{i}:{p.name}" for i, p in enumerate(plans)]

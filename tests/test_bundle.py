@@ -247,3 +247,38 @@ def test_run_json_prints_the_inputs_record(tmp_path, capsys, bundle):
     printed = json.loads(text[text.index("{"):])["inputs"]
     assert printed == inputs_of(tmp_path / "p")
     assert printed["path"] == str((tmp_path / "w" / "data").resolve())
+
+
+def test_compare_data_names_the_units_of_plans_written_without_names(tmp_path, capsys):
+    """A plan folder written before names.csv takes its units' names from its inputs: from
+    --data where the inputs moved (checked against the checksums), from the recorded paths
+    otherwise; --data that is no plan's inputs is exit 2."""
+    child = small_world(tmp_path / "w")
+    units = tmp_path / "w" / "data" / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8").replace("\nB,B,", "\nB,乙单位,"),
+                     encoding="utf-8")
+    a, b = tmp_path / "w" / "a", tmp_path / "w" / "b"
+    assert bianzhi(capsys, "run", child, "--out", a, "--no-marginals")[0] == 0
+    assert bianzhi(capsys, "run", child, "--out", b, "--no-marginals", "--set",
+                   "policy.reserve_rate=0.2")[0] == 0
+    names = {r["code"]: r["name"] for r in
+             __import__("csv").DictReader(open(a / "names.csv", encoding="utf-8"))
+             if r["kind"] == "unit"}
+    assert names["B"] == "乙单位"  # the data names its units
+    for plan in (a, b):
+        (plan / "names.csv").unlink()  # as written before names were kept
+
+    def unit_names(*extra) -> set[str]:
+        code, text = bianzhi(capsys, "compare", a, b, "--json", *extra)
+        assert code == 0, text
+        return set(re.findall(r'"(?:unit_name|from_unit_name|to_unit_name)": "([^"]*)"', text))
+
+    assert names["B"] in unit_names()  # found where summary.json says
+    shutil.move(tmp_path / "w" / "data", tmp_path / "moved")
+    assert names["B"] not in unit_names()  # not found: codes, no failure
+    assert names["B"] in unit_names("--data", str(tmp_path / "moved"))
+    other = tmp_path / "other"
+    shutil.copytree(tmp_path / "moved", other)
+    (other / "demands.csv").write_text((other / "demands.csv").read_text().replace(",3", ",4"))
+    code, text = bianzhi(capsys, "compare", a, b, "--data", other)
+    assert code == 2 and "not the inputs of any of the plans" in text, text

@@ -305,23 +305,10 @@ def _card(value: str, label: str) -> str:
 
 
 def _inputs(summary: dict, plan_dir: Path, data: Path | None = None):
-    """The plan's inputs (for systems and people): found as `solver.inputs.locate` says
-    (--data, then the paths in summary.json) and refused unless they are the plan's."""
-    from solver.edits import load_data
-    from solver.inputs import FIX, InputsDiffer, data_difference, locate
-    from solver.scenario import build_scenario, load_scenario
+    """The plan's inputs (for systems and people), refused unless they are the plan's."""
+    from solver.compare import inputs_dataset
 
-    located = locate(summary, plan_dir, data, need_scenario=False)
-    scenario = build_scenario(summary["scenario"], Path("."), "summary.json")
-    # a scenario file given with --data names the data; the edits stay the recorded ones
-    scenario.data = str(located.data if located.data is not None else
-                        load_scenario(located.scenario).data_path)
-    ds = load_data(scenario)
-    difference = data_difference(summary, ds)
-    if difference:
-        raise InputsDiffer((f"--data {data}: " if located.given else "") + difference
-                           + f"; {FIX}")
-    return ds
+    return inputs_dataset(summary, Path(plan_dir), data)
 
 
 YEAR_COLOURS = {"approved": "#34495e", "staff": "#27ae60", "vacancy": "#c0392b",
