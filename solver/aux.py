@@ -468,7 +468,8 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
         if r.cover:
             why.append(say("aux.cover", vacancy=r.unit_vacancy, vac=vac, cover=r.cover))
         if binding[r.region]:
-            why.append(say("aux.cap", region=r.region, formula=formula[r.region]))
+            why.append(say("aux.cap", region=text.named("region", r.region),
+                           formula=formula[r.region]))
         parts = [say("aux.today", n=r.headcount_before)]
         what = (say("aux.never_approved") if r.never_approved
                 else say("aux.above_approved", approved=r.approved_before))
@@ -485,7 +486,8 @@ def reasons(rows: pd.DataFrame, regions: pd.DataFrame, after_plan: bool = False)
             parts.append(say("aux.ended_vacancy", n=r.ended_vacancy, vacancy=r.unit_vacancy,
                              vac=vac, cover=r.cover))
         if r.ended_cap:
-            parts.append(say("aux.ended_cap", n=r.ended_cap, region=r.region,
+            parts.append(say("aux.ended_cap", n=r.ended_cap,
+                             region=text.named("region", r.region),
                              formula=formula[r.region], weight=f"{r.weight:g}"))
         sentence = text.joined(parts)
         if (r.ended_unapproved or r.to_services) and why:

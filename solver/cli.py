@@ -460,7 +460,11 @@ def run(
 
         if alternatives < 0 or not 0 <= slack < 1:
             raise typer.BadParameter("--alternatives ≥ 0 and 0 ≤ --slack < 1")
-        with language(lang):  # the alternatives' reasons in the plan's language
+        from solver.names import Names
+        from solver.text import naming
+
+        # the alternatives' reasons in the plan's language, naming units as the plan does
+        with language(lang), naming(Names.from_dataset(plan.dataset).by_kind):
             for k, quota in enumerate(near_optimal(plan.quota, alternatives, slack,
                                                    scenario.solver.name), start=1):
                 alt = _replace(plan, quota=quota, aux=off_quota(scenario, plan.dataset, quota),

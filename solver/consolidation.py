@@ -713,8 +713,9 @@ def _tables(cands: pd.DataFrame, keeper: np.ndarray, absorbed: np.ndarray,
         "amount": rel["freed"].to_numpy(np.int64), "region": rel["region"].to_numpy(),
         "merger_id": rel["merger_id"].to_numpy(), "keeper_id": rel["keeper_id"].to_numpy(),
         "parent_id": rel["parent_id"].to_numpy(),
-        "reason": [say("merger.release", unit=u, keeper=k, merger=mid) if u != k else
-                   say("merger.release_leaders", keeper=k, merger=mid)
+        "reason": [say("merger.release", unit=text.named("unit", u),
+                       keeper=text.named("unit", k), merger=mid) if u != k else
+                   say("merger.release_leaders", keeper=text.named("unit", k), merger=mid)
                    for u, k, mid in zip(rel["unit_id"], rel["keeper_id"], rel["merger_id"],
                                         strict=True)],
     }, columns=list(RELEASE_COLUMNS))

@@ -17,7 +17,9 @@ import pandas as pd
 from solver.aux import AuxOptions, AuxPlan, locked_base, plan_aux, takeover_vacancies
 from solver.cadres.model import CadrePlan, CadreWeights, plan_cadres
 from solver.consolidation import ConsolidationOptions, MergerPlan, plan_mergers
+from solver import text
 from solver.edits import load_data
+from solver.names import Names
 from solver.plan import Plan, PlanViolation
 from solver.quotas.engine import QuotaPlan, reallocate
 from solver.quotas.network import MergeMoves, PeopleMoves
@@ -95,6 +97,13 @@ def run_scenario(scenario: Scenario, ds: Dataset | None = None,
         start = time.perf_counter()
         ds = load_data(scenario)
         timings["load"] = time.perf_counter() - start
+    # the plan's sentences name the units and regions they speak of (solver.text.named)
+    with text.naming(Names.from_dataset(ds).by_kind):
+        return _run_scenario(scenario, ds, timings, with_marginals)
+
+
+def _run_scenario(scenario: Scenario, ds: Dataset, timings: dict[str, float],
+                  with_marginals: bool) -> Plan:
     before = prelude(scenario, ds)
     timings.update(before.timings)
     if scenario.horizon is not None:

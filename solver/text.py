@@ -21,6 +21,28 @@ from solver.domain import SOURCES, SURPLUS_REASONS, TIERS, UNIT_STATUS
 
 LANGS: tuple[str, ...] = ("zh", "en")
 _LANG: ContextVar[str] = ContextVar("bianzhi_lang", default="zh")
+# code → name per kind (unit, region, …) of the data being planned: a Chinese sentence names
+# the units and regions it speaks of (使用同系统巴中市卫生健康委员会的空编), not their codes
+_NAMES: ContextVar[dict[str, dict[str, str]]] = ContextVar("bianzhi_names", default={})
+
+
+@contextlib.contextmanager
+def naming(by_kind: dict[str, dict[str, str]]) -> Iterator[None]:
+    """Sentences inside the block name units and regions by `by_kind` (solver.names)."""
+    token = _NAMES.set(by_kind)
+    try:
+        yield
+    finally:
+        _NAMES.reset(token)
+
+
+def named(kind: str, code: object) -> str:
+    """A unit or region in a sentence: its name in Chinese where the data gives one, else
+    (and in English) its code."""
+    code = "" if code is None else str(code)
+    if current() != "zh":
+        return code
+    return _NAMES.get().get(kind, {}).get(code) or code
 
 
 @contextlib.contextmanager

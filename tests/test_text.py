@@ -123,3 +123,33 @@ def test_language_is_chinese_by_default_and_restored_after_a_block():
     assert text.tier("key") == "保重点"
     with pytest.raises(ValueError, match="unknown language"), language("fr"):
         pass
+
+
+def test_chinese_sentences_name_the_units_and_regions_they_speak_of(tmp_path):
+    """使用同系统巴中市委组织部的空编, not …bazhong-0010…: the names the data gives; in English the
+    codes stay (the sentence is English, the names Chinese)."""
+    import pandas as pd
+
+    from solver.cli import main
+
+    repo = Path(__file__).resolve().parents[1]
+    out = {}
+    for lang in ("zh", "en"):
+        out[lang] = tmp_path / lang
+        with pytest.raises(SystemExit) as done:
+            main(["run", str(repo / "scenarios" / "bazhong-2021.yaml"), "--out",
+                  str(out[lang]), "--no-marginals", "--lang", lang])
+        assert done.value.code in (0, None)
+    names = pd.read_csv(out["zh"] / "names.csv", dtype=str)
+    unit = dict(zip(names.loc[names["kind"] == "unit", "code"],
+                    names.loc[names["kind"] == "unit", "name"]))
+    for lang in ("zh", "en"):
+        moves = pd.read_csv(out[lang] / "moves.csv", dtype=str, keep_default_na=False)
+        transfers = moves[moves["kind"] == "transfer"]
+        for donor, reason in zip(transfers["from_unit"], transfers["reason"]):
+            assert (unit[donor] in reason) == (lang == "zh"), (lang, reason)
+            assert (donor in reason) == (lang == "en"), (lang, reason)
+        people = pd.read_csv(out[lang] / "assignments.csv", dtype=str, keep_default_na=False)
+        moved = people[people["option"] == "transfer"]
+        assert len(moved) and all((unit[u] in r) == (lang == "zh")
+                                  for u, r in zip(moved["to_unit"], moved["reason"]))

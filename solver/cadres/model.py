@@ -723,7 +723,8 @@ def _assignments(people, groups, demands, units, chosen, person, kind, target, s
                          to_stat=max(to_stat[p], 0), why=why)
         elif option == Opt.TRANSFER:
             to_unit, demand_id = d_unit[target[c]], d_id[target[c]]
-            reason = say("cadre.transfer", unit=to_unit, tier=text.tier(d_tier[target[c]]),
+            reason = say("cadre.transfer", unit=text.named("unit", to_unit),
+                         tier=text.tier(d_tier[target[c]]),
                          demand=demand_id)
         elif follow[p]:
             reason = say("cadre.follow_up", why=text.surplus_reason(col["surplus_reason"][p]))

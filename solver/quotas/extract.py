@@ -128,7 +128,8 @@ def decompose(inst: Instance, net: Network, x: np.ndarray) -> list[tuple]:
 
 def _reason_text(tier: str, demand_id: str, source: str, donor: str, region_note: str) -> str:
     """The move's sentence: which demand it serves and which rung of the ladder gave it."""
-    return say(f"move.{source}", tier=text.tier(tier), demand=demand_id, donor=donor,
+    return say(f"move.{source}", tier=text.tier(tier), demand=demand_id,
+               donor=text.named("region" if source == "pool" else "unit", donor),
                note=region_note)
 
 
@@ -196,7 +197,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
                 src_region = regions[supplier]
                 donor = from_unit
             note = ("" if src_region == regions[r]
-                    else say("move.from_region", region=src_region))
+                    else say("move.from_region", region=text.named("region", src_region)))
             move_rows.append({
                 "kind": kind, "quota_type": dem["quota_type"], "from_unit": from_unit,
                 "to_unit": unit_ids[r], "amount": take, "demand_id": dem["demand_id"],
@@ -219,7 +220,7 @@ def extract(inst: Instance, net: Network, x: np.ndarray,
                 "from_unit": t.from_unit, "to_unit": t.to_unit, "amount": 1,
                 "demand_id": t.demand_id, "tier": t.tier, "source": t.source,
                 "reason": say("move.with_person", tier=text.tier(t.tier), demand=t.demand_id,
-                              person=t.person_id, unit=t.from_unit),
+                              person=t.person_id, unit=text.named("unit", t.from_unit)),
                 "temporary_until": "", "from_region": unit_region.get(t.from_unit, ""),
                 "to_region": unit_region.get(t.to_unit, ""),
             })
@@ -328,9 +329,11 @@ def merged_into_keepers(rows: pd.DataFrame, people: nw.PeopleMoves | None,
             continue
         keeper = mergers.owner[unit]
         ends = (unit, keeper) if amount >= 0 else (keeper, unit)
-        reason = (say("move.merge", keeper=keeper, amount=amount, persons=persons)
+        reason = (say("move.merge", keeper=text.named("unit", keeper), amount=amount,
+                      persons=persons)
                   if amount >= 0 else
-                  say("move.merge_cover", keeper=keeper, amount=-amount, persons=persons))
+                  say("move.merge_cover", keeper=text.named("unit", keeper), amount=-amount,
+                      persons=persons))
         out.append({
             "kind": Move.MERGE, "quota_type": qt, "from_unit": ends[0], "to_unit": ends[1],
             "amount": abs(amount), "demand_id": "", "tier": "", "source": "",
