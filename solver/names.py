@@ -59,7 +59,8 @@ class Names:
         out = frame.copy()
         codes = out[code_column]
         text = codes.where(codes.notna(), "").astype(str)  # one lookup per distinct code
-        values = text.map(self.by_kind.get(kind, {})).fillna(text).where(text != "", "")
+        found = text.map(self.by_kind.get(kind, {})).astype(object)  # all-missing: float
+        values = found.where(found.notna(), text).where(text != "", "")
         out.insert(out.columns.get_loc(code_column) + 1, name_column, values.to_numpy(object))
         return out
 
