@@ -120,19 +120,16 @@ def marginal_values(inst: Instance, net: Network, x: np.ndarray, solver: str,
     x_pool = _resolve_variant(net, solver, session, cols, upper)
     for name, xv in (("reserve_rate_minus_1pt", x_less), ("pool_plus_1", x_pool)):
         results[name] = None if xv is None else met_by_tier_block(inst, net, xv) - base
-    has_demand = set(inst.demands["block_index"])
-    out = []
-    for b in range(len(blocks)):
-        if b not in has_demand:
-            continue
-        blk = blocks.iloc[b]
-        entry = {"region": blk["region"], "quota_type": blk["quota_type"]}
-        for name, delta in results.items():
-            if delta is None:
-                entry[name] = None
-                continue
-            row = delta.loc[b] if b in delta.index else pd.Series(0.0, index=list(TIER_ORDER))
-            entry[name] = {t: int(round(row.get(t, 0.0))) for t in TIER_ORDER}
-        out.append(entry)
-    return out
+    # the blocks with demands, in block order; each variant's gain per tier as whole numbers
+    held = np.unique(inst.demands["block_index"].to_numpy(np.int64))
+    gains = {name: None if delta is None else
+             np.rint(delta.reindex(index=held, columns=list(TIER_ORDER), fill_value=0.0)
+                     .fillna(0.0).to_numpy()).astype(np.int64).tolist()
+             for name, delta in results.items()}
+    regions = blocks["region"].to_numpy()[held].tolist()
+    types = blocks["quota_type"].to_numpy()[held].tolist()
+    return [{"region": regions[k], "quota_type": types[k],
+             **{name: None if rows is None else dict(zip(TIER_ORDER, rows[k]))
+                for name, rows in gains.items()}}
+            for k in range(len(held))]
 
