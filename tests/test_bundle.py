@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import make_inputs, run_cli, staff_rows, world, write_table
+from conftest import make_inputs, run_cli, staff_rows, world
 
 REPO = Path(__file__).resolve().parents[1]
 I = "institution"
