@@ -97,8 +97,13 @@ class Names:
 
     @classmethod
     def from_dataset(cls, ds) -> Names:
-        """The names of a loaded dataset (solver.validate.Dataset)."""
-        return cls.from_units(ds.units, getattr(ds, "names", None))
+        """The names of a loaded dataset (solver.validate.Dataset), gathered once per dataset:
+        the run, its alternatives and the plan folder's names.csv all ask."""
+        cached = ds.__dict__.get("_display_names")
+        if cached is None:
+            cached = ds.__dict__["_display_names"] = cls.from_units(
+                ds.units, getattr(ds, "names", None))
+        return cached
 
 
 def _mapping(codes: pd.Series, names: pd.Series) -> dict[str, str]:

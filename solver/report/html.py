@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver.compare import read_plan
+from solver.compare import inputs_dataset, read_plan
 from solver.domain import DEMAND_MOVES, ENUMS, TIER_ORDER
 from solver.inventory import AGE_BANDS, age_band
 from solver.names import Names
@@ -302,13 +302,6 @@ def _page(title: str, sections: list[str], lang: str, meta: str) -> str:
 def _card(value: str, label: str) -> str:
     return (f"<div class=\"card\"><div class=\"v\">{html.escape(value)}</div>"
             f"<div class=\"l\">{html.escape(label)}</div></div>")
-
-
-def _inputs(summary: dict, plan_dir: Path, data: Path | None = None):
-    """The plan's inputs (for systems and people), refused unless they are the plan's."""
-    from solver.compare import inputs_dataset
-
-    return inputs_dataset(summary, Path(plan_dir), data)
 
 
 YEAR_COLOURS = {"approved": "#34495e", "staff": "#27ae60", "vacancy": "#c0392b",
@@ -706,7 +699,7 @@ def render_report(plan_dir: str | Path, lang: str = "zh", include_personal: bool
     plan = read_plan(plan_dir)
     _NAMES.set(plan.names)
     s = plan.summary
-    ds = _inputs(s, Path(plan_dir), data)
+    ds = inputs_dataset(s, Path(plan_dir), data)  # refused unless the plan's
     units = ds.units.set_index("unit_id")
     tl = lambda tier: _label(tier, "tier", lang)  # noqa: E731
     sections: list[str] = []
