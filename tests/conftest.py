@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+# Hypothesis imports its target optimiser lazily, in the middle of a test. On CPython 3.11.7
+# compiling a module while the garbage collector runs a finalizer (openpyxl's workbooks have
+# some) can fail with "SystemError: AST constructor recursion depth mismatch" (CPython
+# gh-106905, fixed in 3.11.8): the import happens here, before any test runs.
+import hypothesis.internal.conjecture.optimiser  # noqa: F401
+
 from solver.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

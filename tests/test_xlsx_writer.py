@@ -463,3 +463,21 @@ def test_labels_looked_up_per_distinct_value_are_the_per_cell_labels():
         for a, b in zip(got, expected):
             assert a is b or a == b or (write._cell_value(a) is None
                                         and write._cell_value(b) is None)
+
+
+def test_cells_carry_a_reference_only_after_a_gap():
+    """A data cell has no r="…" unless the cell to its left is missing, and a number no t="n":
+    readers place such a cell after its left neighbour. openpyxl reads the gaps back."""
+    frame = pd.DataFrame({"a": [1, 2, 3], "b": [1.5, np.nan, 2.5], "c": ["x", "y", None],
+                          "d": [7, 8, 9]})
+    xml = xlsx.sheet_xml(frame).decode("utf-8")
+    rows = xml.split('<row r="')[2:]  # the data rows
+    assert rows[0].startswith('2"><c><v>1</v></c><c><v>1.5</v></c><c t="inlineStr">')
+    assert '<c r="C3" t="inlineStr"><is><t>y</t></is></c>' in rows[1]  # after the missing B3
+    assert '<c r="D4"><v>9</v></c>' in rows[2]  # after the missing C4
+    assert ' t="n"' not in xml and xml.count(' r="') == 4 + 4 + 2  # headers, rows, two gaps
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.workbook_bytes(
+        [("t", frame)], "bianzhi", "2021-01-01T00:00:00Z", "2021-01-01T00:00:00Z")),
+        read_only=True)
+    assert list(book["t"].iter_rows(values_only=True)) == [
+        ("a", "b", "c", "d"), (1, 1.5, "x", 7), (2, None, "y", 8), (3, 2.5, None, 9)]

@@ -102,7 +102,7 @@ _SHEET_HEAD = (
     'defaultRowHeight="15" />'
 )
 _SHEET_COLUMN = '<col min="{index}" max="{index}" width="{width}" customWidth="1" />'
-_HEADER_STYLE = '" s="1'  # between a header cell's reference and its type: the bold format
+_HEADER_STYLE = ' s="1"'  # between a header cell's reference and its type: the bold format
 _AUTOFILTER = '<autoFilter ref="{ref}" />'
 _SHEET_TAIL = (
     '<printOptions gridLines="1" /><pageMargins left="0.75" right="0.75" top="1" bottom="1" '
@@ -321,19 +321,24 @@ def _escaped_texts(values: list[str]) -> tuple[list[str], list[str]]:
 
 # --- cells -----------------------------------------------------------------------------------
 #
-# A cell is five pieces of its sheet's XML: '<c r="B', its row number, what comes between the
-# row and the value, the value, and what closes the cell. A column is built as those pieces
-# for all its rows at once: `_Pieces` holds the last three (each a constant or one per row)
-# for the values present, and a mask the rows without a cell.
+# A cell is four pieces of its sheet's XML: its opening ('<c'), what comes between the opening
+# and the value (its type), the value, and what closes the cell. A column is built as those
+# pieces for all its rows at once: `_Pieces` holds the last three (each a constant or one per
+# row) for the values present, and a mask the rows without a cell.
+#
+# A data cell carries no reference (r="B12") and a number no type (t="n", the default): a
+# reader places a cell without a reference just after the cell before it in its row (ECMA-376
+# § 18.3.1.4; openpyxl, LibreOffice and Excel do so), which halves the XML of a sheet of
+# numbers. Only a cell whose left neighbour is missing needs its reference.
 
-_TEXT_MID = '" t="inlineStr"><is><t>'
-_TEXT_MID_PRESERVE = '" t="inlineStr"><is><t xml:space="preserve">'
+_TEXT_MID = ' t="inlineStr"><is><t>'
+_TEXT_MID_PRESERVE = ' t="inlineStr"><is><t xml:space="preserve">'
 _TEXT_CLOSE = "</t></is></c>"
-_EMPTY_TEXT_MID = '" t="inlineStr" />'  # "" is an empty element, as openpyxl wrote it
-_NUMBER_MID = '" t="n"><v>'
+_EMPTY_TEXT_MID = ' t="inlineStr" />'  # "" is an empty element, as openpyxl wrote it
+_NUMBER_MID = "><v>"  # a number is a cell's default type: no t="n"
 _NUMBER_CLOSE = "</v></c>"
-_EMPTY_NUMBER_MID = '" t="n"><v /></c>'  # ±inf: openpyxl's safe_string made it ""
-_BOOL_MID = '" t="b"><v>'
+_EMPTY_NUMBER_MID = "><v /></c>"  # ±inf: openpyxl's safe_string made it ""
+_BOOL_MID = ' t="b"><v>'
 
 
 class _Pieces(NamedTuple):
@@ -586,11 +591,11 @@ def sheet_xml(frame: pd.DataFrame) -> bytes:
     n, width = frame.shape
     if width > MAX_COLUMNS:
         raise Unsupported(f"{width} columns")
-    opens = [f'<c r="{column_letter(j)}' for j in range(width)]
+    letters = [column_letter(j) for j in range(width)]
     header = [str(h) for h in frame.columns]
     try:
-        head = ["".join((op, "1", _HEADER_STYLE, *_value_pieces(text)))
-                for op, text in zip(opens, header)]
+        head = ["".join((f'<c r="{letter}1"', _HEADER_STYLE, *_value_pieces(text)))
+                for letter, text in zip(letters, header)]
         columns = [column_pieces(series) for _, series in frame.items()] if n else []
     except _IllegalText:
         raise illegal_text_error(_first_illegal_text(header, frame)) from None
@@ -602,14 +607,24 @@ def sheet_xml(frame: pd.DataFrame) -> bytes:
         # A row is a sequence of slots, each a constant or one piece per row; the pieces of
         # all rows are laid out row after row for one join of the whole sheet.
         slots: list[str | list[str]] = ['<row r="', rows, '">']
-        for op, (missing, (mid, text, close, _)) in zip(opens, columns):
-            if missing is None:
-                slots += [op, rows, mid, text, close]
+        left_missing = None  # the rows where the cell to the left is missing
+        for letter, (missing, (mid, text, close, _)) in zip(letters, columns):
+            if left_missing is None:
+                opening: str | np.ndarray = "<c"
             else:
-                present_rows = np.array(rows, dtype=object)
-                present_rows[missing] = ""
-                slots += [_spread(missing, op), present_rows.tolist(), _spread(missing, mid),
-                          _spread(missing, text), _spread(missing, close)]
+                opening = np.full(n, "<c", dtype=object)
+                opening[left_missing] = [f'<c r="{letter}{row}"'
+                                         for row in np.flatnonzero(left_missing) + 2]
+            if missing is None:
+                slots += [opening if isinstance(opening, str) else opening.tolist(),
+                          mid, text, close]
+            else:
+                if isinstance(opening, str):
+                    opening = np.full(n, opening, dtype=object)
+                opening[missing] = ""
+                slots += [opening.tolist(), _spread(missing, mid), _spread(missing, text),
+                          _spread(missing, close)]
+            left_missing = missing if missing is not None and missing.any() else None
         slots.append("</row>")
         merged: list[str | list[str]] = []
         for slot in slots:  # '</v></c><c r="B' is one piece, not two
