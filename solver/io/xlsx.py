@@ -53,6 +53,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from solver.io.csvtext import int_texts
+
 _ZIP_DATETIME = (2021, 1, 1, 0, 0, 0)
 MAX_TEXT = 32_767  # characters of a cell; openpyxl cut longer text here
 MAX_COLUMNS = 16_384  # columns of a worksheet (XFD)
@@ -455,7 +457,7 @@ def _number_pieces(texts: list[str]) -> _Pieces:
 def _int_pieces(values: np.ndarray) -> _Pieces:
     if values.size and (values.max() >= _BIG or values.min() <= -_BIG):
         return _number_pieces(list(map(_int_text, values.tolist())))
-    return _number_pieces(list(map(str, values.tolist())))
+    return _number_pieces(int_texts(values))
 
 
 def _float_pieces(values: np.ndarray) -> _Pieces:
@@ -467,7 +469,7 @@ def _float_pieces(values: np.ndarray) -> _Pieces:
         return _int_pieces(values.astype(np.int64))
     texts = np.empty(len(values), dtype=object)
     if small.any():
-        texts[small] = list(map(str, values[small].astype(np.int64).tolist()))
+        texts[small] = int_texts(values[small].astype(np.int64))
     fraction = ~integral & np.isfinite(values)
     if fraction.any():
         part = values[fraction].tolist()

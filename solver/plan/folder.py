@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Collection
 from pathlib import Path
 
+from solver.io.csvtext import write_csv
 from solver.plan.summary import build_summary, summary_json
 from solver.plan.tables import Plan
 
@@ -35,19 +36,17 @@ def _write_tables(plan: Plan, folder: Path, lang: str = "zh",
     started = time.perf_counter()
     tables = plan.tables()
     for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+        write_csv(frame, folder / f"{name}.csv")
     # every warning about the inputs, where it was found (the terminal shows a few)
-    warnings_frame(plan.dataset.warnings).to_csv(folder / "warnings.csv", index=False,
-                                                 lineterminator="\n")
+    write_csv(warnings_frame(plan.dataset.warnings), folder / "warnings.csv")
     # a multi-year plan: each year's one-year tables, what `bianzhi verify` checks year by year
     for year, year_tables in plan.year_tables():
         (folder / "years" / str(year)).mkdir(parents=True)
         for name, frame in year_tables.items():
-            frame.to_csv(folder / "years" / str(year) / f"{name}.csv", index=False,
-                          lineterminator="\n")
+            write_csv(frame, folder / "years" / str(year) / f"{name}.csv")
     # the data's names for its codes (the CSVs keep codes; compare and the report read them)
     names = Names.from_dataset(plan.dataset)
-    names.frame().to_csv(folder / "names.csv", index=False, lineterminator="\n")
+    write_csv(names.frame(), folder / "names.csv")
     summary = build_summary(plan) if summary is None else summary
     # where the inputs are, relative to the plan folder too (`solver.inputs`)
     summary["inputs"].update(inputs or {})
