@@ -19,6 +19,7 @@ import pandas as pd
 
 from solver.domain import FREES_VACANCY, HOLDS_VACANCY, LEDGER_YEAR_COLUMNS, Move
 from solver.errors import BianzhiError
+from solver.keys import pair_rows
 from solver.ledger import COUNT_COLUMNS as LEDGER_COUNTS
 from solver.scenario import Scenario
 from solver.validate import Dataset
@@ -223,11 +224,6 @@ def year_text(series: pd.Series) -> pd.Series:
     return s.str.replace(r"\.0+$", "", regex=True)
 
 
-def _values(column) -> list:
-    """The cells of a Series, Index, array or list as a list."""
-    return column.tolist() if hasattr(column, "tolist") else list(column)
-
-
 # ---------------------------------------------------------------- the prepared view
 
 
@@ -360,17 +356,18 @@ class Context:
         return self.ds.units.drop_duplicates("unit_id").set_index("unit_id")
 
     @cached_property
-    def q_rows(self) -> dict[tuple, int]:
-        """The row of `q` of each (unit, type) key."""
-        return {k: i for i, k in enumerate(self.q.index.tolist())}
+    def q_units(self) -> np.ndarray:
+        return self.q.index.get_level_values(0).to_numpy(dtype=object)
+
+    @cached_property
+    def q_types(self) -> np.ndarray:
+        return self.q.index.get_level_values(1).to_numpy(dtype=object)
 
     def on_q(self, units, types, values=None, name: str | None = None) -> pd.Series:
         """Σ values (1 a row when None) per (unit, type) pair on the keys of `q`, 0 where
         absent: groupby-sum-reindex, with each pair looked up once."""
-        at = self.q_rows
-        n = len(self.q_rows)
-        keys = zip(_values(units), _values(types))
-        pos = np.fromiter((at.get(k, -1) for k in keys), dtype=np.intp, count=len(units))
+        n = len(self.q)
+        pos = pair_rows(units, types, self.q_units, self.q_types)
         weights = (np.ones(len(pos)) if values is None
                    else np.asarray(values, dtype=np.float64))
         keep = (pos >= 0) & ~np.isnan(weights)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from solver.ledger import IN_COLUMNS, KEY, OUT_COLUMNS, STAFF_IN, STAFF_OUT, YEAR_COLUMNS, \
     build_ledger
+from solver.keys import pair_rows
 from solver.verify.core import LINE, Context, Violation, capped, rule
 
 MOVE_CAUSES: tuple[str, ...] = (*IN_COLUMNS, *OUT_COLUMNS, *STAFF_IN, *STAFF_OUT)
@@ -31,11 +32,8 @@ def _ledger(ctx: Context) -> pd.DataFrame | None:
 def _rows_in(frame: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
     """For each row of `frame`, the row of `other` with its unit and type (the first one),
     −1 where `other` has none."""
-    at: dict[tuple, int] = {}
-    for i, k in enumerate(zip(other["unit_id"].tolist(), other["quota_type"].tolist())):
-        at.setdefault(k, i)
-    keys = zip(frame["unit_id"].tolist(), frame["quota_type"].tolist())
-    return np.fromiter((at.get(k, -1) for k in keys), dtype=np.intp, count=len(frame))
+    return pair_rows(frame["unit_id"], frame["quota_type"], other["unit_id"],
+                     other["quota_type"])
 
 
 def _where(row) -> str:

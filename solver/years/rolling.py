@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from solver.aux import carried_positions
+from solver.keys import pair_rows
 from solver.quotas.engine import QuotaPlan, reallocate
 from solver.quotas.network import PeopleMoves
 from solver.scenario import Scenario
@@ -100,14 +101,12 @@ def year_leavers(q: pd.DataFrame, retirements: pd.DataFrame, year: int,
                  owner: dict[str, str], rate_for) -> tuple[np.ndarray, np.ndarray]:
     """Per quota row of `q` (unit_id, quota_type, staff at the start of the year): the year's
     statutory retirements (at the unit holding the person's row) and other leavers."""
-    key = pd.MultiIndex.from_frame(q[KEY])
     r = retirements[(retirements["year"] == year).to_numpy()]
     units_of = r["unit_id"]
     if owner:
         keeper = units_of.map(owner)
         units_of = keeper.where(keeper.notna(), units_of)
-    at = key.get_indexer(pd.MultiIndex.from_arrays([units_of.to_numpy(),
-                                                    r["quota_type"].to_numpy()]))
+    at = pair_rows(units_of, r["quota_type"], q["unit_id"], q["quota_type"])
     retiring = np.bincount(at[at >= 0], minlength=len(q)).astype(np.int64)
     retiring = np.minimum(retiring, q["staff"].to_numpy(np.int64))
     return retiring, attrition(q, rate_for, retiring)
