@@ -7,6 +7,7 @@ The independent check of every hard rule lives in `solver.verify` (one function 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ from solver.aux import AuxPlan
 from solver.cadres.model import CadrePlan
 from solver.consolidation import MergerPlan
 from solver.ledger import build_ledger
+from solver.parallel import run_shared
 from solver.quotas.engine import QuotaPlan
 from solver.scenario import Scenario, plan_year
 from solver.validate import Dataset
@@ -138,14 +140,20 @@ class Plan:
         multi-year plan every one-year rule in every year, and the rules that link years."""
         if self.years is None:
             return check_plan(self.dataset, self.scenario, self.tables())
-        out = []
         # the people's ages are given in the data's year (the runner's, not a year's demands')
         data_year = self.dataset.year or plan_year(self.scenario, None)
-        for k, (y, p) in enumerate(zip(self.years.years, self.year_plans())):
-            out += [v.in_year(y.year) for v in check_plan(
+        tables = self.tables()  # built here, before the checks share them out: the years' too
+
+        def one_year(k: int, year: int, p: Plan) -> Callable[[], list[Violation]]:
+            return lambda: [v.in_year(year) for v in check_plan(
                 p.dataset, self.scenario, p.tables(), data_year=data_year,
                 aux_base=self.dataset.aux_positions, horizon_year=k + 1)]
-        return out + check_years(self.dataset, self.scenario, self.tables())
+
+        checks = [one_year(k, y.year, p)
+                  for k, (y, p) in enumerate(zip(self.years.years, self.year_plans()))]
+        checks.append(lambda: check_years(self.dataset, self.scenario, tables))
+        # independent checks of tables nobody changes: half of them on the other core
+        return [v for found in run_shared(checks) for v in found]
 
 
 def aux_years_table(years: YearsPlan) -> pd.DataFrame | None:
