@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from solver.keys import pair_rows
 from solver.scenario import Policy
 from solver.solve import LinearProgram
 from solver.validate import Dataset
@@ -209,7 +210,8 @@ class RowBook:
     """What happens to each quota row before the reallocation: changes of approved and staff
     (people leaving or arriving, merged groups), releases, and who holds the row."""
 
-    key: pd.Index  # "unit\x1fquota type" per row
+    units: np.ndarray  # each row's unit id and quota type (object arrays)
+    types: np.ndarray
     approved: np.ndarray
     staff: np.ndarray
     d_approved: np.ndarray
@@ -228,16 +230,21 @@ class RowBook:
         staff = rows["staff"].to_numpy(np.int64)
         n = len(rows)
         return cls(
-            key=pd.Index(rows["unit_id"].astype(str) + "\x1f" + rows["quota_type"].astype(str)),
+            units=rows["unit_id"].to_numpy(dtype=object),
+            types=rows["quota_type"].to_numpy(dtype=object),
             approved=approved, staff=staff, d_approved=np.zeros(n, dtype=np.int64),
             d_staff=np.zeros(n, dtype=np.int64), releases=np.zeros(n, dtype=np.int64),
             owner=np.arange(n), merge_freed=np.zeros(n, dtype=np.int64),
             held=np.zeros(n, dtype=np.int64),
             status_approved=approved.copy(), status_staff=staff.copy())
 
+    def find(self, unit_ids, types) -> np.ndarray:
+        """The row of each (unit, quota type) pair; −1 where there is none."""
+        return pair_rows(unit_ids, types, self.units, self.types)
+
     def rows_of(self, unit_ids: pd.Series, types: pd.Series) -> np.ndarray:
         """The rows (their holders) of (unit, quota type) pairs; −1 where there is none."""
-        found = self.key.get_indexer(unit_ids.astype(str) + "\x1f" + types.astype(str))
+        found = self.find(unit_ids, types)
         return np.where(found >= 0, self.owner[np.maximum(found, 0)], -1)
 
 
@@ -250,8 +257,7 @@ def merged_groups(book: RowBook, rows: pd.DataFrame, mergers: MergeMoves) -> Non
     """
     keeper = rows["unit_id"].map(mergers.owner)
     merged = np.flatnonzero(keeper.notna().to_numpy())
-    target = book.key.get_indexer(keeper.iloc[merged].astype(str) + "\x1f"
-                                  + rows["quota_type"].iloc[merged].astype(str))
+    target = book.find(keeper.iloc[merged], rows["quota_type"].iloc[merged])
     ok = target >= 0
     merged, target = merged[ok], target[ok]
     book.owner[merged] = target
@@ -268,7 +274,9 @@ def merged_groups(book: RowBook, rows: pd.DataFrame, mergers: MergeMoves) -> Non
     keepers = set(mergers.owner.values())
     for (unit, qtype), amount in mergers.freed.items():
         if unit in keepers and unit not in mergers.owner:
-            i = book.key.get_loc(f"{unit}\x1f{qtype}")
+            i = int(book.find([unit], [qtype])[0])
+            if i < 0:  # the merger plan frees only quotas its keeper holds
+                raise KeyError(f"{unit} holds no {qtype} quota")
             book.merge_freed[i] += amount
             book.d_approved[i] -= amount
 
@@ -382,8 +390,7 @@ def demand_status(ds: Dataset, rows: pd.DataFrame, book: RowBook, units: pd.Data
     applies to the tier, the appraisal priority and the tier reward (`tier_rewards`)."""
     demands = ds.demands.drop(columns=["_row"], errors="ignore")
     demands = demands.sort_values("demand_id", kind="stable").reset_index(drop=True)
-    r = book.key.get_indexer(demands["unit_id"].astype(str) + "\x1f"
-                             + demands["quota_type"].astype(str))
+    r = book.find(demands["unit_id"], demands["quota_type"])
     if (r < 0).any():  # validation guarantees this; keep the model honest
         bad = demands.loc[r < 0, "demand_id"].tolist()
         raise ValueError(f"demands without a quota row: {bad[:5]}")
