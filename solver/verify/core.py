@@ -19,7 +19,7 @@ import pandas as pd
 
 from solver.domain import FREES_VACANCY, HOLDS_VACANCY, LEDGER_YEAR_COLUMNS, Move
 from solver.errors import BianzhiError
-from solver.keys import pair_rows
+from solver.keys import PairIndex
 from solver.ledger import COUNT_COLUMNS as LEDGER_COUNTS
 from solver.scenario import Scenario
 from solver.validate import Dataset
@@ -356,18 +356,15 @@ class Context:
         return self.ds.units.drop_duplicates("unit_id").set_index("unit_id")
 
     @cached_property
-    def q_units(self) -> np.ndarray:
-        return self.q.index.get_level_values(0).to_numpy(dtype=object)
-
-    @cached_property
-    def q_types(self) -> np.ndarray:
-        return self.q.index.get_level_values(1).to_numpy(dtype=object)
+    def q_pairs(self) -> PairIndex:
+        """The keys of `q`, for finding the row of (unit, type) pairs."""
+        return PairIndex(self.q.index.get_level_values(0), self.q.index.get_level_values(1))
 
     def on_q(self, units, types, values=None, name: str | None = None) -> pd.Series:
         """Σ values (1 a row when None) per (unit, type) pair on the keys of `q`, 0 where
         absent: groupby-sum-reindex, with each pair looked up once."""
         n = len(self.q)
-        pos = pair_rows(units, types, self.q_units, self.q_types)
+        pos = self.q_pairs.rows(units, types)
         weights = (np.ones(len(pos)) if values is None
                    else np.asarray(values, dtype=np.float64))
         keep = (pos >= 0) & ~np.isnan(weights)
