@@ -347,3 +347,37 @@ def test_a_surplus_person_of_another_quota_type(cli, tmp_path):
     err = refused(cli, folder_with(tmp_path, change))
     assert ("people.csv, row 3, column quota_type: person 'P002' is in the staff table "
             "(staff.csv, row 8) with quota type 'administrative', here 'political_legal'") in err
+
+
+def test_a_bad_date_in_many_rows_is_refused_in_each(cli, tmp_path):
+    def change(t):
+        for person in ("S03", "S04"):
+            staff_cell(person, "birth", "1965-02-30")(t)
+        staff_cell("S05", "birth", "1964-02-30")(t)  # a leap year: February has 29 days
+
+    err = refused(cli, folder_with(tmp_path, change))
+    for row in (4, 5):
+        assert (f"staff.csv, row {row}, column birth: '1965-02-30' is not a date: 1965-02 has "
+                "28 days") in err, err
+    assert "staff.csv, row 6, column birth: '1964-02-30' is not a date: 1964-02 has 29 days" \
+        in err, err
+
+
+def test_a_register_without_categories_is_of_cadres(tmp_path):
+    def change(t):
+        for row in t["staff"][1:]:
+            row[HEADER.index("category")] = ""
+
+    ds = load(folder_with(tmp_path, change))
+    assert ds.staff["category"].tolist() == ["cadre"] * len(REGISTER)
+
+
+def test_a_surplus_person_listed_twice_is_compared_at_the_first_row(cli, tmp_path):
+    def change(t):
+        staff_cell("S01", "person_id", "P001")(t)  # as the people table has him
+        staff_cell("S02", "person_id", "P001")(t)  # a woman: not him
+
+    err = refused(cli, folder_with(tmp_path, change))
+    assert "staff.csv, row 3, column person_id: duplicate person_id 'P001' (first in row 2)" \
+        in err, err
+    assert "is in the staff table" not in err, err
