@@ -2,10 +2,12 @@
 
 A five-year plan is verified year by year: five checks of every one-year rule and one of the
 rules linking the years, each reading the plan's tables and none changing them. On the two
-cores these machines have, a forked child takes half of them; it sees the plan as this process
-has it (copy-on-write: nothing is pickled on the way in) and sends back only its results.
+cores these machines have, this process and a forked child take them one at a time, whichever
+is free the next (the checks differ in length: the rules linking the years take as long as two
+years); the child sees the plan as this process has it (copy-on-write: nothing is pickled on
+the way in) and sends back only its results.
 
-The child does nothing but call its share and write the pickled results to a pipe; it never
+The child does nothing but call its tasks and write the pickled results to a pipe; it never
 prints, writes a file or touches the solver, and it ends with `os._exit`, so buffers and exit
 handlers it inherited are not run twice. Where there is no fork (Windows, macOS's default),
 a single core, `BIANZHI_WORKERS=1`, or the child fails for any reason, the parent calls every
@@ -36,27 +38,43 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform.startswith("linux") and _workers() > 1
 
 
-def _child(tasks: Sequence[Callable[[], T]], write_fd: int) -> None:
-    """In the forked child: its tasks' results, pickled to the pipe; then out, at once."""
+def _take(tasks: Sequence[Callable[[], T]], counter, lock) -> dict[int, T]:
+    """Run tasks by their number, each number taken once from the shared counter, until none
+    is left: whichever process is free takes the next one."""
+    done: dict[int, T] = {}
+    while True:
+        with lock:
+            k = counter.value
+            counter.value = k + 1
+        if k >= len(tasks):
+            return done
+        done[k] = tasks[k]()
+
+
+def _child(tasks: Sequence[Callable[[], T]], counter, lock, write_fd: int) -> None:
+    """In the forked child: the results of the tasks it took, pickled to the pipe; then out,
+    at once."""
     status = 1
     try:
-        data = pickle.dumps([task() for task in tasks], protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(_take(tasks, counter, lock), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(data)
         status = 0
-    except BaseException:  # noqa: BLE001 - any failure: the parent redoes the share
+    except BaseException:  # noqa: BLE001 - any failure: the parent does its tasks again
         pass
     finally:
         os._exit(status)
 
 
 def run_shared(tasks: Sequence[Callable[[], T]]) -> list[T]:
-    """Each task's result, in order; the second half of the tasks run in a forked child
-    while this process runs the first half."""
+    """Each task's result, in order; this process and a forked child take the tasks one at a
+    time, in order, each the next one left (put the longest first)."""
     if len(tasks) < 2 or not can_fork():
         return [task() for task in tasks]
-    split = (len(tasks) + 1) // 2
-    mine, theirs = tasks[:split], tasks[split:]
+    import multiprocessing
+
+    counter = multiprocessing.RawValue("l", 0)  # shared memory, inherited by the child
+    lock = multiprocessing.Lock()
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -67,17 +85,15 @@ def run_shared(tasks: Sequence[Callable[[], T]]) -> list[T]:
         pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(read_fd)
-        _child(theirs, write_fd)
+        _child(tasks, counter, lock, write_fd)
     os.close(write_fd)
-    results: list[T] | None = None
     try:
-        first = [task() for task in mine]
+        done = _take(tasks, counter, lock)
     finally:
         with os.fdopen(read_fd, "rb") as pipe:
             data = pipe.read()
         _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) == 0 and data:
-        results = pickle.loads(data)
-    if results is None or len(results) != len(theirs):
-        results = [task() for task in theirs]
-    return first + results
+        done.update(pickle.loads(data))
+    # what a failed child took, done here
+    return [done[k] if k in done else tasks[k]() for k in range(len(tasks))]

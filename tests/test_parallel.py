@@ -5,6 +5,7 @@ the same violations either way."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from conftest import REPO
@@ -17,11 +18,14 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
 def test_results_come_back_in_order_from_both_processes(monkeypatch):
     monkeypatch.setenv("BIANZHI_WORKERS", "2")
     parent = os.getpid()
-    tasks = [lambda k=k: (k, os.getpid() == parent) for k in range(5)]
-    out = parallel.run_shared(tasks)
-    assert [k for k, _ in out] == list(range(5))
-    # the first three in this process, the last two in the child
-    assert [here for _, here in out] == [True, True, True, False, False]
+
+    def task(k):
+        time.sleep(0.1)  # long enough for the child to take some
+        return k, os.getpid() == parent
+
+    out = parallel.run_shared([lambda k=k: task(k) for k in range(6)])
+    assert [k for k, _ in out] == list(range(6))
+    assert {here for _, here in out} == {True, False}  # both processes took tasks
 
 
 def test_one_worker_runs_everything_here(monkeypatch):
@@ -35,11 +39,12 @@ def test_a_failing_child_is_made_good_by_the_parent(monkeypatch):
     parent = os.getpid()
 
     def fragile():
+        time.sleep(0.2)  # the parent is busy with one while the child takes the other
         if os.getpid() != parent:
             raise RuntimeError("only in the child")
         return "done here"
 
-    assert parallel.run_shared([lambda: 1, fragile]) == [1, "done here"]
+    assert parallel.run_shared([fragile, fragile]) == ["done here", "done here"]
 
 
 def test_an_error_in_this_process_is_raised(monkeypatch):

@@ -149,11 +149,13 @@ class Plan:
                 p.dataset, self.scenario, p.tables(), data_year=data_year,
                 aux_base=self.dataset.aux_positions, horizon_year=k + 1)]
 
-        checks = [one_year(k, y.year, p)
-                  for k, (y, p) in enumerate(zip(self.years.years, self.year_plans()))]
-        checks.append(lambda: check_years(self.dataset, self.scenario, tables))
-        # independent checks of tables nobody changes: half of them on the other core
-        return [v for found in run_shared(checks) for v in found]
+        # independent checks of tables nobody changes, shared with the other core; the rules
+        # linking the years first (the longest), their violations last as before
+        linking, *each_year = run_shared([
+            lambda: check_years(self.dataset, self.scenario, tables),
+            *(one_year(k, y.year, p)
+              for k, (y, p) in enumerate(zip(self.years.years, self.year_plans())))])
+        return [v for found in each_year for v in found] + linking
 
 
 def aux_years_table(years: YearsPlan) -> pd.DataFrame | None:
