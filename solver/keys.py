@@ -29,7 +29,12 @@ class PairIndex:
         unit = self._units.get_indexer(units)
         kind = self._types.get_indexer(types)
         code = unit.astype(np.int64) * max(len(self._types), 1) + kind
-        code[(unit < 0) | (kind < 0) | pd.isna(units) | pd.isna(types)] = -1
+        code[(unit < 0) | (kind < 0)] = -1
+        # a missing cell is found only where this table has one too (pd.isna only then)
+        if self._units.hasnans:
+            code[pd.isna(units)] = -1
+        if self._types.hasnans:
+            code[pd.isna(types)] = -1
         return code
 
     def rows(self, units, types) -> np.ndarray:

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from solver.keys import pair_rows
+from solver.keys import PairIndex
 from solver.scenario import Policy
 from solver.solve import LinearProgram
 from solver.validate import Dataset
@@ -238,9 +239,13 @@ class RowBook:
             held=np.zeros(n, dtype=np.int64),
             status_approved=approved.copy(), status_staff=staff.copy())
 
+    @cached_property
+    def pairs(self) -> PairIndex:
+        return PairIndex(self.units, self.types)
+
     def find(self, unit_ids, types) -> np.ndarray:
         """The row of each (unit, quota type) pair; −1 where there is none."""
-        return pair_rows(unit_ids, types, self.units, self.types)
+        return self.pairs.rows(unit_ids, types)
 
     def rows_of(self, unit_ids: pd.Series, types: pd.Series) -> np.ndarray:
         """The rows (their holders) of (unit, quota type) pairs; −1 where there is none."""
