@@ -53,7 +53,7 @@ def _object_texts(values: np.ndarray) -> list[str]:
     """Cells of an object column: text as given, missing (None, NaN, NA) empty, numbers and
     others as pandas' csv writer shows them (str, repr for floats)."""
     out = values.tolist()
-    if all(type(v) is str for v in out):
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all text (a C loop)
         return out
     missing = pd.isna(values)
     texts = []
