@@ -481,3 +481,11 @@ def test_cells_carry_a_reference_only_after_a_gap():
         read_only=True)
     assert list(book["t"].iter_rows(values_only=True)) == [
         ("a", "b", "c", "d"), (1, 1.5, "x", 7), (2, None, "y", 8), (3, 2.5, None, 9)]
+
+
+def test_repeated_texts_are_escaped_once_and_give_the_same_cells():
+    """A long column of repeating texts is escaped and measured per distinct text: the same
+    pieces as cell by cell (escapes, kept spaces, empty texts, widths)."""
+    texts = ["a&b", " kept ", "", "巴中市", "<x>", "plain"] * 100
+    assert xlsx._text_column(texts) == xlsx._text_pieces(texts)
+    assert xlsx._text_column(texts[:300:3] * 3) == xlsx._text_pieces(texts[:300:3] * 3)

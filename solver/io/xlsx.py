@@ -510,15 +510,34 @@ def _value_pieces(value: object) -> tuple[str, str, str] | None:
             close if isinstance(close, str) else close[0])
 
 
+_DISTINCT_FROM = 256  # rows from which a text column is escaped and measured per distinct text
+
+
+def _text_column(values: list[str]) -> _Pieces:
+    """`_text_pieces` of a column, each distinct text escaped and measured once where texts
+    repeat (unit ids, quota types, names: a five-year table holds each unit five times)."""
+    if len(values) < _DISTINCT_FROM:
+        return _text_pieces(values)
+    codes, distinct = pd.factorize(np.array(values, dtype=object))
+    if 2 * len(distinct) > len(values):
+        return _text_pieces(values)
+    pieces = _text_pieces(distinct.tolist())
+
+    def spread(piece: str | list[str]) -> str | list[str]:
+        return piece if isinstance(piece, str) else np.array(piece, dtype=object)[codes].tolist()
+
+    return _Pieces(spread(pieces.mid), spread(pieces.text), spread(pieces.close), pieces.width)
+
+
 def _object_column(values: list) -> Column:
     kinds = set(map(type, values))
     if kinds <= {str}:
-        return None, _text_pieces(values)
+        return None, _text_column(values)
     if kinds <= {str, float, *_MISSING_TYPES}:
         missing = [type(v) is not str for v in values]
         if all(math.isnan(v) for v, m in zip(values, missing) if m and type(v) is float):
             return (np.array(missing, dtype=bool),
-                    _text_pieces([v for v, m in zip(values, missing) if not m]))
+                    _text_column([v for v, m in zip(values, missing) if not m]))
     cells = [_value_pieces(v) for v in values]
     present = [c for c in cells if c is not None]
     return (np.array([c is None for c in cells], dtype=bool),
