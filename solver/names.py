@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 KINDS: tuple[str, ...] = ("unit", "system", "sector", "region")
@@ -56,12 +57,14 @@ class Names:
         that column)."""
         if code_column not in frame:
             return frame
-        out = frame.copy()
-        codes = out[code_column]
-        text = codes.where(codes.notna(), "").astype(str)  # one lookup per distinct code
-        found = text.map(self.by_kind.get(kind, {})).astype(object)  # all-missing: float
-        values = found.where(found.notna(), text).where(text != "", "")
-        out.insert(out.columns.get_loc(code_column) + 1, name_column, values.to_numpy(object))
+        out = frame.copy(deep=False)  # the columns are shared, not copied (copy-on-write)
+        # one lookup per distinct code; a missing code (-1) takes the last, empty, name
+        ids, codes = pd.factorize(out[code_column].to_numpy(dtype=object))
+        mapping = self.by_kind.get(kind, {})
+        named = [mapping.get(text, text) if text else ""
+                 for text in map(str, codes.tolist())]
+        values = np.array([*named, ""], dtype=object)[ids]
+        out.insert(out.columns.get_loc(code_column) + 1, name_column, values)
         return out
 
     @classmethod
