@@ -450,3 +450,21 @@ def test_a_horizon_starting_after_the_data_year_checks_ages_in_the_data_year():
                    "horizon.foresight=myopic")
     assert plan.verify() == []
     assert build_summary(plan)["cadres"]["plan_year"] == 2024
+
+
+def test_retirements_off_the_schedule_are_each_named(years_world, tmp_path):
+    """years_retirements on a retirements.csv with a person the register lacks, a retirement
+    in the wrong year and one left out: each is named."""
+    plan = tmp_path / "plan"
+    shutil.copytree(years_world, plan)
+    t = read(plan, "retirements")
+    assert len(t) >= 3
+    left_out = t.iloc[2]["person_id"]
+    t.loc[0, "person_id"] = "nobody"
+    t.loc[1, "year"] = str(int(t.loc[1, "year"]) + 1)
+    write(plan, "retirements", t.drop(index=2))
+    found = [v.message for v in verify_folder(plan) if v.rule_id == "years_retirements"]
+    assert any("person nobody is not in the staff register" in m for m in found), found
+    assert any(m.startswith(f"person {t.loc[1, 'person_id']} retires in "
+                            f"{t.loc[1, 'year']}") for m in found), found
+    assert any(f"person {left_out} reaches the statutory age" in m for m in found), found

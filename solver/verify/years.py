@@ -219,8 +219,11 @@ def years_retirements(ctx: Context) -> list[Violation]:
     items += [(f"person {p} retires twice", w)
               for p, w in zip(r["person_id"][dup], _at(r, "retirements", dup.to_numpy()))]
     if ctx.scenario.retirement == "statutory" and ctx.ds.staff is not None:
-        s = ctx.ds.staff.drop_duplicates("person_id").set_index("person_id")
-        known = r["person_id"].isin(s.index).to_numpy()
+        s = ctx.ds.staff.drop_duplicates("person_id")
+        # each retirement's row of the register (one hash of the register's ids), -1: none
+        people = pd.Index(s["person_id"].to_numpy(dtype=object))
+        at = people.get_indexer(r["person_id"].to_numpy(dtype=object))
+        known = at >= 0
         items += [(f"person {p} is not in the staff register", w) for p, w in
                   zip(r["person_id"][~known], _at(r, "retirements", ~known))]
         cat = s["category"].fillna("cadre").astype(str) if "category" in s else "cadre"
@@ -228,19 +231,22 @@ def years_retirements(ctx: Context) -> list[Violation]:
                                               np.asarray(cat, dtype=object),
                                               s["birth_year"].to_numpy(np.int64),
                                               s["birth_month"].to_numpy(np.int64))
-        sched = pd.DataFrame({"year": np.maximum(yr, years[0]), "age": age}, index=s.index)
-        mine = r[known].set_index("person_id")
-        bad = (mine["year"] != sched["year"].reindex(mine.index)) | (
-            mine["age_months"] != sched["age"].reindex(mine.index))
-        items += [(f"person {p} retires in {mine.at[p, 'year']} at {mine.at[p, 'age_months']} "
-                   f"months of age; the statutory schedule says {sched.at[p, 'year']} at "
-                   f"{sched.at[p, 'age']}", "retirements.csv") for p in mine.index[bad]]
-        due = sched[(sched["year"] >= years[0]) & (sched["year"] <= years[-1])].index
+        due_year = np.maximum(yr, years[0])
+        mine, row = r[known], at[known]
+        bad = (mine["year"].to_numpy() != due_year[row]) | (
+            mine["age_months"].to_numpy() != age[row])
+        items += [(f"person {p} retires in {y} at {m} months of age; the statutory schedule "
+                   f"says {due_year[i]} at {age[i]}", "retirements.csv")
+                  for p, y, m, i in zip(mine["person_id"][bad], mine["year"][bad],
+                                        mine["age_months"][bad], row[bad])]
+        listed = np.zeros(len(people), dtype=bool)
+        listed[row] = True
+        due = people[(due_year >= years[0]) & (due_year <= years[-1]) & ~listed]
         early = set()
         a = ctx.tables.get("assignments")
         if a is not None:
             early = set(a["person_id"][a["option"] == "early_retirement"])
-        missing = [p for p in due.difference(pd.Index(r["person_id"])) if p not in early]
+        missing = sorted(p for p in due if p not in early)
         items += [(f"person {p} reaches the statutory age in the horizon but is not in "
                    "retirements.csv", "retirements.csv") for p in missing[:20]]
     # years.csv counts them (statutory; the first year adds the early retirements)
