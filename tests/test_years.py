@@ -468,3 +468,21 @@ def test_retirements_off_the_schedule_are_each_named(years_world, tmp_path):
     assert any(m.startswith(f"person {t.loc[1, 'person_id']} retires in "
                             f"{t.loc[1, 'year']}") for m in found), found
     assert any(f"person {left_out} reaches the statutory age" in m for m in found), found
+
+
+def test_demand_years_disagreeing_with_demands_are_each_named(years_world, tmp_path):
+    """years_demands names a demand whose years add up to another met, and one whose met_year
+    is not its last year with a quota."""
+    plan = tmp_path / "plan"
+    shutil.copytree(years_world, plan)
+    bump(plan, "demand_years", {"demand_id": "dE", "year": 2021}, "met", -1)
+    d = read(plan, "demands")
+    k = d.index[d["met_year"] != ""][0]
+    wrong = int(d.loc[k, "met_year"]) + 1
+    d.loc[k, "met_year"] = str(wrong)
+    write(plan, "demands", d)
+    found = [v.message for v in verify_folder(plan) if v.rule_id == "years_demands"]
+    assert any(m.startswith("demand dE: met ") and "in demand_years.csv" in m
+               for m in found), found
+    assert any(m.startswith(f"demand {d.loc[k, 'demand_id']}: met_year {wrong}, its last met "
+                            "quota came in") for m in found), found

@@ -343,10 +343,11 @@ def years_demands(ctx: Context) -> list[Violation]:
     if dy is None or d is None or not years:
         return []
     d = d.drop_duplicates("demand_id").set_index("demand_id")
-    got = dy.groupby("demand_id")["met"].sum()
-    items = [(f"demand {k}: met {d.at[k, 'met']} in demands.csv, {int(got.get(k, 0))} in "
-              "demand_years.csv", f"demands.csv, row {d.at[k, LINE]}")
-             for k in d.index if int(got.get(k, 0)) != d.at[k, "met"]]
+    got = dy.groupby("demand_id")["met"].sum().reindex(d.index).fillna(0).astype(np.int64)
+    off = (got.to_numpy() != d["met"].to_numpy())
+    items = [(f"demand {k}: met {m} in demands.csv, {g} in demand_years.csv",
+              f"demands.csv, row {line}")
+             for k, m, g, line in zip(d.index[off], d["met"][off], got[off], d[LINE][off])]
     d_in = ctx.ds.demands.drop_duplicates("demand_id").set_index("demand_id")
     begin = (d_in["start_year"].fillna(years[0]) if "start_year" in d_in
              else pd.Series(years[0], index=d_in.index)).reindex(dy["demand_id"]).to_numpy()
@@ -358,15 +359,14 @@ def years_demands(ctx: Context) -> list[Violation]:
               for k, n, yr, w in zip(dy["demand_id"][outside], dy["met"][outside],
                                      dy["year"][outside], _at(dy, "demand_years", outside))]
     if "met_year" in d:
-        last = dy.groupby("demand_id")["year"].max()
-        mine = pd.to_numeric(d["met_year"].replace("", np.nan), errors="coerce")
-        for k in d.index:
-            want = last.get(k)
-            have = mine.get(k)
-            if (want is None) != pd.isna(have) or (want is not None and int(have) != want):
-                items.append((f"demand {k}: met_year {'' if pd.isna(have) else int(have)}, "
-                              f"its last met quota came in {want or 'no year'}",
-                              f"demands.csv, row {d.at[k, LINE]}"))
+        want = dy.groupby("demand_id")["year"].max().reindex(d.index).to_numpy(np.float64)
+        have = pd.to_numeric(d["met_year"].replace("", np.nan), errors="coerce") \
+            .to_numpy(np.float64)
+        off = (np.isnan(want) != np.isnan(have)) | (~np.isnan(want) & (have != want))
+        items += [(f"demand {k}: met_year {'' if np.isnan(h) else int(h)}, its last met "
+                   f"quota came in {'no year' if np.isnan(w) else int(w)}",
+                   f"demands.csv, row {line}")
+                  for k, h, w, line in zip(d.index[off], have[off], want[off], d[LINE][off])]
     return capped("years_demands", items)
 
 
