@@ -525,6 +525,7 @@ def test_reference_differing_in_case_suggests_the_id(cli, tmp_path):
 
 @pytest.mark.parametrize("hidden, shown", [
     ("\u200b", "\\u200b"), ("\ufeff", "\\ufeff"), ("\x00", "\\u0000"), ("\u00a0", "\\u00a0"),
+    ("\x7f", "\\u007f"), ("\t", "\\u0009"),  # in an ASCII column: found as unprintable
 ])
 def test_invisible_characters_are_shown_escaped(cli, tmp_path, hidden, shown):
     def change(t):

@@ -152,6 +152,7 @@ def clean_text(end: str = "\n") -> str:
     clean_text().replace("cadre", " cadre "),  # spaces are stripped, as the exact reader does
     clean_text().replace("U1", "单位"),
     clean_text().replace("\n", ",x\n").replace("started,x", "started,备注"),  # unknown column
+    clean_text().replace("\n", ",x,y\n").replace("started,x,y", "started,备注,备注"),  # twice
 ])
 def test_plain_files_take_the_plain_reader(text):
     assert check(text, STAFF) is not None
