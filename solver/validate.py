@@ -406,7 +406,8 @@ def _enum_series(parsed: np.ndarray, index: pd.Index) -> pd.Series:
 
 def check_column(col: Column, frame: pd.DataFrame, out: _Collector) -> pd.Series:
     """Parse one column to its type; report empty required cells and malformed values."""
-    text = stripped_text(frame[col.name])
+    text = (frame[col.name].to_numpy(dtype=object) if out.raw.stripped
+            else stripped_text(frame[col.name]))
     reported = out.raw.reported.get(col.name)
     if reported:  # the reader named these cells already (a merged number, a formula)
         named = frame[ROW].isin(reported).to_numpy()

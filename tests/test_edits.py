@@ -111,6 +111,20 @@ def test_set_value_is_validated_like_a_file(data):
     assert "data_edits" in str(err.value) and "urgent" in str(err.value)
 
 
+def test_a_set_value_is_stripped_as_a_cell_and_quoted_as_written(data):
+    """Edited tables are not the readers' (whose cells are stripped already): the checks strip
+    them, and a message quotes the value as the edit wrote it."""
+    ds = load(data)
+    out = edit(ds, {"table": "demands", "where": [{"column": "demand_id", "value": "d1"}],
+                    "set": {"tier": " key ", "unit_id": "\u3000H2 "}})
+    d = out.demands.set_index("demand_id")
+    assert d.loc["d1", "tier"] == "key" and d.loc["d1", "unit_id"] == "H2"
+    with pytest.raises(InputError) as err:
+        edit(ds, {"table": "demands", "where": [{"column": "demand_id", "value": "d1"}],
+                  "set": {"tier": " urgent "}})
+    assert "' urgent ' is not a valid tier" in str(err.value)
+
+
 def test_edits_chain_on_the_same_column(data):
     """A set or scale leaves the column as objects internally: the next edit still sees
     numbers (a condition compares numbers, a scale scales them)."""

@@ -44,6 +44,9 @@ class RawTable:
     extra_columns: list[str] = field(default_factory=list)
     # cells already reported by the reader (column → rows): not reported again as empty
     reported: dict[str, set[int]] = field(default_factory=dict)
+    # every cell is text without surrounding whitespace (the readers strip each cell): the
+    # checks need not strip the cells again (tables edited by a scenario may hold spaces)
+    stripped: bool = False
 
     def header(self, column: str) -> str:
         """The column's header as the user wrote it (for messages)."""
@@ -736,7 +739,7 @@ def _raw_table(table: Table, layout: _Layout, names: list[str], cells: np.ndarra
     frame[ROW] = numbers
     return RawTable(
         name=table.name, frame=frame, file=file, sheet=sheet, header_row=layout.header_row,
-        headers=layout.headers, extra_columns=layout.extras,
+        headers=layout.headers, extra_columns=layout.extras, stripped=True,
     )
 
 
