@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from solver.errors import BianzhiError, Problem
+from solver.gcpause import paused_gc
 
 DEBUG_NOTE = ("Any command also takes --debug: an internal error (exit 1) then prints its "
               "traceback. Exit codes: 0 done, 1 internal error, 2 bad input, 3 a rule broken.")
@@ -848,7 +849,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         command = typer.main.get_command(app)
         _readable_help(command)
-        command(args=args, prog_name="bianzhi", standalone_mode=True)
+        with paused_gc():  # a command's objects are freed by reference counting
+            command(args=args, prog_name="bianzhi", standalone_mode=True)
     except BianzhiError as exc:
         if debug:
             traceback.print_exc()

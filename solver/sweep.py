@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from solver.errors import BianzhiError, ScenarioError
+from solver.gcpause import paused_gc
 from solver.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -138,7 +139,13 @@ def warm(scenario_path: str, sets: tuple[str, ...], apply: tuple[str, ...]) -> N
 
 
 def run_point(task: PointTask) -> dict[str, Any]:
-    """Run, verify and write one point; never raises (the error goes in the result)."""
+    """Run, verify and write one point; never raises (the error goes in the result). The
+    cyclic collector is paused for the point and run once after it (`solver.gcpause`)."""
+    with paused_gc(collect_after=True):
+        return _run_point(task)
+
+
+def _run_point(task: PointTask) -> dict[str, Any]:
     from solver.plan import build_summary, write_plan
     from solver.runner import checked_plan
 
