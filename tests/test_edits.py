@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_inputs
 
-from solver.edits import apply_edits
+from solver.edits import _text, _texts, apply_edits
 from solver.errors import InputError, ScenarioError
 from solver.runner import load_data
 from solver.scenario import DataEdit, load_scenario
@@ -375,3 +377,18 @@ def test_warnings_of_the_files_keep_their_file_and_row_after_data_edits(tmp_path
             assert (w.file, w.row) == (as_read[w.message].file, as_read[w.message].row)
     assert any(unit in w.message and "(data_edits)" in w.file for w in changed.warnings)
     assert not any("bazhong-0095 " in w.message for w in changed.warnings)  # cleared
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series([1, 1.0, 2.5, True, None, math.nan, pd.NA, datetime.date(2021, 1, 2), " x ",
+               np.int64(3), np.float64(4.0), 1e20, -0.0], dtype=object),
+    pd.Series(["a", None, " b "], dtype="str"),
+    pd.Series([1, 2]),
+    pd.Series([1.5, math.nan, 3.0]),
+    pd.Series([1, None], dtype="Int64"),
+    pd.Series([True, False]),
+])
+def test_edited_tables_are_written_out_cell_by_cell_as_text(column):
+    """The edited tables go back through validation as text: a whole column at once is each
+    cell's text, whatever the column's type."""
+    assert list(_texts(column)) == [_text(v) for v in column]
