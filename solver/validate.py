@@ -4,8 +4,9 @@ One `check_*` per rule. Every problem is collected (file, sheet, row as the user
 column as written, the bad value, what is expected) and raised once as an `InputError`.
 Warnings (leader posts above their limit, lapsed units still holding staff) are kept on the
 dataset and do not stop a run; the leader-post limits are the scenario's (`leader_posts`), or
-the defaults of `solver.leaders` when data is read without a scenario. Checks are vectorised: a province (~60,000 units) validates
-in about a second.
+the defaults of `solver.leaders` when data is read without a scenario. Checks are vectorised
+and work per distinct value where a column repeats a few: a province (~60,000 units and a
+register of 1.4 million people) validates in about three seconds.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ CLEAN_CELLS = ["P1", "P2", "U1", "bazhong-0001", "administrative", "行政编制
                "1961-03", "196103", "cadre", "12", "１２", "SUM-05", "总计量检定所", "x1"]
 ODD_CELLS = ["", " ", " P2 ", "\t", "\u3000", "合计", "小 计", "Total:", "grand total", "sum",
              "注：见说明", "note 1", "备注(1)", "资料来源：", "序号", '"', 'a"b', '"q"', "\x00",
-             "x\x00y", "\ufeffP3", "\u2028", "\x0c", "\x1c", "é", "\xa0", "Ｐ１", ",", "\r",
-             "\n", "\r\n", "a\nb"]
+             "x\x00y", "\ufeffP3", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "é",
+             "\xa0", "Ｐ１", ",", "\r", "\n", "\r\n", "a\nb"]
 
 
 def exact(text: str, table, file: str = "t.csv"):
