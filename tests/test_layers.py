@@ -17,8 +17,10 @@ SOLVER = Path(__file__).resolve().parents[1] / "solver"
 # lowest first; a module may import modules of its own layer or below
 LAYERS: list[tuple[str, ...]] = [
     ("solver.errors", "solver.domain", "solver.solve", "solver.generate", "solver.cadres.rules",
-     "solver.leaders", "solver.text", "solver.names"),
-    ("solver.io.read", "solver.io.write", "solver.io.outdir", "solver.io.xlsx", "solver.inputs"),
+     "solver.leaders", "solver.text", "solver.names", "solver.keys", "solver.parallel",
+     "solver.gcpause"),
+    ("solver.io.read", "solver.io.write", "solver.io.outdir", "solver.io.xlsx",
+     "solver.io.csvtext", "solver.inputs"),
     ("solver.validate", "solver.inventory"),
     ("solver.scenario",),
     ("solver.edits",),
