@@ -17,7 +17,6 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ import pandas as pd
 from solver.domain import ENUM_EXTRA, ENUMS, TABLES, YEARMONTH_PARTS, Column, Table
 from solver.errors import InputError, Problem
 from solver.io.read import INVISIBLE_RE, ROW, RawInputs, RawTable, normalise, read_inputs, show
+from solver.keys import PairIndex
 from solver.leaders import DEFAULT_RULES, LeaderRules, leader_check
 
 MAX_PER_RULE = 20  # messages shown per table, column and rule before summarising the rest
@@ -585,42 +585,30 @@ def _isin(column: pd.Series, known: set) -> np.ndarray:
                        count=len(column))
 
 
-def _positions(column: pd.Series, position: dict) -> np.ndarray:
-    """Each cell's number in `position`, -1 where the cell is missing or not there."""
-    return np.fromiter(map(position.get, column.to_numpy(dtype=object), repeat(-1)),
-                       dtype=np.int64, count=len(column))
-
-
 class _QuotaPairs:
-    """The (unit_id, quota_type) pairs of the quotas' rows, each a number, to match and count
-    the rows of other tables by: each cell of a table is looked up once in a dict, the pairs
-    are then integers (a MultiIndex `isin` and a groupby over the 1.4-million-row register
-    cost seconds)."""
+    """The (unit_id, quota_type) pairs of the quotas' rows, to match and count the rows of
+    other tables by (`solver.keys.PairIndex`: a MultiIndex `isin` and a groupby over the
+    1.4-million-row register cost seconds)."""
 
     def __init__(self, quotas: pd.DataFrame):
-        units = dict.fromkeys(quotas["unit_id"].dropna().tolist())
-        kinds = dict.fromkeys(quotas["quota_type"].dropna().tolist())
-        self._unit = {u: k for k, u in enumerate(units)}
-        self._kind = {t: k for k, t in enumerate(kinds)}
-        self.quota_keys = self.keys(quotas)
-        # one slot per pair, and a last one that key -1 (no pair) finds: never held, no count
-        self._held = np.zeros(len(self._unit) * len(self._kind) + 1, dtype=bool)
-        self._held[self.quota_keys[self.quota_keys >= 0]] = True
+        self._index = PairIndex(quotas["unit_id"], quotas["quota_type"])
+        # each quotas row's pair as its first row (-1 where a cell is missing)
+        self._quota_rows = self.keys(quotas)
 
     def keys(self, frame: pd.DataFrame) -> np.ndarray:
-        """Each row's pair as its number; -1 where a cell is missing or no quotas row has
-        the unit or the type."""
-        unit = _positions(frame["unit_id"], self._unit)
-        kind = _positions(frame["quota_type"], self._kind)
-        return np.where((unit >= 0) & (kind >= 0), unit * len(self._kind) + kind, -1)
+        """Each row's pair as the first quotas row holding it; -1 where a cell is missing or
+        no quotas row has the pair."""
+        return self._index.rows(frame["unit_id"], frame["quota_type"])
 
     def held(self, keys: np.ndarray) -> np.ndarray:
         """Whether each row's pair is a quotas row's (with no missing cell)."""
-        return self._held[keys]
+        return keys >= 0
 
     def counts(self, keys: np.ndarray) -> np.ndarray:
         """How many of the rows have each quotas row's pair (0 where it misses a cell)."""
-        return np.bincount(keys[keys >= 0], minlength=len(self._held))[self.quota_keys]
+        per_row = np.bincount(keys[keys >= 0], minlength=len(self._quota_rows))
+        rows = self._quota_rows
+        return np.where(rows >= 0, per_row[np.maximum(rows, 0)], 0)
 
 
 def check_references(ds: dict[str, pd.DataFrame], sources: dict[str, RawTable]) -> list[Problem]:
