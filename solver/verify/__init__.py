@@ -88,8 +88,7 @@ def verify_folder(plan_dir: str | Path, data: str | Path | None = None) -> list[
             per_year = folder.read_year_folders(plan_dir, scenario.horizon.years)
         except MalformedPlan as exc:
             return out + folder.malformed_file(exc)
-        out += check_years(ds, scenario, tables)
-        out += years.year_files(ds, scenario, tables, per_year)
+        files = years.year_files(ds, scenario, tables, per_year)  # before the update below
         for year, year_tables in per_year.items():
             if year == scenario.horizon.start:  # the one-off parts belong to the first year
                 year_tables.update({k: tables[k] for k in ("assignments", "aux_plan",
@@ -104,7 +103,10 @@ def verify_folder(plan_dir: str | Path, data: str | Path | None = None) -> list[
                     horizon_year=year - scenario.horizon.start + 1)]
             return check
 
-        # the years are independent checks of tables read once: half on the other core
-        out += [v for found in run_shared([one_year(y) for y in per_year]) for v in found]
+        # independent checks of tables read once, shared with the other core as in `run`
+        # (`Plan.verify`): the rules linking the years first, the longest
+        linking, *each_year = run_shared([lambda: check_years(ds, scenario, tables),
+                                          *(one_year(y) for y in per_year)])
+        out += linking + files + [v for found in each_year for v in found]
     out += folder.workbook_differs(plan_dir, tables, summary.get("formats", ("csv", "xlsx")))
     return out
